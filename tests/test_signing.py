@@ -52,18 +52,14 @@ def test_reproduces_sdk_vector(name: str) -> None:
     data = vectors()
     vector = next(v for v in data["vectors"] if v["name"] == name)
     key = data["key"]
-    if vector["signer"] == "api_key":
-        key_id = key["key_id"]
-    else:
-        key_id = data["security_token"]["key_id"]
+    key_id = data["security_token"]["key_id"] if vector["signer"] == "security_token" else key["key_id"]
     prepared = _prepare(vector)
     assert prepared.url == vector["final_url"]
     expected = {k.lower(): v for k, v in vector["sdk_output_headers"].items()}
     signer = RequestSigner(key_id, key["private_key_pem"].encode())
-    if "x-content-sha256" not in vector["signed_headers"] and prepared.method in {"PUT", "POST"}:
+    if vector["signer"].endswith("without_content_headers"):
         signer = signer.without_content_headers()
     signer(prepared)
-    assert "\n".join(vector["signing_string"].split("\n")) == vector["signing_string"]
     got = {k.lower(): v for k, v in prepared.headers.items()}
     assert got["authorization"] == expected["authorization"]
     for header in ("host", "x-content-sha256", "content-length", "date"):
