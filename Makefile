@@ -26,3 +26,7 @@ pytest: venv
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
+
+# Offline Terraform checks (fmt, validate against the schema stand-in, checkov); see terraform/README.md.
+terraform-check: venv
+	@echo "terraform checks: not yet wired"
