@@ -1,0 +1,18 @@
+# Equivalent to what the Fn CLI generates for func.yaml (runtime python3.12), for docker/podman:
+#   docker build -t <region-key>.ocir.io/<namespace>/block-backup:0.1.0 .
+FROM fnproject/python:3.12-dev AS build-stage
+WORKDIR /function
+ADD requirements.txt /function/
+RUN pip3 install --target /python/ --no-cache --no-cache-dir -r requirements.txt \
+    && rm -fr ~/.cache/pip /tmp* requirements.txt func.yaml Dockerfile .venv \
+    && chmod -R o+r /python
+ADD . /function/
+RUN rm -fr /function/.pip_cache
+
+FROM fnproject/python:3.12
+WORKDIR /function
+COPY --from=build-stage /python /python
+COPY --from=build-stage /function /function
+RUN chmod -R o+r /function
+ENV PYTHONPATH=/function:/python
+ENTRYPOINT ["/python/bin/fdk", "/function/func.py", "handler"]

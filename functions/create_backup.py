@@ -1,0 +1,451 @@
+"""create-backup: back up volumes, boot volumes and volume groups; name, tag, and prune them.
+
+Triggers:
+- event ``createvolume.end`` / ``createbootvolume.end`` / ``createvolumegroup(.end)``: a first FULL
+  backup of the new resource if it matches ``SELECTOR`` (failed-status events are only reported);
+- schedule: sweep ``COMPARTMENT_IDS`` (and children with ``INCLUDE_SUBCOMPARTMENTS``) for matching
+  resources, back each up (INCREMENTAL, FULL every ``FULL_EVERY``-th), then prune by retention;
+- HTTP / direct: ``{"volumeId"|"bootVolumeId"|"volumeGroupId": ..., "type"?, "dryRun"?}`` for one
+  resource, or ``{"compartmentId": ..., "prune"?: true}`` for a selector run in one compartment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from shared.app import HandlerSpec, Invocation, run_bounded
+from shared.blockstorage import BackupKind, BlockStorage
+from shared.errors import IncorrectState, LimitExceeded, NotAuthorizedOrNotFound, OciError
+from shared.idempotency import retry_token
+from shared.identity import compartment_tree
+from shared.models import (
+    GONE_STATES,
+    IN_PROGRESS_STATES,
+    BackupBase,
+    BackupType,
+    CreateBootVolumeBackupDetails,
+    CreateVolumeBackupDetails,
+    CreateVolumeGroupBackupDetails,
+    LifecycleState,
+    Tagged,
+)
+from shared.naming import check_template, render
+from shared.results import Item, ItemStatus
+from shared.retention import RetentionPolicy, plan_pruning
+from shared.retry import RetryPolicy, connection_error, throttled, transient_server_error
+from shared.settings import CommonSettings, is_ocid
+from shared.tags import RUN_KEY, is_managed, marker, merge_defined, merge_freeform, run_tag
+from shared.triggers import InputError, TriggerKind
+
+NAME_PLACEHOLDERS = ("name", "kind", "trigger", "type", "date", "time", "region")
+KIND_WORDS = {
+    BackupKind.VOLUME: "volume",
+    BackupKind.BOOT_VOLUME: "bootvolume",
+    BackupKind.VOLUME_GROUP: "volumegroup",
+}
+EVENT_KINDS = {
+    "com.oraclecloud.blockvolumes.createvolume.end": BackupKind.VOLUME,
+    "com.oraclecloud.blockvolumes.createbootvolume.end": BackupKind.BOOT_VOLUME,
+    "com.oraclecloud.blockvolumes.createvolumegroup.end": BackupKind.VOLUME_GROUP,
+    "com.oraclecloud.blockvolumes.createvolumegroup": BackupKind.VOLUME_GROUP,
+}
+# A create that meets a backup already in progress is reported as skipped, not retried for minutes.
+CREATE_RETRY = RetryPolicy(max_attempts=4, checkers=(throttled, transient_server_error, connection_error))
+
+
+def _kinds(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class CreateBackupSettings(CommonSettings):
+    name_template: str = Field(default="{name}-{type}-{date}-{time}", alias="BACKUP_NAME_TEMPLATE")
+    backup_kinds: Annotated[list[str], BeforeValidator(_kinds)] = Field(
+        default_factory=lambda: ["volume", "bootvolume", "volumegroup"], alias="BACKUP_KINDS"
+    )
+    full_every: int = Field(default=0, ge=0, le=1000, alias="FULL_EVERY")
+    retention_days: int = Field(default=0, ge=0, le=36500, alias="RETENTION_DAYS")
+    retention_count: int = Field(default=0, ge=0, le=10000, alias="RETENTION_COUNT")
+    retention_min_keep: int = Field(default=1, ge=1, le=1000, alias="RETENTION_MIN_KEEP")
+
+    @field_validator("name_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        return check_template(value, NAME_PLACEHOLDERS)
+
+    @field_validator("backup_kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(KIND_WORDS.values()))
+        if unknown or not value:
+            raise ValueError(f"use a comma-separated subset of {', '.join(KIND_WORDS.values())}")
+        return value
+
+    @property
+    def kinds(self) -> list[BackupKind]:
+        return [kind for kind, word in KIND_WORDS.items() if word in self.backup_kinds]
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(self.retention_days, self.retention_count, self.retention_min_keep)
+
+
+class CreateBackupRequest(BaseModel):
+    """The HTTP / direct body: exactly one target."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    volume_id: str | None = Field(default=None, alias="volumeId")
+    boot_volume_id: str | None = Field(default=None, alias="bootVolumeId")
+    volume_group_id: str | None = Field(default=None, alias="volumeGroupId")
+    compartment_id: str | None = Field(default=None, alias="compartmentId")
+    type: BackupType | None = None
+    dry_run: bool = Field(default=False, alias="dryRun")
+    prune: bool = False
+
+    @field_validator("volume_id", "boot_volume_id", "volume_group_id", "compartment_id")
+    @classmethod
+    def _ocid(cls, value: str | None) -> str | None:
+        if value is not None and not is_ocid(value):
+            raise ValueError("must be an OCID")
+        return value
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CreateBackupRequest:
+        given = [n for n in ("volume_id", "boot_volume_id", "volume_group_id", "compartment_id") if getattr(self, n)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of volumeId, bootVolumeId, volumeGroupId, compartmentId")
+        return self
+
+    def target(self) -> tuple[BackupKind | None, str]:
+        for kind, attr in (
+            (BackupKind.VOLUME, self.volume_id),
+            (BackupKind.BOOT_VOLUME, self.boot_volume_id),
+            (BackupKind.VOLUME_GROUP, self.volume_group_id),
+        ):
+            if attr:
+                return kind, attr
+        return None, self.compartment_id or ""
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: BackupKind
+    source: Tagged
+    full: bool = False  # FULL requested (event: first backup; request: type FULL)
+
+
+Run = Invocation[CreateBackupSettings, CreateBackupRequest]
+
+
+def run(invocation: Run) -> None:
+    if invocation.kind is TriggerKind.EVENT:
+        _on_event(invocation)
+    elif invocation.kind is TriggerKind.SCHEDULE:
+        schedule = invocation.schedule
+        only = set(schedule.resource_ids) if schedule and schedule.resource_ids else None
+        _sweep(invocation, invocation.settings.compartment_ids, only=only, prune=True, backup_type=None)
+    else:
+        request = invocation.request
+        assert request is not None
+        kind, target_id = request.target()
+        if kind is None:
+            _sweep(invocation, [target_id], only=None, prune=request.prune, backup_type=request.type)
+        else:
+            source = invocation.storage.get_source(kind, target_id).value
+            assert isinstance(source, Tagged)
+            _protect(invocation, Target(kind, source, request.type is BackupType.FULL), explicit=True)
+
+
+def _on_event(invocation: Run) -> None:
+    event = invocation.event
+    assert event is not None
+    kind = EVENT_KINDS[event.event_type]
+    resource_id = event.data.resource_id
+    if not event.succeeded:
+        invocation.report.add(
+            Item(
+                status=ItemStatus.SKIPPED,
+                action="backup",
+                resource_id=resource_id,
+                name=event.data.resource_name,
+                reason=f"the {KIND_WORDS[kind]} creation did not succeed ({event.status}); nothing to back up",
+            )
+        )
+        return
+    try:
+        source = invocation.storage.get_source(kind, resource_id).value
+    except NotAuthorizedOrNotFound:
+        invocation.report.add(
+            Item(
+                status=ItemStatus.FAILED,
+                action="backup",
+                resource_id=resource_id,
+                reason="not found in this region",
+            )
+        )
+        return
+    assert isinstance(source, Tagged)
+    _protect(invocation, Target(kind, source, full=True), explicit=False)
+
+
+def _sweep(
+    invocation: Run,
+    compartments: list[str],
+    *,
+    only: set[str] | None,
+    prune: bool,
+    backup_type: BackupType | None,
+) -> None:
+    settings = invocation.settings
+    if not compartments:
+        raise InputError("no compartments to sweep: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
+    if settings.include_subcompartments:
+        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.deadline)
+    targets = list(_targets(invocation, compartments, only, backup_type is BackupType.FULL))
+    deferred: list[str] = []
+
+    def defer(target: Target) -> None:
+        deferred.append(target.source.id)
+        invocation.report.add(
+            Item(
+                status=ItemStatus.DEFERRED,
+                action="backup",
+                resource_id=target.source.id,
+                name=target.source.display_name,
+                reason="not started before the deadline; handed over",
+            )
+        )
+
+    def work(target: Target) -> None:
+        _protect(invocation, target, explicit=False, prune=prune)
+
+    run_bounded(targets, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
+    if deferred:
+        _hand_over(invocation, deferred)
+
+
+def _targets(invocation: Run, compartments: list[str], only: set[str] | None, full: bool) -> Iterator[Target]:
+    settings = invocation.settings
+    storage = invocation.storage
+    for compartment in compartments:
+        for kind in settings.kinds:
+            for source in storage.list_sources(kind, compartment):
+                assert isinstance(source, Tagged)
+                if only is not None and source.id not in only:
+                    continue
+                if source.lifecycle_state != LifecycleState.AVAILABLE:
+                    continue
+                if settings.selector and not settings.selector.matches(source.freeform_tags, source.defined_tags):
+                    continue
+                yield Target(kind, source, full)
+
+
+def _hand_over(invocation: Run, deferred: list[str]) -> None:
+    schedule = invocation.schedule
+    if invocation.dry_run or invocation.invoke_self is None or schedule is None:
+        invocation.report.note(f"{len(deferred)} resources left for the next run (not started before the deadline)")
+        return
+    payload = {
+        "trigger": "schedule",
+        "schedule": schedule.schedule,
+        "slot": schedule.slot,
+        "resourceIds": deferred,
+    }
+    try:
+        request_id = invocation.invoke_self(payload)
+        invocation.report.note(
+            f"handed {len(deferred)} resources to a detached invocation of this function (opc-request-id {request_id})"
+        )
+    except OciError as exc:
+        invocation.report.note(f"could not hand over {len(deferred)} resources ({exc}); the next schedule takes them")
+
+
+def _protect(invocation: Run, target: Target, *, explicit: bool, prune: bool = False) -> None:
+    """Back up one source (unless matched out, duplicated or busy), then prune its old backups."""
+    settings = invocation.settings
+    source = target.source
+    storage = invocation.storage
+    base = {"action": "backup", "resource_id": source.id, "name": source.display_name}
+    try:
+        if (
+            not explicit
+            and settings.selector
+            and not settings.selector.matches(source.freeform_tags, source.defined_tags)
+        ):
+            invocation.report.add(
+                Item(status=ItemStatus.SKIPPED, reason=f"does not match SELECTOR {settings.selector}", **base)
+            )
+            return
+        history = list(storage.list_backups(target.kind, source.compartment_id, source_id=source.id))
+        history = [b for b in history if b.lifecycle_state not in GONE_STATES and not _group_member(b)]
+        _backup(invocation, target, history, base)
+        if prune:
+            _prune(invocation, target, history)
+    except OciError as exc:
+        invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+
+
+def _group_member(backup: BackupBase) -> bool:
+    return bool(getattr(backup, "volume_group_backup_id", None))
+
+
+def _backup(invocation: Run, target: Target, history: list[BackupBase], base: dict[str, Any]) -> None:
+    settings = invocation.settings
+    source = target.source
+    mine = run_tag(invocation.idempotency_key)
+    duplicate = next((b for b in history if b.freeform_tags.get(RUN_KEY) == mine), None)
+    if duplicate is not None:
+        invocation.report.add(
+            Item(
+                status=ItemStatus.SKIPPED,
+                result_id=duplicate.id,
+                reason="already backed up by this trigger",
+                **base,
+            )
+        )
+        return
+    busy = next((b for b in history if b.lifecycle_state in IN_PROGRESS_STATES), None)
+    if busy is not None:
+        invocation.report.add(
+            Item(status=ItemStatus.SKIPPED, result_id=busy.id, reason="a backup is already in progress", **base)
+        )
+        return
+    backup_type = BackupType.FULL if target.full or _full_due(settings.full_every, history) else BackupType.INCREMENTAL
+    now = invocation.now()
+    name = render(settings.name_template, _name_values(source.display_name, target.kind, invocation, backup_type, now))
+    freeform = merge_freeform(
+        source.freeform_tags, marker(invocation.kind.value, invocation.idempotency_key, source.id)
+    )
+    if invocation.dry_run:
+        invocation.report.add(
+            Item(
+                status=ItemStatus.PLANNED,
+                region=invocation.region,
+                reason=f"would create {backup_type.value} backup {name!r}",
+                **base,
+            )
+        )
+        return
+    token = retry_token(invocation.idempotency_key, f"Create{target.kind.spec.name}", source.id, invocation.region)
+    details = _create_details(target.kind, source.id, name, backup_type, freeform, merge_defined(source.defined_tags))
+    try:
+        created = invocation.storage.create_backup(target.kind, details, token, retry=CREATE_RETRY)
+    except IncorrectState as exc:
+        invocation.report.add(
+            Item(
+                status=ItemStatus.SKIPPED,
+                reason=f"busy: {exc.message}",
+                opc_request_id=exc.opc_request_id,
+                **base,
+            )
+        )
+        return
+    except LimitExceeded as exc:
+        invocation.report.add(
+            Item(
+                status=ItemStatus.DEFERRED,
+                reason=f"limit: {exc.message}",
+                opc_request_id=exc.opc_request_id,
+                **base,
+            )
+        )
+        return
+    invocation.report.add(
+        Item(
+            status=ItemStatus.CREATED,
+            result_id=created.value.id,
+            region=invocation.region,
+            reason=f"{backup_type.value} backup {created.value.display_name!r}",
+            opc_request_id=created.opc_request_id,
+            **base,
+        )
+    )
+
+
+def _full_due(full_every: int, history: list[BackupBase]) -> bool:
+    """FULL when ``full_every`` backups (this one included) have passed since the last FULL."""
+    if full_every <= 0:
+        return False
+    since_full = 0
+    for backup in sorted(history, key=lambda b: b.time_created, reverse=True):
+        if not is_managed(backup.freeform_tags):
+            continue
+        if backup.type == BackupType.FULL:
+            break
+        since_full += 1
+    else:
+        return True  # no FULL among the tool's backups yet
+    return since_full + 1 >= full_every
+
+
+def _name_values(
+    name: str, kind: BackupKind, invocation: Run, backup_type: BackupType, now: datetime
+) -> dict[str, str]:
+    return {
+        "name": name or KIND_WORDS[kind],
+        "kind": KIND_WORDS[kind],
+        "trigger": invocation.kind.value,
+        "type": backup_type.value.lower(),
+        "date": now.strftime("%Y-%m-%d"),
+        "time": now.strftime("%H%M"),
+        "region": invocation.region,
+    }
+
+
+def _create_details(
+    kind: BackupKind,
+    source_id: str,
+    name: str,
+    backup_type: BackupType,
+    freeform: dict[str, str],
+    defined: dict[str, dict[str, Any]],
+) -> CreateVolumeBackupDetails | CreateBootVolumeBackupDetails | CreateVolumeGroupBackupDetails:
+    common: dict[str, Any] = {
+        "display_name": name,
+        "type": backup_type,
+        "freeform_tags": freeform,
+        "defined_tags": defined or None,
+    }
+    if kind is BackupKind.VOLUME:
+        return CreateVolumeBackupDetails(volume_id=source_id, **common)
+    if kind is BackupKind.BOOT_VOLUME:
+        return CreateBootVolumeBackupDetails(boot_volume_id=source_id, **common)
+    return CreateVolumeGroupBackupDetails(volume_group_id=source_id, **common)
+
+
+def _prune(invocation: Run, target: Target, history: list[BackupBase]) -> None:
+    storage: BlockStorage = invocation.storage
+    for expired in plan_pruning(history, invocation.settings.retention, invocation.now()):
+        backup = expired.backup
+        base = {
+            "action": "prune",
+            "resource_id": backup.id,
+            "name": backup.display_name,
+            "region": invocation.region,
+        }
+        if invocation.dry_run:
+            invocation.report.add(Item(status=ItemStatus.PLANNED, reason=f"would delete: {expired.reason}", **base))
+            continue
+        try:
+            request_id = storage.delete_backup(target.kind, backup.id)
+        except OciError as exc:
+            invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+            continue
+        invocation.report.add(Item(status=ItemStatus.DELETED, reason=expired.reason, opc_request_id=request_id, **base))
+
+
+SPEC = HandlerSpec(
+    name="create_backup",
+    settings=CreateBackupSettings,
+    request=CreateBackupRequest,
+    event_types=frozenset(EVENT_KINDS),
+    run=run,
+    route="create-backup",
+)

@@ -1,0 +1,115 @@
+"""How a handler declares itself, and what it gets when it runs.
+
+A handler module in ``functions/`` defines ``SPEC = HandlerSpec(...)``: its name (the ``HANDLER``
+config value), its settings model, its HTTP/direct request model, the event types it accepts and
+its business function ``run(invocation) -> None``, which adds items to ``invocation.report``.
+Everything else (trigger parsing, auth, deadline, notifications, the response) is the runtime's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from shared.blockstorage import BlockStorage
+from shared.client import OciClient
+from shared.results import Report
+from shared.retry import Deadline
+from shared.settings import CommonSettings
+from shared.triggers import OciEvent, ScheduleRequest, TriggerKind
+
+S = TypeVar("S", bound=CommonSettings)
+R = TypeVar("R", bound=BaseModel)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HandlerSpec(Generic[S, R]):
+    name: str
+    settings: type[S]
+    request: type[R]
+    event_types: frozenset[str]
+    run: Callable[[Invocation[S, R]], None]
+    route: str = ""  # the API Gateway route path segment, e.g. "create-backup"
+
+
+@dataclass
+class Invocation(Generic[S, R]):
+    """Everything one run of a handler needs; built by the runtime."""
+
+    function: str
+    kind: TriggerKind
+    settings: S
+    client: OciClient
+    region: str
+    deadline: Deadline
+    report: Report
+    idempotency_key: str
+    dry_run: bool
+    event: OciEvent | None = None
+    schedule: ScheduleRequest | None = None
+    request: R | None = None
+    call_id: str = ""
+    invoke_self: Callable[[dict[str, Any]], str | None] | None = None
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @property
+    def storage(self) -> BlockStorage:
+        return BlockStorage(self.client, self.region, self.deadline)
+
+    def storage_in(self, region: str) -> BlockStorage:
+        return BlockStorage(self.client, region, self.deadline)
+
+
+def run_bounded(
+    work: Iterable[T],
+    action: Callable[[T], None],
+    *,
+    concurrency: int,
+    deadline: Deadline,
+    on_deferred: Callable[[T], None],
+) -> int:
+    """Run ``action`` over ``work`` with at most ``concurrency`` in flight.
+
+    Nothing new starts once the deadline has passed: every item not started is handed to
+    ``on_deferred`` (reported, handed over), so the function is never killed mid-flight.
+    Returns how many items were started.
+    """
+    started = 0
+    items: Iterator[T] = iter(work)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="obb") as pool:
+        running: set[Future[None]] = set()
+        for item in items:
+            while len(running) >= concurrency:
+                running = _wait_some(running)
+            if deadline.expired():
+                on_deferred(item)
+                for rest in items:
+                    on_deferred(rest)
+                break
+            running.add(pool.submit(action, item))
+            started += 1
+        for future in running:
+            future.result()
+    return started
+
+
+def _wait_some(running: set[Future[None]]) -> set[Future[None]]:
+    done, pending = wait(running, return_when=FIRST_COMPLETED)
+    for future in done:
+        future.result()  # actions report their own failures; anything raised here is a bug
+    return pending
+
+
+def monotonic_deadline(wall_deadline: datetime | None, margin: float) -> Deadline:
+    """Turn ``Fn-Deadline`` (wall clock) minus a safety margin into a monotonic Deadline."""
+    if wall_deadline is None:
+        return Deadline(None)
+    remaining = (wall_deadline - datetime.now(UTC)).total_seconds() - margin
+    return Deadline(time.monotonic() + remaining)

@@ -1,0 +1,327 @@
+"""Typed Block Volume operations (``/20160918``) for one region.
+
+Backups of the three kinds share one shape (create/get/list/update/delete/copy), described once in
+``BackupKind``; the typed methods below are thin and return the model plus its ``etag``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from shared.client import OciClient
+from shared.endpoints import Service
+from shared.models import (
+    BackupBase,
+    BootVolume,
+    BootVolumeBackup,
+    CopyBackupDetails,
+    CreateBootVolumeBackupDetails,
+    CreateVolumeBackupDetails,
+    CreateVolumeGroupBackupDetails,
+    OciModel,
+    TagsUpdate,
+    Volume,
+    VolumeBackup,
+    VolumeGroup,
+    VolumeGroupBackup,
+)
+from shared.retry import NO_DEADLINE, Deadline, RetryPolicy
+
+T = TypeVar("T", bound=OciModel)
+B = TypeVar("B", bound=BackupBase)
+
+
+@dataclass(frozen=True)
+class Versioned(Generic[T]):
+    """A resource with the etag and opc-request-id of the response that carried it."""
+
+    value: T
+    etag: str | None
+    opc_request_id: str | None
+    region: str
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str  # OCI resource name: "VolumeBackup"
+    path: str  # collection path: "/volumeBackups"
+    model: type[BackupBase]
+    source_filter: str  # list filter naming the source resource
+    copied_from_filter: str | None  # list filter naming the backup a copy came from
+    source_path: str  # path of the source resources: "/volumes"
+    source_model: type[OciModel]
+    label: str  # short word for names and reports
+
+
+class BackupKind(Enum):
+    VOLUME = KindSpec(
+        "VolumeBackup", "/volumeBackups", VolumeBackup, "volumeId", "sourceVolumeBackupId",
+        "/volumes", Volume, "volume",
+    )  # fmt: skip
+    BOOT_VOLUME = KindSpec(
+        "BootVolumeBackup", "/bootVolumeBackups", BootVolumeBackup, "bootVolumeId", "sourceBootVolumeBackupId",
+        "/bootVolumes", BootVolume, "boot volume",
+    )  # fmt: skip
+    VOLUME_GROUP = KindSpec(
+        "VolumeGroupBackup", "/volumeGroupBackups", VolumeGroupBackup, "volumeGroupId", None,
+        "/volumeGroups", VolumeGroup, "volume group",
+    )  # fmt: skip
+
+    @property
+    def spec(self) -> KindSpec:
+        return self.value
+
+    @classmethod
+    def of_ocid(cls, ocid: str) -> BackupKind | None:
+        """The kind whose backups an OCID names (``ocid1.volumebackup...``) or whose source it is."""
+        resource_type = ocid.split(".")[1] if ocid.count(".") >= 2 else ""
+        return _KIND_BY_OCID_TYPE.get(resource_type)
+
+
+_KIND_BY_OCID_TYPE = {
+    "volumebackup": BackupKind.VOLUME,
+    "volume": BackupKind.VOLUME,
+    "bootvolumebackup": BackupKind.BOOT_VOLUME,
+    "bootvolume": BackupKind.BOOT_VOLUME,
+    "volumegroupbackup": BackupKind.VOLUME_GROUP,
+    "volumegroup": BackupKind.VOLUME_GROUP,
+}
+
+
+class BlockStorage:
+    """Block Volume calls in one region."""
+
+    def __init__(self, client: OciClient, region: str, deadline: Deadline = NO_DEADLINE) -> None:
+        self.client = client
+        self.region = region
+        self.deadline = deadline
+
+    def in_region(self, region: str) -> BlockStorage:
+        return BlockStorage(self.client, region, self.deadline)
+
+    # --- generic plumbing ---------------------------------------------------------------------
+
+    def _one(
+        self,
+        model: type[T],
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None = None,
+        retry_token: str | None = None,
+        if_match: str | None = None,
+        region: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Versioned[T]:
+        response = self.client.call(
+            operation,
+            method,
+            Service.BLOCKSTORAGE,
+            self.region,
+            path,
+            body=body,
+            retry_token=retry_token,
+            if_match=if_match,
+            deadline=self.deadline,
+            retry=retry,
+        )
+        return Versioned(
+            model.model_validate(response.data), response.etag, response.opc_request_id, region or self.region
+        )
+
+    def _list(self, model: type[T], operation: str, path: str, params: dict[str, str | int | None]) -> Iterator[T]:
+        for item in self.client.paginate(
+            operation, Service.BLOCKSTORAGE, self.region, path, params, deadline=self.deadline
+        ):
+            yield model.model_validate(item)
+
+    # --- sources: volumes, boot volumes, volume groups ----------------------------------------
+
+    def get_source(self, kind: BackupKind, source_id: str) -> Versioned[OciModel]:
+        spec = kind.spec
+        operation = "Get" + spec.source_model.__name__
+        return self._one(spec.source_model, operation, "GET", f"{spec.source_path}/{source_id}")
+
+    def list_sources(self, kind: BackupKind, compartment_id: str, limit: int = 100) -> Iterator[OciModel]:
+        spec = kind.spec
+        operation = "List" + spec.source_model.__name__ + "s"
+        return self._list(
+            spec.source_model, operation, spec.source_path, {"compartmentId": compartment_id, "limit": limit}
+        )
+
+    def get_volume(self, volume_id: str) -> Versioned[Volume]:
+        return self._one(Volume, "GetVolume", "GET", f"/volumes/{volume_id}")
+
+    def get_boot_volume(self, boot_volume_id: str) -> Versioned[BootVolume]:
+        return self._one(BootVolume, "GetBootVolume", "GET", f"/bootVolumes/{boot_volume_id}")
+
+    def get_volume_group(self, volume_group_id: str) -> Versioned[VolumeGroup]:
+        return self._one(VolumeGroup, "GetVolumeGroup", "GET", f"/volumeGroups/{volume_group_id}")
+
+    # --- backups of any kind ------------------------------------------------------------------
+
+    def create_backup(
+        self,
+        kind: BackupKind,
+        details: CreateVolumeBackupDetails | CreateBootVolumeBackupDetails | CreateVolumeGroupBackupDetails,
+        retry_token: str,
+        retry: RetryPolicy | None = None,
+    ) -> Versioned[BackupBase]:
+        spec = kind.spec
+        return self._one(
+            spec.model,
+            f"Create{spec.name}",
+            "POST",
+            spec.path,
+            body=details,
+            retry_token=retry_token,
+            retry=retry,
+        )
+
+    def get_backup(self, kind: BackupKind, backup_id: str) -> Versioned[BackupBase]:
+        spec = kind.spec
+        return self._one(spec.model, f"Get{spec.name}", "GET", f"{spec.path}/{backup_id}")
+
+    def list_backups(
+        self,
+        kind: BackupKind,
+        compartment_id: str,
+        *,
+        source_id: str | None = None,
+        copied_from: str | None = None,
+        lifecycle_state: str | None = None,
+        display_name: str | None = None,
+        limit: int = 100,
+    ) -> Iterator[BackupBase]:
+        spec = kind.spec
+        params: dict[str, str | int | None] = {"compartmentId": compartment_id, "limit": limit}
+        params[spec.source_filter] = source_id
+        if copied_from and spec.copied_from_filter:
+            params[spec.copied_from_filter] = copied_from
+        if kind is not BackupKind.VOLUME_GROUP:
+            params["lifecycleState"] = lifecycle_state
+        params["displayName"] = display_name
+        return self._list(spec.model, f"List{spec.name}s", spec.path, params)
+
+    def update_backup(
+        self, kind: BackupKind, backup_id: str, details: TagsUpdate, if_match: str | None = None
+    ) -> Versioned[BackupBase]:
+        spec = kind.spec
+        return self._one(
+            spec.model,
+            f"Update{spec.name}",
+            "PUT",
+            f"{spec.path}/{backup_id}",
+            body=details,
+            if_match=if_match,
+        )
+
+    def delete_backup(self, kind: BackupKind, backup_id: str, if_match: str | None = None) -> str | None:
+        """Delete; returns the opc-request-id."""
+        spec = kind.spec
+        response = self.client.call(
+            f"Delete{spec.name}",
+            "DELETE",
+            Service.BLOCKSTORAGE,
+            self.region,
+            f"{spec.path}/{backup_id}",
+            if_match=if_match,
+            deadline=self.deadline,
+        )
+        return response.opc_request_id
+
+    def copy_backup(
+        self,
+        kind: BackupKind,
+        backup_id: str,
+        details: CopyBackupDetails,
+        retry_token: str,
+        retry: RetryPolicy | None = None,
+    ) -> Versioned[BackupBase]:
+        """Copy a backup of this region to ``details.destination_region``; the result lives there."""
+        spec = kind.spec
+        return self._one(
+            spec.model,
+            f"Copy{spec.name}",
+            "POST",
+            f"{spec.path}/{backup_id}/actions/copy",
+            body=details,
+            retry_token=retry_token,
+            region=details.destination_region,
+            retry=retry,
+        )
+
+    # --- the five seed operations, typed --------------------------------------------------------
+
+    def create_volume_backup(self, details: CreateVolumeBackupDetails, retry_token: str) -> Versioned[VolumeBackup]:
+        return self._one(
+            VolumeBackup,
+            "CreateVolumeBackup",
+            "POST",
+            "/volumeBackups",
+            body=details,
+            retry_token=retry_token,
+        )
+
+    def create_boot_volume_backup(
+        self, details: CreateBootVolumeBackupDetails, retry_token: str
+    ) -> Versioned[BootVolumeBackup]:
+        return self._one(
+            BootVolumeBackup,
+            "CreateBootVolumeBackup",
+            "POST",
+            "/bootVolumeBackups",
+            body=details,
+            retry_token=retry_token,
+        )
+
+    def copy_volume_backup(
+        self, backup_id: str, details: CopyBackupDetails, retry_token: str
+    ) -> Versioned[VolumeBackup]:
+        return self._one(
+            VolumeBackup,
+            "CopyVolumeBackup",
+            "POST",
+            f"/volumeBackups/{backup_id}/actions/copy",
+            body=details,
+            retry_token=retry_token,
+            region=details.destination_region,
+        )
+
+    def copy_boot_volume_backup(
+        self, backup_id: str, details: CopyBackupDetails, retry_token: str
+    ) -> Versioned[BootVolumeBackup]:
+        return self._one(
+            BootVolumeBackup,
+            "CopyBootVolumeBackup",
+            "POST",
+            f"/bootVolumeBackups/{backup_id}/actions/copy",
+            body=details,
+            retry_token=retry_token,
+            region=details.destination_region,
+        )
+
+    def update_volume_group_backup(
+        self, backup_id: str, details: TagsUpdate, if_match: str | None
+    ) -> Versioned[VolumeGroupBackup]:
+        return self._one(
+            VolumeGroupBackup,
+            "UpdateVolumeGroupBackup",
+            "PUT",
+            f"/volumeGroupBackups/{backup_id}",
+            body=details,
+            if_match=if_match,
+        )
+
+
+def narrow(value: Versioned[BackupBase], model: type[B]) -> Versioned[B]:
+    """Narrow a generic backup result to its concrete model (checked)."""
+    if not isinstance(value.value, model):
+        raise TypeError(f"expected {model.__name__}, got {type(value.value).__name__}")
+    return Versioned(value.value, value.etag, value.opc_request_id, value.region)

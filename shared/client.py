@@ -1,0 +1,275 @@
+"""The one HTTP path to OCI: sign, send, retry, page, and turn errors into typed exceptions.
+
+Every attempt is prepared and signed afresh (new Date), carries an ``opc-request-id`` and, for
+create/copy POSTs, the same ``opc-retry-token`` as the attempts before it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import requests
+from pydantic import BaseModel
+
+from shared import log
+from shared.endpoints import Service, service_endpoint
+from shared.errors import OciTransportError, service_error
+from shared.retry import NO_DEADLINE, Attempt, Deadline, RetryPolicy
+
+if TYPE_CHECKING:
+    from shared.credentials import Credentials
+
+USER_AGENT = "oci-block-backup-functions/0.1 (python; requests)"
+DEFAULT_TIMEOUT = (10.0, 60.0)
+MIN_ATTEMPT_SECONDS = 0.5
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex.upper()
+
+
+def new_retry_token() -> str:
+    return uuid.uuid4().hex
+
+
+def encode_body(body: BaseModel | Mapping[str, Any] | None) -> bytes | None:
+    """JSON bytes exactly as signed and sent; models go out camelCase without unset fields."""
+    if body is None:
+        return None
+    if isinstance(body, BaseModel):
+        return body.model_dump_json(by_alias=True, exclude_none=True).encode()
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class OciResponse:
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+    opc_request_id: str | None
+    attempts: int = 1
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def next_page(self) -> str | None:
+        return self.headers.get("opc-next-page")
+
+
+@dataclass
+class OciClient:
+    """Signed, retried calls to any OCI service in any region."""
+
+    credentials: Credentials
+    endpoint_template: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    session: requests.Session = field(default_factory=requests.Session)
+    pool_size: int = 32
+
+    def __post_init__(self) -> None:
+        adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=self.pool_size, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    @property
+    def region(self) -> str:
+        if not self.credentials.region:
+            raise ValueError("no region: set OCI_RESOURCE_PRINCIPAL_REGION, the config profile's region or OCI_REGION")
+        return self.credentials.region
+
+    def url(self, service: Service, region: str, path: str) -> str:
+        return service_endpoint(service, region, self.endpoint_template) + path
+
+    def call(
+        self,
+        operation: str,
+        method: str,
+        service: Service,
+        region: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = None,
+        body: BaseModel | Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_token: str | None = None,
+        if_match: str | None = None,
+        deadline: Deadline = NO_DEADLINE,
+        retry: RetryPolicy | None = None,
+    ) -> OciResponse:
+        """One logical operation; retried per the policy, never past ``deadline``.
+
+        A POST is retried on errors other than 429 only when it carries an ``opc-retry-token``
+        (OCI then deduplicates it); pass ``retry_token`` for create/copy calls.
+        """
+        return self.call_url(
+            operation,
+            method,
+            self.url(service, region, path),
+            region,
+            params=params,
+            body=body,
+            headers=headers,
+            retry_token=retry_token,
+            if_match=if_match,
+            deadline=deadline,
+            retry=retry,
+        )
+
+    def call_url(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        region: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = None,
+        body: BaseModel | Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_token: str | None = None,
+        if_match: str | None = None,
+        deadline: Deadline = NO_DEADLINE,
+        retry: RetryPolicy | None = None,
+    ) -> OciResponse:
+        """``call`` for a URL given in full (e.g. a function's own invoke endpoint)."""
+        policy = retry or self.retry
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        payload = encode_body(body)
+        extra = dict(headers or {})
+        if retry_token:
+            extra["opc-retry-token"] = retry_token
+        if if_match:
+            extra["if-match"] = if_match
+        replay_safe = method != "POST" or retry_token is not None
+        refreshed = False
+        number = 0
+        while True:
+            number += 1
+            deadline.check(f"call {operation}")
+            request_id = new_request_id()
+            started = time.monotonic()
+            try:
+                response = self._send(method, url, query, payload, extra, request_id, deadline)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                attempt = Attempt(number, connection_error=True)
+                log.event(
+                    "oci call failed to connect",
+                    logging.WARNING,
+                    operation=operation,
+                    region=region,
+                    attempt=number,
+                    opc_request_id=request_id,
+                    error=type(exc).__name__,
+                )
+                if replay_safe and policy.should_retry(attempt) and policy.wait(attempt, deadline):
+                    continue
+                raise OciTransportError(operation, type(exc).__name__, number) from None
+            server_id = response.headers.get("opc-request-id", request_id)
+            log.event(
+                "oci call",
+                operation=operation,
+                region=region,
+                status=response.status_code,
+                attempt=number,
+                opc_request_id=server_id,
+                duration_ms=round((time.monotonic() - started) * 1000, 1),
+            )
+            if response.status_code < 300:
+                policy.quota.release()
+                return OciResponse(
+                    response.status_code,
+                    response.headers,
+                    _json_or_none(response),
+                    server_id,
+                    number,
+                )
+            code, message = _error_fields(response)
+            if response.status_code == 401 and not refreshed and self.credentials.refresh_after_unauthorized():
+                refreshed = True
+                number -= 1  # the refresh retry is free, once
+                continue
+            attempt = Attempt(number, status=response.status_code, code=code)
+            retry_allowed = replay_safe or response.status_code == 429
+            if retry_allowed and policy.should_retry(attempt) and policy.wait(attempt, deadline):
+                continue
+            raise service_error(response.status_code, code, message, server_id, operation, number)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        payload: bytes | None,
+        extra: Mapping[str, str],
+        request_id: str,
+        deadline: Deadline,
+    ) -> requests.Response:
+        headers = {
+            "accept": "application/json",
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "opc-request-id": request_id,
+            **extra,
+        }
+        prepared = requests.Request(method, url, params=query or None, data=payload, headers=headers).prepare()
+        self.credentials.signer()(prepared)
+        connect, read = self.timeout
+        remaining = deadline.remaining()
+        if remaining < MIN_ATTEMPT_SECONDS:
+            deadline.check("send a request")
+        read = min(read, max(remaining, MIN_ATTEMPT_SECONDS))
+        return self.session.send(prepared, timeout=(min(connect, read), read), allow_redirects=False)
+
+    def paginate(
+        self,
+        operation: str,
+        service: Service,
+        region: str,
+        path: str,
+        params: Mapping[str, str | int | bool | None],
+        *,
+        deadline: Deadline = NO_DEADLINE,
+    ) -> Iterator[Any]:
+        """Yield every item of a List operation, following ``opc-next-page``."""
+        page: str | None = None
+        while True:
+            response = self.call(
+                operation, "GET", service, region, path, params={**params, "page": page}, deadline=deadline
+            )
+            yield from response.data or []
+            page = response.next_page
+            if not page:
+                return
+
+
+def _query_value(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_fields(response: requests.Response) -> tuple[str | None, str]:
+    try:
+        doc = response.json()
+    except ValueError:
+        return None, response.text[:500] or response.reason or ""
+    if isinstance(doc, dict):
+        return doc.get("code"), str(doc.get("message", ""))
+    return None, response.text[:500]

@@ -1,0 +1,38 @@
+"""Where each OCI service lives, per region and realm, or under ``OCI_ENDPOINT_TEMPLATE``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from shared.regions import REALM_DOMAINS, realm_of
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    host_prefix: str  # first label of the host name
+    version: str  # API version path
+    oci_subdomain: bool = False  # identity and functions live under `.oci.` (<svc>.<region>.oci.<domain>)
+
+
+class Service(Enum):
+    BLOCKSTORAGE = ServiceSpec("iaas", "20160918")
+    NOTIFICATIONS = ServiceSpec("notification", "20181201")
+    IDENTITY = ServiceSpec("identity", "20160918", oci_subdomain=True)
+    FUNCTIONS = ServiceSpec("functions", "20181201", oci_subdomain=True)
+
+
+def service_endpoint(service: Service, region: str, template: str | None = None) -> str:
+    """The base URL including the version path, e.g. ``https://iaas.us-ashburn-1.oraclecloud.com/20160918``.
+
+    With ``template`` (``OCI_ENDPOINT_TEMPLATE``, e.g. ``http://127.0.0.1:8123/{region}``) every service
+    of every region is reached under that prefix, followed by the service's version path.
+    """
+    spec = service.value
+    if template:
+        base = template.format(region=region, service=spec.host_prefix).rstrip("/")
+    else:
+        domain = REALM_DOMAINS[realm_of(region)]
+        middle = "oci." if spec.oci_subdomain else ""
+        base = f"https://{spec.host_prefix}.{region}.{middle}{domain}"
+    return f"{base}/{spec.version}"

@@ -1,0 +1,74 @@
+"""API Gateway requests as the fdk delivers them, and the function-side authentication check.
+
+The gateway route runs an authentication policy (JWT/token) first; a request that passes it has
+two headers SET by the deployment's header transformation (a client cannot forge them, the gateway
+overwrites them):
+
+- ``X-Gateway-Token``: a shared secret known to the gateway deployment; the function stores only
+  its SHA-256 (config ``GATEWAY_TOKEN_SHA256``) and compares in constant time;
+- ``X-Auth-Subject``: the authenticated subject (``${request.auth[sub]}``), optionally checked
+  against ``HTTP_ALLOWED_SUBJECTS``.
+
+Anything else gets 401 (not authenticated) or 403 (authenticated but not allowed) and does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit
+
+from shared.triggers import InputError
+
+GATEWAY_TOKEN_HEADER: Final = "x-gateway-token"
+AUTH_SUBJECT_HEADER: Final = "x-auth-subject"
+IDEMPOTENCY_HEADER: Final = "idempotency-key"
+MAX_BODY_BYTES: Final = 64 * 1024
+ALLOWED_METHODS: Final = ("POST",)
+
+
+@dataclass(frozen=True)
+class GatewayRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # the client's headers, lower-case names, without the Fn-Http-H- prefix
+
+    @classmethod
+    def from_fn_headers(cls, fn_headers: dict[str, str]) -> GatewayRequest:
+        prefix = "fn-http-h-"
+        client = {k[len(prefix) :].lower(): v for k, v in fn_headers.items() if k.lower().startswith(prefix)}
+        url = fn_headers.get("fn-http-request-url", "/")
+        return cls(fn_headers.get("fn-http-method", "").upper(), urlsplit(url).path, client)
+
+    @property
+    def subject(self) -> str | None:
+        return self.headers.get(AUTH_SUBJECT_HEADER) or None
+
+
+def authenticate(request: GatewayRequest, token_sha256: str | None, allowed_subjects: list[str]) -> str:
+    """The authenticated subject, or InputError 401/403. Fails closed when no token is configured."""
+    presented = request.headers.get(GATEWAY_TOKEN_HEADER, "")
+    if not token_sha256:
+        raise InputError("HTTP access is not configured (GATEWAY_TOKEN_SHA256 is unset)", "authorization", 401)
+    digest = hashlib.sha256(presented.encode()).hexdigest()
+    if not presented or not hmac.compare_digest(digest, token_sha256):
+        raise InputError("the request did not pass the API Gateway authentication", "authorization", 401)
+    subject = request.subject
+    if not subject:
+        raise InputError("no authenticated subject was forwarded by the gateway", "authorization", 401)
+    if allowed_subjects and subject not in allowed_subjects:
+        raise InputError(f"subject {subject!r} may not call this function", "authorization", 403)
+    return subject
+
+
+def check_shape(request: GatewayRequest, body: bytes) -> None:
+    """Method, media type and size: 405, 415, 413."""
+    if request.method not in ALLOWED_METHODS:
+        raise InputError(f"method {request.method or '?'} is not allowed; use POST", "method", 405)
+    if len(body) > MAX_BODY_BYTES:
+        raise InputError(f"the body is larger than {MAX_BODY_BYTES} bytes", "body", 413)
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if body.strip() and content_type != "application/json":
+        raise InputError(f"content type {content_type!r} is not supported; send application/json", "content-type", 415)

@@ -1,0 +1,41 @@
+"""Identity: the compartments under a compartment (for sweeps that include children)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from shared.client import OciClient
+from shared.endpoints import Service
+from shared.models import Compartment
+from shared.retry import NO_DEADLINE, Deadline
+
+
+def child_compartments(
+    client: OciClient, region: str, parent_id: str, deadline: Deadline = NO_DEADLINE
+) -> Iterator[Compartment]:
+    """Direct children of ``parent_id`` that are ACTIVE."""
+    params: dict[str, str | int | bool | None] = {
+        "compartmentId": parent_id,
+        "lifecycleState": "ACTIVE",
+        "limit": 100,
+    }
+    for item in client.paginate(
+        "ListCompartments", Service.IDENTITY, region, "/compartments", params, deadline=deadline
+    ):
+        compartment = Compartment.model_validate(item)
+        if compartment.lifecycle_state == "ACTIVE":
+            yield compartment
+
+
+def compartment_tree(client: OciClient, region: str, roots: list[str], deadline: Deadline = NO_DEADLINE) -> list[str]:
+    """``roots`` and every ACTIVE compartment below them, breadth first, each once."""
+    seen: list[str] = []
+    queue = deque(roots)
+    while queue:
+        current = queue.popleft()
+        if current in seen:
+            continue
+        seen.append(current)
+        queue.extend(child.id for child in child_compartments(client, region, current, deadline))
+    return seen

@@ -1,0 +1,191 @@
+"""OCI Block Volume resources and request bodies as pydantic models (camelCase on the wire).
+
+Responses ignore fields they do not know (the API grows) and keep enum values they do not know
+(``lifecycleState`` may gain states); request bodies forbid unknown fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+FreeformTags = dict[str, str]
+DefinedTags = dict[str, dict[str, Any]]
+
+
+class LifecycleState(StrEnum):
+    REQUEST_RECEIVED = "REQUEST_RECEIVED"
+    CREATING = "CREATING"
+    COMMITTED = "COMMITTED"
+    AVAILABLE = "AVAILABLE"
+    TERMINATING = "TERMINATING"
+    TERMINATED = "TERMINATED"
+    FAULTY = "FAULTY"
+    PROVISIONING = "PROVISIONING"
+    RESTORING = "RESTORING"
+    UPDATE_PENDING = "UPDATE_PENDING"
+
+
+IN_PROGRESS_STATES = frozenset({LifecycleState.REQUEST_RECEIVED, LifecycleState.CREATING, LifecycleState.COMMITTED})
+GONE_STATES = frozenset({LifecycleState.TERMINATING, LifecycleState.TERMINATED})
+
+
+class BackupType(StrEnum):
+    FULL = "FULL"
+    INCREMENTAL = "INCREMENTAL"
+
+
+class SourceType(StrEnum):
+    MANUAL = "MANUAL"
+    SCHEDULED = "SCHEDULED"
+
+
+# Known values become the enum; unknown ones stay as the raw string (tolerated, never an error).
+State = Annotated[LifecycleState | str, Field(union_mode="left_to_right")]
+OpenBackupType = Annotated[BackupType | str, Field(union_mode="left_to_right")]
+OpenSourceType = Annotated[SourceType | str, Field(union_mode="left_to_right")]
+
+
+class OciModel(BaseModel):
+    """A resource as OCI returns it."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class RequestModel(BaseModel):
+    """A request body we send."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Tagged(OciModel):
+    id: str
+    compartment_id: str
+    display_name: str = ""
+    lifecycle_state: State
+    time_created: datetime
+    freeform_tags: FreeformTags = Field(default_factory=dict)
+    defined_tags: DefinedTags = Field(default_factory=dict)
+
+
+class Volume(Tagged):
+    availability_domain: str | None = None
+    size_in_gbs: int | None = Field(default=None, alias="sizeInGBs")
+    volume_group_id: str | None = None
+
+
+class BootVolume(Volume):
+    image_id: str | None = None
+
+
+class VolumeGroup(Tagged):
+    availability_domain: str | None = None
+    volume_ids: list[str] = Field(default_factory=list)
+
+
+class BackupBase(Tagged):
+    type: OpenBackupType | None = None
+    source_type: OpenSourceType | None = None
+    expiration_time: datetime | None = None
+    time_request_received: datetime | None = None
+    kms_key_id: str | None = None
+
+
+class VolumeBackup(BackupBase):
+    volume_id: str | None = None
+    source_volume_backup_id: str | None = None
+    volume_group_backup_id: str | None = None
+    size_in_gbs: int | None = Field(default=None, alias="sizeInGBs")
+    unique_size_in_gbs: int | None = Field(default=None, alias="uniqueSizeInGBs")
+
+    @property
+    def source_id(self) -> str | None:
+        return self.volume_id
+
+    @property
+    def copied_from(self) -> str | None:
+        return self.source_volume_backup_id
+
+
+class BootVolumeBackup(BackupBase):
+    boot_volume_id: str | None = None
+    source_boot_volume_backup_id: str | None = None
+    image_id: str | None = None
+    size_in_gbs: int | None = Field(default=None, alias="sizeInGBs")
+
+    @property
+    def source_id(self) -> str | None:
+        return self.boot_volume_id
+
+    @property
+    def copied_from(self) -> str | None:
+        return self.source_boot_volume_backup_id
+
+
+class VolumeGroupBackup(BackupBase):
+    volume_group_id: str | None = None
+    volume_backup_ids: list[str] = Field(default_factory=list)
+    source_volume_group_backup_id: str | None = None
+
+    @property
+    def source_id(self) -> str | None:
+        return self.volume_group_id
+
+    @property
+    def copied_from(self) -> str | None:
+        return self.source_volume_group_backup_id
+
+
+class Compartment(OciModel):
+    id: str
+    name: str
+    compartment_id: str
+    lifecycle_state: State
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+
+class TagsUpdate(RequestModel):
+    display_name: str | None = None
+    freeform_tags: FreeformTags | None = None
+    defined_tags: DefinedTags | None = None
+
+
+class CreateVolumeBackupDetails(TagsUpdate):
+    volume_id: str
+    type: BackupType | None = None
+    kms_key_id: str | None = None
+
+
+class CreateBootVolumeBackupDetails(TagsUpdate):
+    boot_volume_id: str
+    type: BackupType | None = None
+    kms_key_id: str | None = None
+
+
+class CreateVolumeGroupBackupDetails(TagsUpdate):
+    volume_group_id: str
+    type: BackupType | None = None
+
+
+class CopyBackupDetails(RequestModel):
+    """CopyVolumeBackupDetails / CopyBootVolumeBackupDetails / CopyVolumeGroupBackupDetails."""
+
+    destination_region: str
+    display_name: str | None = None
+    kms_key_id: str | None = None
+
+
+class MessageDetails(RequestModel):
+    title: str | None = None
+    body: str
+
+
+class PublishResult(OciModel):
+    message_id: str
+    time_stamp: datetime | None = None

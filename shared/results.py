@@ -1,0 +1,168 @@
+"""The one result document every invocation ends with, and its readable digest for Notifications."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.notifications import MAX_MESSAGE_BYTES
+
+DIGEST_BUDGET: Final = MAX_MESSAGE_BYTES - 2048  # room for the JSON envelope ONS adds around body+title
+
+
+class ItemStatus(StrEnum):
+    CREATED = "created"
+    COPIED = "copied"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    SKIPPED = "skipped"
+    DEFERRED = "deferred"
+    FAILED = "failed"
+    PLANNED = "planned"  # dry-run: what would have been done
+
+
+class Item(BaseModel):
+    """One thing the run acted on (or decided not to)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    status: ItemStatus
+    action: str  # e.g. "backup", "copy", "retag", "prune"
+    resource_id: str = Field(alias="resourceId")
+    result_id: str | None = Field(default=None, alias="resultId")
+    name: str | None = None
+    region: str | None = None
+    reason: str | None = None
+    opc_request_id: str | None = Field(default=None, alias="opcRequestId")
+
+
+class RunResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    function: str
+    trigger: str
+    dry_run: bool = Field(alias="dryRun")
+    started_at: datetime = Field(alias="startedAt")
+    finished_at: datetime | None = Field(default=None, alias="finishedAt")
+    counts: dict[str, int] = Field(default_factory=dict)
+    items: list[Item] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, exclude_none=True)
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.items) and all(i.status is ItemStatus.FAILED for i in self.items)
+
+    @property
+    def has_failures(self) -> bool:
+        return self.error is not None or any(i.status is ItemStatus.FAILED for i in self.items)
+
+    @property
+    def has_deferred(self) -> bool:
+        return any(i.status is ItemStatus.DEFERRED for i in self.items)
+
+
+class Report:
+    """Collects items from concurrent workers; ``finish`` freezes them into a RunResult."""
+
+    def __init__(self, function: str, trigger: str, dry_run: bool, started_at: datetime) -> None:
+        self._lock = threading.Lock()
+        self._result = RunResult(function=function, trigger=trigger, dry_run=dry_run, started_at=started_at)
+
+    def add(self, item: Item) -> Item:
+        with self._lock:
+            self._result.items.append(item)
+        return item
+
+    def note(self, text: str) -> None:
+        with self._lock:
+            self._result.notes.append(text)
+
+    def fail(self, text: str) -> None:
+        with self._lock:
+            self._result.error = text
+
+    def items(self) -> list[Item]:
+        with self._lock:
+            return list(self._result.items)
+
+    def finish(self, finished_at: datetime) -> RunResult:
+        with self._lock:
+            result = self._result.model_copy(deep=True)
+        counter = Counter(item.status.value for item in result.items)
+        result.counts = {
+            status.value: counter.get(status.value, 0) for status in ItemStatus if counter.get(status.value)
+        }
+        result.finished_at = finished_at
+        return result
+
+
+_TITLES: Final = {
+    "create_backup": "create-backup",
+    "copy_backup": "copy-backup",
+    "retag_group_backup": "retag-group-backup",
+}
+
+
+def digest(result: RunResult) -> tuple[str, str]:
+    """(title, body): a subject line with the counts, a body a person can read, the JSON attached.
+
+    The body stays under the PublishMessage limit: item lines and the attached JSON are cut
+    (and say so) when a large run would not fit.
+    """
+    counts = ", ".join(f"{n} {status}" for status, n in result.counts.items()) or "nothing to do"
+    outcome = "FAILED" if result.has_failures else "ok"
+    dry = " [dry-run]" if result.dry_run else ""
+    title = f"[{outcome}] {_TITLES.get(result.function, result.function)} ({result.trigger}){dry}: {counts}"
+    head = [
+        f"{_TITLES.get(result.function, result.function)} ran from a {result.trigger} trigger"
+        f"{' as a dry run (nothing was changed)' if result.dry_run else ''}.",
+        f"Started {result.started_at.isoformat(timespec='seconds')}, "
+        f"finished {result.finished_at.isoformat(timespec='seconds') if result.finished_at else '-'}.",
+        f"Outcome: {counts}.",
+    ]
+    if result.error:
+        head.append(f"Error: {result.error}")
+    head.extend(f"Note: {note}" for note in result.notes)
+    lines = [_item_line(item) for item in sorted(result.items, key=_failures_first)]
+    attached = result.to_json()
+    body = _assemble(head, lines, attached)
+    while len(body.encode()) > DIGEST_BUDGET and lines:
+        lines = lines[: max(len(lines) // 2, 0)]
+        cut = len(result.items) - len(lines)
+        body = _assemble(head, [*lines, f"... and {cut} more items (see the function's logs)"], None)
+    return title[:250], body
+
+
+def _failures_first(item: Item) -> int:
+    order = (ItemStatus.FAILED, ItemStatus.DEFERRED)
+    return order.index(item.status) if item.status in order else len(order)
+
+
+def _item_line(item: Item) -> str:
+    parts = [f"- {item.status.value.upper():8} {item.action} {item.name or item.resource_id}"]
+    if item.result_id:
+        parts.append(f"-> {item.result_id}")
+    if item.region:
+        parts.append(f"in {item.region}")
+    if item.reason:
+        parts.append(f"({item.reason})")
+    return " ".join(parts)
+
+
+def _assemble(head: list[str], lines: list[str], attached: str | None) -> str:
+    body = "\n".join(head)
+    if lines:
+        body += "\n\nItems:\n" + "\n".join(lines)
+    if attached is not None:
+        body += "\n\nResult (JSON):\n" + json.dumps(json.loads(attached), indent=1)
+    return body

@@ -1,0 +1,57 @@
+"""Retention: which of one source's backups (or copies) may go. A pure decision, no I/O.
+
+Rules, in order:
+1. only backups carrying the tool's marker are ever candidates; others are never touched;
+2. only AVAILABLE backups are deleted, and only AVAILABLE ones count as kept;
+3. a backup goes when it is beyond ``keep_count`` (newest first) or older than ``max_age_days``;
+4. whatever rules 3 says, the newest ``min_keep`` (at least 1) AVAILABLE backups stay: the last
+   good backup of a source is never deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.models import BackupBase, LifecycleState
+from shared.tags import is_managed
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    max_age_days: int = 0  # 0: no age limit
+    keep_count: int = 0  # 0: no count limit
+    min_keep: int = 1
+
+    @property
+    def active(self) -> bool:
+        return self.max_age_days > 0 or self.keep_count > 0
+
+
+@dataclass(frozen=True)
+class Expired:
+    backup: BackupBase
+    reason: str
+
+
+def plan_pruning(backups: Sequence[BackupBase], policy: RetentionPolicy, now: datetime) -> list[Expired]:
+    """The backups of ONE source that the policy lets go, oldest first."""
+    if not policy.active:
+        return []
+    available = sorted(
+        (b for b in backups if b.lifecycle_state == LifecycleState.AVAILABLE and is_managed(b.freeform_tags)),
+        key=lambda b: b.time_created,
+        reverse=True,
+    )
+    guard = max(1, policy.min_keep)
+    cutoff = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
+    expired: list[Expired] = []
+    for position, backup in enumerate(available):
+        if position < guard:
+            continue
+        if policy.keep_count and position >= policy.keep_count:
+            expired.append(Expired(backup, f"beyond the newest {policy.keep_count}"))
+        elif cutoff is not None and backup.time_created < cutoff:
+            expired.append(Expired(backup, f"older than {policy.max_age_days} days"))
+    return list(reversed(expired))

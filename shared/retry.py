@@ -1,0 +1,137 @@
+"""Retry policy: small checkers OR-ed together, full-jitter backoff, a deadline it never sleeps past.
+
+Shaped like botocore's standard retry mode: a read-only ``Attempt`` feeds one-method checkers; the
+backoff and the clock are injected so tests run without sleeping.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from shared.errors import DeadlineExceeded
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_409_CODES = frozenset({"IncorrectState", "LockConflict"})
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt produced: an HTTP status + OCI code, or a connection error."""
+
+    number: int  # 1-based
+    status: int | None = None
+    code: str | None = None
+    connection_error: bool = False
+
+
+class RetryChecker(Protocol):
+    def __call__(self, attempt: Attempt) -> bool: ...
+
+
+def throttled(attempt: Attempt) -> bool:
+    return attempt.status == 429
+
+
+def transient_server_error(attempt: Attempt) -> bool:
+    return attempt.status in RETRYABLE_STATUS and attempt.status != 429
+
+
+def incorrect_state(attempt: Attempt) -> bool:
+    return attempt.status == 409 and attempt.code in RETRYABLE_409_CODES
+
+
+def connection_error(attempt: Attempt) -> bool:
+    return attempt.connection_error
+
+
+DEFAULT_CHECKERS: tuple[RetryChecker, ...] = (
+    throttled,
+    transient_server_error,
+    incorrect_state,
+    connection_error,
+)
+
+
+class Deadline:
+    """A point in monotonic time (``None``: no deadline) with a safety margin."""
+
+    def __init__(self, at: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.at = at
+        self.clock = clock
+
+    @classmethod
+    def after(cls, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> Deadline:
+        return cls(None if seconds is None else clock() + seconds, clock)
+
+    def remaining(self) -> float:
+        return float("inf") if self.at is None else self.at - self.clock()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def check(self, what: str) -> None:
+        if self.expired():
+            raise DeadlineExceeded(f"no time left before the deadline to {what}")
+
+
+NO_DEADLINE = Deadline(None)
+
+
+@dataclass
+class RetryQuota:
+    """A token bucket that stops retry storms: each retry costs, each success refunds (botocore)."""
+
+    capacity: int = 500
+    retry_cost: int = 5
+    available: int = 500
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def acquire(self) -> bool:
+        with self._lock:
+            if self.available < self.retry_cost:
+                return False
+            self.available -= self.retry_cost
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.available = min(self.capacity, self.available + 1)
+
+
+@dataclass
+class RetryPolicy:
+    """Decides whether and how long to wait before the next attempt."""
+
+    max_attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    checkers: tuple[RetryChecker, ...] = DEFAULT_CHECKERS
+    quota: RetryQuota = field(default_factory=RetryQuota)
+    random: Callable[[], float] = random.random
+    sleep: Callable[[float], None] = time.sleep
+
+    def should_retry(self, attempt: Attempt) -> bool:
+        if attempt.number >= self.max_attempts:
+            return False
+        return any(check(attempt) for check in self.checkers)
+
+    def backoff(self, attempt_number: int) -> float:
+        """Full jitter: uniform(0, min(cap, base * 2**(n-1)))."""
+        return self.random() * min(self.max_delay, self.base_delay * 2 ** (attempt_number - 1))
+
+    def wait(self, attempt: Attempt, deadline: Deadline) -> bool:
+        """Sleep before the next attempt; False when the deadline or the quota forbids one."""
+        delay = self.backoff(attempt.number)
+        if delay >= deadline.remaining() or not self.quota.acquire():
+            return False
+        if delay > 0:
+            self.sleep(delay)
+        return True
+
+
+NO_RETRIES = RetryPolicy(max_attempts=1)

@@ -1,0 +1,273 @@
+"""The fdk entrypoint shared by the three functions: one image, ``HANDLER`` picks the handler.
+
+``handler(ctx, data)`` adapts the fdk; ``process(environ, headers, body)`` does the work and is
+what tests and the demo drive through the real fdk process. Per invocation:
+
+1. config (validated once per process) and the handler module (imported on first use only);
+2. the trigger kind, then the typed input: event / schedule / HTTP (method, size, media type,
+   gateway authentication) / direct; bad input -> 4xx JSON naming the field, nothing written;
+3. the deadline from ``Fn-Deadline`` minus ``DEADLINE_MARGIN_SECONDS``;
+4. the handler's business function fills a Report;
+5. one result document: returned as JSON and published to ``NOTIFICATION_TOPIC_ID`` as a digest.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shared import log
+from shared.app import HandlerSpec, Invocation, monotonic_deadline
+from shared.client import OciClient
+from shared.credentials import CredentialsError, resolve_credentials
+from shared.endpoints import Service
+from shared.errors import MessageTooLarge, NotAuthorizedOrNotFound, OciError
+from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape
+from shared.idempotency import idempotency_key, schedule_slot
+from shared.notifications import publish_message
+from shared.results import Report, RunResult, digest
+from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError, NotifyOn
+from shared.triggers import (
+    InputError,
+    TriggerKind,
+    classify,
+    parse_event,
+    parse_request,
+    parse_schedule,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+JSON_HEADERS = {"content-type": "application/json"}
+_lock = threading.Lock()
+_cache: dict[tuple[str, ...], Any] = {}
+
+
+def load_spec(environ: Mapping[str, str]) -> HandlerSpec[Any, Any]:
+    name = environ.get("HANDLER", "")
+    if name not in HANDLER_NAMES:
+        shown = repr(name) if name else "missing"
+        raise ConfigError("HANDLER", f"{shown}; set it to one of {', '.join(HANDLER_NAMES)}")
+    module = importlib.import_module(f"functions.{name}")
+    spec: HandlerSpec[Any, Any] = module.SPEC
+    return spec
+
+
+def _cached(key: tuple[str, ...], build: Any) -> Any:
+    with _lock:
+        if key not in _cache:
+            _cache[key] = build()
+        return _cache[key]
+
+
+def error_answer(status: int, message: str, field: str | None = None, code: str | None = None) -> Answer:
+    doc: dict[str, Any] = {"status": status, "code": code or _CODES.get(status, "Error"), "message": message}
+    if field:
+        doc["field"] = field
+    return Answer(status, json.dumps({"error": doc}), dict(JSON_HEADERS))
+
+
+_CODES = {
+    400: "InvalidParameter",
+    401: "NotAuthenticated",
+    403: "NotAuthorized",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    500: "InternalError",
+}
+
+
+def process(environ: Mapping[str, str], headers: Mapping[str, str], body: bytes) -> Answer:
+    """Handle one invocation; never raises except for a broken deployment (bad config)."""
+    headers = {k.lower(): v for k, v in headers.items()}
+    log.configure()
+    log.clear()
+    call_id = headers.get("fn-call-id") or uuid.uuid4().hex
+    kind = classify(body, headers)
+    log.bind(function=environ.get("HANDLER"), call_id=call_id, correlation_id=call_id)
+    try:
+        spec = _cached(("spec", environ.get("HANDLER", "")), lambda: load_spec(environ))
+        settings: CommonSettings = _cached(
+            ("settings", spec.name, *sorted(f"{k}={v}" for k, v in environ.items() if k.isupper())),
+            lambda: spec.settings.from_environ(environ),
+        )
+    except ConfigError as exc:
+        log.event("invalid function configuration", logging.ERROR, key=exc.key, problem=exc.problem)
+        if kind is TriggerKind.HTTP:
+            return error_answer(500, str(exc), exc.key, "InvalidConfiguration")
+        raise
+    logging.getLogger(log.LOGGER_NAME).setLevel(settings.log_level)
+    try:
+        invocation = _prepare(spec, settings, environ, headers, body, kind, call_id)
+    except InputError as exc:
+        log.event("rejected input", logging.WARNING, trigger=kind.value, field=exc.field, reason=exc.message)
+        return error_answer(exc.status, exc.message, exc.field)
+    except CredentialsError as exc:
+        log.event("no usable credentials", logging.ERROR, reason=str(exc))
+        return error_answer(500, f"no usable OCI credentials: {exc}", code="InvalidConfiguration")
+    return _run(spec, invocation)
+
+
+def _prepare(
+    spec: HandlerSpec[Any, Any],
+    settings: CommonSettings,
+    environ: Mapping[str, str],
+    headers: dict[str, str],
+    body: bytes,
+    kind: TriggerKind,
+    call_id: str,
+) -> Invocation[Any, Any]:
+    function = spec.name
+    event = schedule = request = None
+    dry_run = settings.dry_run
+    now = datetime.now(UTC)
+    if kind is TriggerKind.HTTP:
+        gateway = GatewayRequest.from_fn_headers(headers)
+        check_shape(gateway, body)
+        subject = authenticate(gateway, settings.gateway_token_sha256, settings.http_allowed_subjects)
+        request = parse_request(body or b"{}", spec.request)
+        correlation = gateway.headers.get("opc-request-id") or call_id
+        key_source: tuple[Any, ...] = (gateway.headers.get(IDEMPOTENCY_HEADER) or body.decode(errors="replace"),)
+        log.bind(correlation_id=correlation, subject=subject)
+    elif kind is TriggerKind.EVENT:
+        event = parse_event(body)
+        if event.event_type not in spec.event_types:
+            raise InputError(f"{event.event_type} is not an event this function handles", "eventType")
+        key_source = (event.event_id, event.data.resource_id)
+        log.bind(correlation_id=event.event_id)
+    elif kind is TriggerKind.SCHEDULE:
+        schedule = parse_schedule(body)
+        if not schedule.slot:
+            schedule = schedule.model_copy(update={"slot": schedule_slot(now, settings.schedule_slot_minutes)})
+        key_source = (schedule.schedule, schedule.slot)
+        dry_run = dry_run or schedule.dry_run
+    else:
+        request = parse_request(body, spec.request)
+        key_source = (body.decode(errors="replace"),)
+    if request is not None:
+        dry_run = dry_run or bool(getattr(request, "dry_run", False))
+    client = _cached(("client", *_credential_env(environ)), lambda: _build_client(environ, settings))
+    deadline = monotonic_deadline(_parse_deadline(headers.get("fn-deadline")), settings.deadline_margin_seconds)
+    function_id = environ.get("FN_FN_ID")
+    return Invocation(
+        function=function,
+        kind=kind,
+        settings=settings,
+        client=client,
+        region=client.region,
+        deadline=deadline,
+        report=Report(function, kind.value, dry_run, now),
+        idempotency_key=idempotency_key(function, *key_source),
+        dry_run=dry_run,
+        event=event,
+        schedule=schedule,
+        request=request,
+        call_id=call_id,
+        invoke_self=_self_invoker(client, settings, function_id) if function_id else None,
+    )
+
+
+def _credential_env(environ: Mapping[str, str]) -> list[str]:
+    return sorted(f"{k}={v}" for k, v in environ.items() if k.startswith(("OCI_", "HOME")))
+
+
+def _build_client(environ: Mapping[str, str], settings: CommonSettings) -> OciClient:
+    return OciClient(
+        resolve_credentials(environ),
+        endpoint_template=settings.endpoint_template,
+        pool_size=max(8, settings.max_concurrency * 2),
+    )
+
+
+def _parse_deadline(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _self_invoker(client: OciClient, settings: CommonSettings, function_id: str) -> Any:
+    def invoke(payload: dict[str, Any]) -> str | None:
+        """Detached invocation of this very function (a sweep handing over its remainder)."""
+        path = f"/functions/{function_id}/actions/invoke"
+        if settings.self_invoke_endpoint:
+            url = f"{settings.self_invoke_endpoint.rstrip('/')}/{Service.FUNCTIONS.value.version}{path}"
+        else:
+            url = client.url(Service.FUNCTIONS, client.region, path)
+        response = client.call_url(
+            "InvokeFunction", "POST", url, client.region, body=payload, headers={"fn-invoke-type": "detached"}
+        )
+        return response.opc_request_id
+
+    return invoke
+
+
+def _run(spec: HandlerSpec[Any, Any], invocation: Invocation[Any, Any]) -> Answer:
+    status = 200
+    try:
+        spec.run(invocation)
+    except InputError as exc:
+        log.event("rejected request", logging.WARNING, field=exc.field, reason=exc.message)
+        return error_answer(exc.status, exc.message, exc.field)
+    except NotAuthorizedOrNotFound as exc:
+        if invocation.kind in (TriggerKind.HTTP, TriggerKind.DIRECT) and not invocation.report.items():
+            return error_answer(404, f"not found or not authorized: {exc.message}", code=exc.code)
+        invocation.report.fail(str(exc))
+    except OciError as exc:
+        log.event("run failed", logging.ERROR, error=str(exc))
+        invocation.report.fail(str(exc))
+    except Exception as exc:  # a bug: report it, answer 500, keep the details in the logs
+        logging.getLogger(log.LOGGER_NAME).exception("handler crashed")
+        invocation.report.fail(f"internal error ({type(exc).__name__}); see the function logs")
+    result = invocation.report.finish(datetime.now(UTC))
+    _notify(invocation, result)
+    if result.error or result.all_failed:
+        status = 500
+    elif result.has_deferred:
+        status = 202
+    log.event("run finished", counts=result.counts, status=status, dry_run=result.dry_run)
+    return Answer(status, result.to_json(), dict(JSON_HEADERS))
+
+
+def _notify(invocation: Invocation[Any, Any], result: RunResult) -> None:
+    settings: CommonSettings = invocation.settings
+    topic = settings.notification_topic_id
+    if not topic or settings.notify_on is NotifyOn.NEVER:
+        return
+    if settings.notify_on is NotifyOn.FAILURES and not result.has_failures:
+        return
+    title, body = digest(result)
+    try:
+        published = publish_message(invocation.client, invocation.region, topic, title, body)
+        log.event("published digest", message_id=published.message_id)
+    except (OciError, MessageTooLarge) as exc:
+        log.event("could not publish the digest", logging.ERROR, error=str(exc))
+        result.notes.append(f"digest not published: {exc}")
+
+
+def handler(ctx: Any, data: Any = None) -> Any:
+    """The fdk entrypoint (``fdk func.py handler``)."""
+    from fdk import response
+
+    body = data.getvalue() if data is not None else b""
+    answer = process(os.environ, dict(ctx.Headers()), body)
+    return response.Response(ctx, response_data=answer.body, headers=answer.headers, status_code=answer.status)

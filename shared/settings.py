@@ -1,0 +1,169 @@
+"""Function configuration: plain config keys (env vars on OCI), validated once by pydantic.
+
+Each handler extends ``CommonSettings`` with its own keys. A bad value raises ``ConfigError``
+naming the key, at the first call. The README's configuration table documents every key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup")
+_OCID = re.compile(r"^ocid1\.[a-z0-9]+\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$")
+_REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
+
+
+class ConfigError(ValueError):
+    """A function config key is missing or malformed."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        self.problem = problem
+        super().__init__(f"function config key {key}: {problem}")
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _split_pairs(value: Any) -> Any:
+    """``a=1,b=2`` -> {"a": "1", "b": "2"}."""
+    if not isinstance(value, str):
+        return value
+    pairs: dict[str, str] = {}
+    for part in _split_csv(value):
+        key, sep, val = part.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected key=value pairs separated by commas, got {part!r}")
+        pairs[key.strip()] = val.strip()
+    return pairs
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+CsvList = Annotated[list[str], BeforeValidator(_split_csv)]
+KeyValues = Annotated[dict[str, str], BeforeValidator(_split_pairs)]
+Optional = BeforeValidator(_blank_to_none)
+
+
+def is_ocid(value: str) -> bool:
+    return bool(_OCID.match(value))
+
+
+def is_region_name(value: str) -> bool:
+    return bool(_REGION.match(value))
+
+
+def check_ocids(values: list[str], key: str) -> list[str]:
+    for value in values:
+        if not is_ocid(value):
+            raise ValueError(f"{value!r} is not an OCID")
+    return values
+
+
+class NotifyOn(StrEnum):
+    ALL = "all"
+    FAILURES = "failures"
+    NEVER = "never"
+
+
+class TagSelector(BaseModel):
+    """``key=value`` (freeform tag) or ``namespace.key=value`` (defined tag)."""
+
+    namespace: str | None
+    key: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> TagSelector:
+        left, sep, value = text.partition("=")
+        if not sep or not left.strip():
+            raise ValueError("expected key=value or namespace.key=value")
+        namespace, dot, key = left.strip().rpartition(".")
+        return cls(namespace=namespace if dot else None, key=key, value=value.strip())
+
+    def matches(self, freeform: Mapping[str, str], defined: Mapping[str, Mapping[str, Any]]) -> bool:
+        if self.namespace is None:
+            return freeform.get(self.key) == self.value
+        return str(defined.get(self.namespace, {}).get(self.key, "\0")) == self.value
+
+    def __str__(self) -> str:
+        prefix = f"{self.namespace}." if self.namespace else ""
+        return f"{prefix}{self.key}={self.value}"
+
+
+def _parse_selector(value: Any) -> Any:
+    if isinstance(value, str):
+        return TagSelector.parse(value) if value.strip() else None
+    return value
+
+
+Selector = Annotated[TagSelector | None, BeforeValidator(_parse_selector)]
+
+
+class CommonSettings(BaseModel):
+    """Keys every handler reads. Field aliases are the config key names."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    handler: str = Field(alias="HANDLER")
+    notification_topic_id: Annotated[str | None, Optional] = Field(default=None, alias="NOTIFICATION_TOPIC_ID")
+    notify_on: NotifyOn = Field(default=NotifyOn.ALL, alias="NOTIFY_ON")
+    gateway_token_sha256: Annotated[str | None, Optional] = Field(default=None, alias="GATEWAY_TOKEN_SHA256")
+    http_allowed_subjects: CsvList = Field(default_factory=list, alias="HTTP_ALLOWED_SUBJECTS")
+    endpoint_template: Annotated[str | None, Optional] = Field(default=None, alias="OCI_ENDPOINT_TEMPLATE")
+    compartment_ids: CsvList = Field(default_factory=list, alias="COMPARTMENT_IDS")
+    include_subcompartments: bool = Field(default=False, alias="INCLUDE_SUBCOMPARTMENTS")
+    selector: Selector = Field(default=None, alias="SELECTOR")
+    dry_run: bool = Field(default=False, alias="DRY_RUN")
+    max_concurrency: int = Field(default=8, ge=1, le=64, alias="MAX_CONCURRENCY")
+    deadline_margin_seconds: float = Field(default=20.0, ge=0, le=120, alias="DEADLINE_MARGIN_SECONDS")
+    schedule_slot_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60, alias="SCHEDULE_SLOT_MINUTES")
+    self_invoke_endpoint: Annotated[str | None, Optional] = Field(default=None, alias="SELF_INVOKE_ENDPOINT")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("handler")
+    @classmethod
+    def _known_handler(cls, value: str) -> str:
+        if value not in HANDLER_NAMES:
+            raise ValueError(f"must be one of {', '.join(HANDLER_NAMES)}")
+        return value
+
+    @field_validator("notification_topic_id")
+    @classmethod
+    def _topic_ocid(cls, value: str | None) -> str | None:
+        if value is not None and not is_ocid(value):
+            raise ValueError(f"{value!r} is not an OCID")
+        return value
+
+    @field_validator("compartment_ids")
+    @classmethod
+    def _compartment_ocids(cls, value: list[str]) -> list[str]:
+        return check_ocids(value, "COMPARTMENT_IDS")
+
+    @field_validator("gateway_token_sha256")
+    @classmethod
+    def _sha256_hex(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9a-f]{64}", value.lower()):
+            raise ValueError("must be the 64-character hex SHA-256 of the gateway token")
+        return value.lower() if value else None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        """Validate the config keys this model knows; unknown env vars are ignored."""
+        aliases = {f.alias for f in cls.model_fields.values() if f.alias}
+        try:
+            return cls.model_validate({k: v for k, v in environ.items() if k in aliases})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = str(first["loc"][0]) if first["loc"] else "config"
+            raise ConfigError(key, first["msg"]) from None

@@ -1,0 +1,67 @@
+"""The tool's own marker tags, and tag merging that never drops what others set.
+
+Every backup or copy the tool makes carries freeform tags it owns (keys below); retention only
+ever touches resources whose ``backup-managed-by`` says they are ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+MANAGED_BY_KEY: Final = "backup-managed-by"
+MANAGED_BY_VALUE: Final = "oci-block-backup"
+TRIGGER_KEY: Final = "backup-trigger"
+RUN_KEY: Final = "backup-run"  # short hash of the idempotency key of the run that made it
+SOURCE_KEY: Final = "backup-source-id"  # the volume (or backup, for copies) it was made from
+SOURCE_REGION_KEY: Final = "backup-source-region"
+FreeformTags = dict[str, str]
+DefinedTags = dict[str, dict[str, Any]]
+
+
+def is_managed(freeform: Mapping[str, str]) -> bool:
+    return freeform.get(MANAGED_BY_KEY) == MANAGED_BY_VALUE
+
+
+def run_tag(idempotency_key: str) -> str:
+    """A short, stable tag value for a run (the hash part of ``function#sha256``)."""
+    return idempotency_key.rsplit("#", 1)[-1][:16]
+
+
+def marker(trigger: str, idempotency_key: str, source_id: str, **extra: str) -> FreeformTags:
+    return {
+        MANAGED_BY_KEY: MANAGED_BY_VALUE,
+        TRIGGER_KEY: trigger,
+        RUN_KEY: run_tag(idempotency_key),
+        SOURCE_KEY: source_id,
+        **extra,
+    }
+
+
+def merge_freeform(*layers: Mapping[str, str] | None) -> FreeformTags:
+    """Later layers win key by key; no key of an earlier layer is dropped."""
+    merged: FreeformTags = {}
+    for layer in layers:
+        merged.update(layer or {})
+    return merged
+
+
+def merge_defined(*layers: Mapping[str, Mapping[str, Any]] | None) -> DefinedTags:
+    """Namespace by namespace, key by key; later layers win."""
+    merged: DefinedTags = {}
+    for layer in layers:
+        for namespace, values in (layer or {}).items():
+            merged.setdefault(namespace, {}).update(values)
+    return merged
+
+
+def contains(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+    """True when every key/value of ``want`` is already in ``have`` (nested for defined tags)."""
+    for key, value in want.items():
+        if isinstance(value, Mapping):
+            inner = have.get(key)
+            if not isinstance(inner, Mapping) or not contains(inner, value):
+                return False
+        elif have.get(key) != value:
+            return False
+    return True
