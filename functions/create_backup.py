@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.app import HandlerSpec, Invocation, run_bounded
 from shared.blockstorage import BackupKind, BlockStorage
@@ -38,7 +38,7 @@ from shared.naming import check_template, render
 from shared.results import Item, ItemStatus
 from shared.retention import RetentionPolicy, plan_pruning
 from shared.retry import RetryPolicy, connection_error, throttled, transient_server_error
-from shared.settings import CommonSettings, is_ocid
+from shared.settings import CommonSettings, CsvList, is_ocid
 from shared.tags import RUN_KEY, is_managed, marker, merge_defined, merge_freeform, run_tag
 from shared.triggers import InputError, TriggerKind
 
@@ -58,17 +58,9 @@ EVENT_KINDS = {
 CREATE_RETRY = RetryPolicy(max_attempts=4, checkers=(throttled, transient_server_error, connection_error))
 
 
-def _kinds(value: Any) -> Any:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
 class CreateBackupSettings(CommonSettings):
     name_template: str = Field(default="{name}-{type}-{date}-{time}", alias="BACKUP_NAME_TEMPLATE")
-    backup_kinds: Annotated[list[str], BeforeValidator(_kinds)] = Field(
-        default_factory=lambda: ["volume", "bootvolume", "volumegroup"], alias="BACKUP_KINDS"
-    )
+    backup_kinds: CsvList = Field(default_factory=lambda: ["volume", "bootvolume", "volumegroup"], alias="BACKUP_KINDS")
     full_every: int = Field(default=0, ge=0, le=1000, alias="FULL_EVERY")
     retention_days: int = Field(default=0, ge=0, le=36500, alias="RETENTION_DAYS")
     retention_count: int = Field(default=0, ge=0, le=10000, alias="RETENTION_COUNT")
