@@ -205,10 +205,10 @@ def run(invocation: Run) -> None:
     else:
         request = invocation.request
         assert request is not None
-        kind = BackupKind.of_ocid(request.backup_id)
-        assert kind is not None
+        request_kind = BackupKind.of_ocid(request.backup_id)
+        assert request_kind is not None
         _copy_one(
-            invocation, kind, request.backup_id, request.regions or settings.destination_regions, check_selector=False
+            invocation, request_kind, request.backup_id, request.regions or settings.destination_regions, check_selector=False
         )
 
 

@@ -82,9 +82,10 @@ class OciClient:
 
     @property
     def region(self) -> str:
-        if not self.credentials.region:
+        region: str | None = self.credentials.region
+        if not region:
             raise ValueError("no region: set OCI_RESOURCE_PRINCIPAL_REGION, the config profile's region or OCI_REGION")
-        return self.credentials.region
+        return region
 
     def url(self, service: Service, region: str, path: str) -> str:
         return service_endpoint(service, region, self.endpoint_template) + path

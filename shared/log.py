@@ -69,7 +69,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             doc["error_type"] = record.exc_info[0].__name__
             doc["error"] = str(record.exc_info[1])
-        ordered = {k: doc.pop(k) for k in ORDER if k in doc}
+        ordered: dict[str, Any] = {k: doc.pop(k) for k in ORDER if k in doc}
         ordered.update(doc)
         return json.dumps(ordered, default=str, separators=(",", ":"))
 

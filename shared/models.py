@@ -94,6 +94,16 @@ class BackupBase(Tagged):
     time_request_received: datetime | None = None
     kms_key_id: str | None = None
 
+    @property
+    def source_id(self) -> str | None:
+        """The volume / boot volume / volume group this backup was taken of."""
+        return None
+
+    @property
+    def copied_from(self) -> str | None:
+        """For a cross-region copy: the backup it was copied from."""
+        return None
+
 
 class VolumeBackup(BackupBase):
     volume_id: str | None = None

@@ -122,7 +122,7 @@ class RetryPolicy:
 
     def backoff(self, attempt_number: int) -> float:
         """Full jitter: uniform(0, min(cap, base * 2**(n-1)))."""
-        return self.random() * min(self.max_delay, self.base_delay * 2 ** (attempt_number - 1))
+        return float(self.random() * min(self.max_delay, self.base_delay * 2 ** (attempt_number - 1)))
 
     def wait(self, attempt: Attempt, deadline: Deadline) -> bool:
         """Sleep before the next attempt; False when the deadline or the quota forbids one."""

@@ -27,18 +27,18 @@ class ConfigError(ValueError):
         super().__init__(f"function config key {key}: {problem}")
 
 
-def _split_csv(value: Any) -> Any:
+def split_csv(value: Any) -> Any:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
 
 
-def _split_pairs(value: Any) -> Any:
+def split_pairs(value: Any) -> Any:
     """``a=1,b=2`` -> {"a": "1", "b": "2"}."""
     if not isinstance(value, str):
         return value
     pairs: dict[str, str] = {}
-    for part in _split_csv(value):
+    for part in split_csv(value):
         key, sep, val = part.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"expected key=value pairs separated by commas, got {part!r}")
@@ -50,8 +50,16 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-CsvList = Annotated[list[str], BeforeValidator(_split_csv)]
-KeyValues = Annotated[dict[str, str], BeforeValidator(_split_pairs)]
+CsvList = Annotated[list[str], BeforeValidator(split_csv)]
+KeyValues = Annotated[dict[str, str], BeforeValidator(split_pairs)]
+
+
+def _int_values(value: Any) -> Any:
+    pairs = split_pairs(value)
+    return {k: int(v) for k, v in pairs.items()} if isinstance(pairs, dict) else pairs
+
+
+KeyInts = Annotated[dict[str, int], BeforeValidator(_int_values)]
 Optional = BeforeValidator(_blank_to_none)
 
 
@@ -63,7 +71,7 @@ def is_region_name(value: str) -> bool:
     return bool(_REGION.match(value))
 
 
-def check_ocids(values: list[str], key: str) -> list[str]:
+def check_ocids(values: list[str]) -> list[str]:
     for value in values:
         if not is_ocid(value):
             raise ValueError(f"{value!r} is not an OCID")
@@ -148,7 +156,7 @@ class CommonSettings(BaseModel):
     @field_validator("compartment_ids")
     @classmethod
     def _compartment_ocids(cls, value: list[str]) -> list[str]:
-        return check_ocids(value, "COMPARTMENT_IDS")
+        return check_ocids(value)
 
     @field_validator("gateway_token_sha256")
     @classmethod
