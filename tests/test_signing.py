@@ -92,7 +92,9 @@ def test_encrypted_key_needs_passphrase() -> None:
         RequestSigner("k", pem)
     assert RequestSigner("k", pem, b"s3cret").key_id == "k"
     clear = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     )
     assert isinstance(load_private_key(clear, b"ignored"), rsa.RSAPrivateKey)
     assert "BEGIN" not in repr(RequestSigner("k", clear))

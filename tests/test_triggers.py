@@ -42,9 +42,15 @@ def test_event_tags_in_either_spelling_and_status() -> None:
     ("body", "field"),
     [
         ({"cloudEventsVersion": "0.1", "eventType": "com.oraclecloud.x", "eventID": "e"}, "data"),
-        ({"cloudEventsVersion": "1.0", "eventType": "com.oraclecloud.x", "eventID": "e", "data": {}}, "cloudEventsVersion"),
+        (
+            {"cloudEventsVersion": "1.0", "eventType": "com.oraclecloud.x", "eventID": "e", "data": {}},
+            "cloudEventsVersion",
+        ),
         ({"cloudEventsVersion": "0.1", "eventType": "x", "eventID": "e", "data": {"resourceId": "r"}}, "eventType"),
-        ({"cloudEventsVersion": "0.1", "eventType": "com.oraclecloud.x", "eventID": "e", "data": {}}, "data.resourceId"),
+        (
+            {"cloudEventsVersion": "0.1", "eventType": "com.oraclecloud.x", "eventID": "e", "data": {}},
+            "data.resourceId",
+        ),
     ],
 )
 def test_bad_events_name_the_field(body: dict[str, object], field: str) -> None:
