@@ -1,0 +1,128 @@
+"""A moto-style local OCI emulator: Block Volume, Notifications, Functions invoke, Identity, Events.
+
+Serving
+=======
+One process serves every region of the realm table (oci-api.md section 7) at ``{base}/{region}``,
+followed by the real version paths, so a client configured with
+``OCI_ENDPOINT_TEMPLATE={base}/{region}`` reaches it::
+
+    {base}/{region}/20160918/volumeBackups ...           Block Volume (Core)
+    {base}/{region}/20160918/compartments ...            Identity (compartments, regions)
+    {base}/{region}/20181201/topics/{id}/messages        Notifications PublishMessage
+    {base}/{region}/20181201/functions/{id}/actions/invoke   Functions invoke (recorded)
+
+Every API request must carry a valid OCI signature (oci-signing.md), else 401 ``NotAuthenticated``:
+unsigned, tampered (a signed header, the path/query or the body changed), wrong key, unknown or
+expired or revoked key, ``date`` more than 300 s away from real time, wrong ``x-content-sha256`` or
+``content-length``. The region is part of the signed ``(request-target)``, so a request signed for one
+region cannot be re-pointed at another. The caller's tenancy is the first ``/``-segment of an API
+keyId, or the ``res_tenant`` claim of a resource principal token (keyId ``ST$<token>``). State is per
+tenancy, then per region: an id from another tenancy or region is 404 ``NotAuthorizedOrNotFound``.
+
+Every answer has ``opc-request-id`` (``<client id>/<server id>`` when the client sent one). Errors are
+``{"code": ..., "message": ...}``; an unknown path is 404 ``NotFound``, a wrong method 405
+``MethodNotAllowed``.
+
+Behaviour (see ``blockstorage/models.py`` for the rules in full)
+----------------------------------------------------------------
+* Backups: REQUEST_RECEIVED -> CREATING (``creating_after``, 1 s) -> AVAILABLE (``available_after``, 60 s),
+  on the emulator clock; volume group backups pass COMMITTED (``committed_after``, 30 s) and create one
+  member backup per volume. One backup in progress per (boot) volume, else 409 ``IncorrectState``.
+* Copies (``.../actions/copy``) appear in the destination region with ``sourceVolumeBackupId`` /
+  ``sourceBootVolumeBackupId`` / ``sourceVolumeGroupBackupId``, the source's tags, ``sourceType``,
+  ``timeCreated`` and (unless given) ``displayName``; AVAILABLE after ``copy_available_after``. Refusals:
+  source not AVAILABLE -> 409 ``IncorrectState``; unknown, same or other-realm destination -> 400
+  ``InvalidParameter``; Marketplace-image boot backups -> 400 ``InvalidParameter``; an 11th volume or
+  volume-group copy in flight from one source region per tenancy, or a 2nd copy in flight of backups of
+  one boot volume -> 400 ``LimitExceeded``.
+* ``opc-retry-token`` (per tenancy, region and operation, 24 h of emulator time): same token and same
+  request -> the same resource; same token, different request -> 409 ``InvalidatedRetryToken``.
+* ``etag`` on every single-resource read and write, new on every write; ``if-match`` mismatch on
+  PUT/DELETE -> 412 ``NoEtagMatch``. Update of a TERMINATED resource -> 409 ``IncorrectState``;
+  delete of one in progress -> 409 ``IncorrectState``; delete is TERMINATED at once (still listed).
+* Lists: ``limit`` (1..1000, default 100), opaque ``page`` / ``opc-next-page``, the filters of oci-api.md,
+  ``sortBy`` TIMECREATED (default, DESC) / DISPLAYNAME (ASC), ``sortOrder``; a missing required
+  ``compartmentId`` -> 400 ``MissingParameter``.
+* Bodies: non-JSON -> 400 ``CannotParseRequest``; wrong type, unknown field, missing field -> 400
+  ``InvalidParameter`` naming the field. Unknown id in the path or in the body -> 404.
+* PublishMessage: body over 65536 bytes -> 413 ``PayloadTooLarge``; the 61st message on a topic within
+  a rolling minute -> 429 ``TooManyRequests``. Answer 200 ``{"messageId", "timeStamp"}``.
+* Invoke: 200 (sync) or 202 (``fn-invoke-type: detached``), empty body; recorded.
+* Events: CloudEvents 0.1 envelopes (``events.py``) recorded when the change happens:
+  ``createvolume.end``, ``createbootvolume.end``, ``createvolumegroup.end`` (control-created
+  resources); ``create{volume,bootvolume,volumegroup}backup.begin`` and ``.end`` (AVAILABLE;
+  ``additionalDetails`` has ``volumeId`` or ``volumeGroupId``, ``sourceType``, ``status:
+  operationSucceed``); ``copy{volume,bootvolume}backup.begin`` / ``.end`` in the destination region
+  (resourceId = the copy); ``update*backup``; ``delete*backup.begin`` / ``.end``. Member backups of a
+  group and volume-group copies emit none.
+* Identity: ``GET /20160918/compartments?compartmentId=&compartmentIdInSubtree=&lifecycleState=``
+  (subtree only from the tenancy, else 400 ``InvalidParameter``), ``GET /20160918/compartments/{id}``,
+  ``GET /20160918/regions``, ``GET /20160918/tenancies/{id}/regionSubscriptions``.
+* ``GET /20160918/workRequests/{id}`` tracks a copy (its id is the copy's ``opc-work-request-id``).
+
+Control API (unsigned, JSON, under ``{base}/_emulator/``)
+=========================================================
+``tenancyId`` defaults to ``DEFAULT_TENANCY`` wherever it is accepted.
+
+=============================================  ==================================================================
+``GET  health``                                ``{"status": "ok", "now"}``
+``POST reset``                                 wipe all state, keys, recordings, faults; clock and settings
+                                               back to their start values
+``POST keys``                                  ``{"keyId": "<tenancy>/<user>/<fingerprint>", "publicKeyPem"}``
+``POST resource-principal``                    ``{"region", "tenancyId"?, "compartmentId"?, "ttlSeconds"?}`` ->
+                                               ``{"rpst", "privateKeyPem", "region", "tenancyId",
+                                               "compartmentId", "expiresAt"}``; sign with keyId ``ST$<rpst>``;
+                                               ``exp`` is real wall-clock time (a negative ttl gives an expired
+                                               token)
+``POST resource-principal/revoke``             ``{"rpst"}`` -> later requests with it get 401
+``POST compartments``                          ``{"name", "parentId"?, "tenancyId"?, "description"?}`` -> Compartment
+``GET  compartments?tenancyId=``               ``{"compartments": [...]}``
+``POST {region}/volumes``                      ``{"compartmentId", "displayName", "freeformTags"?, "definedTags"?,
+                                               "sizeInGBs"?, "availabilityDomain"?, "volumeGroupId"?,
+                                               "tenancyId"?}`` -> Volume (AVAILABLE)
+``POST {region}/bootVolumes``                  same, plus ``"imageType"``: platform | custom | marketplace,
+                                               ``"imageId"?`` -> BootVolume
+``POST {region}/volumeGroups``                 ``{"compartmentId", "displayName", "volumeIds", "freeformTags"?,
+                                               "definedTags"?, "tenancyId"?}`` -> VolumeGroup
+``POST {region}/topics``                       ``{"compartmentId", "name", "tenancyId"?}`` -> topic with ``topicId``
+                                               and ``apiEndpoint`` (``{base}/{region}``)
+``GET  {region}/topics/{id}/messages``         ``{"messages": [{"messageId", "title", "body", "timeStamp",
+                                               "messageType"}]}`` (``?tenancyId=``)
+``GET  events?since=N``                        ``{"events": [{"region", "tenancyId", "event": <envelope>}],
+                                               "next": M}``; pass ``since=M`` next time
+``GET  invocations?since=N``                   ``{"invocations": [{"functionId", "region", "tenancyId",
+                                               "invokeType": sync|detached, "body", "headers", "time"}],
+                                               "next": M}``
+``GET  clock`` / ``POST clock``                ``{"advanceSeconds": N}`` moves the emulator clock forward and
+                                               applies due transitions -> ``{"now", "epochSeconds",
+                                               "offsetSeconds"}``
+``GET  faults`` / ``POST faults``              ``{"rules": [rule, ...], "seed"?}`` replaces all rules
+``GET  settings`` / ``POST settings``          partial update of ``core/settings.py`` (snake or camel case)
+=============================================  ==================================================================
+
+A fault rule: ``{"operation": "CreateVolumeBackup" | "*", "region"?, "errorRate": 0..1, "status": 429 |
+500 | 503, "latencySeconds", "dropRate": 0..1, "rateLimitPerSecond", "burst", "count"?}``. Operation
+names are the OCI ones (``GetVolumeBackup``, ``CopyBootVolumeBackup``, ``ListCompartments``,
+``PublishMessage``, ``InvokeFunction``, ...). Faults act after signature verification and before any
+state changes: latency first, then the token bucket (429 ``TooManyRequests``), then a dropped
+connection (socket closed, no answer), then an error answer (429 ``TooManyRequests``, 500
+``InternalServerError``, 503 ``ServiceUnavailable``). ``count`` limits a rule to the next N matching
+requests.
+
+Running
+=======
+* pytest: ``pytest_plugins = ["tests.emulator.fixtures"]`` gives ``emulator`` (session), ``emu``
+  (reset per test, an ``EmulatorControl``) and ``api_key`` (a registered key and its signer).
+* standalone: ``python -m tests.emulator --port 8123 [--host H] [--latency S]`` prints
+  ``OCI emulator listening on http://H:N`` and serves until SIGINT/SIGTERM.
+* in code: ``with Emulator() as emu: EmulatorControl(emu.base_url) ...``
+"""
+
+from __future__ import annotations
+
+from .control_client import EmulatorControl, EmulatorControlError
+from .core.ids import DEFAULT_TENANCY
+from .core.settings import Settings
+from .server import Emulator
+
+__all__ = ["DEFAULT_TENANCY", "Emulator", "EmulatorControl", "EmulatorControlError", "Settings"]

@@ -1,0 +1,94 @@
+"""Request bodies of the Block Volume operations, exactly the Details tables of oci-api.md section 2.
+
+Fields are snake_case in Python and camelCase on the wire (only the camelCase names are accepted).
+Strict types and ``extra="forbid"``: a wrong type or an unknown field is a 400 ``InvalidParameter``
+naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic.alias_generators import to_camel
+
+Ocid = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+FreeformTags = dict[str, str]
+DefinedTags = dict[str, dict[str, Any]]
+BackupType = Literal["FULL", "INCREMENTAL"]
+
+RETENTION_FIELDS = frozenset(
+    {"retention_period", "is_prevent_deletion_enabled", "is_retention_lock_enabled", "is_indefinite_retention_enabled"}
+)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel)
+
+    def retention_json(self, only_given: bool = False) -> dict[str, Any]:
+        """The retention fields present in the body, camelCase, ready to render."""
+        names = RETENTION_FIELDS & self.model_fields_set if only_given else RETENTION_FIELDS
+        return self.model_dump(include=set(names), by_alias=True, exclude_none=True)
+
+
+class RetentionDuration(Body):
+    retention_time_unit: Literal["YEARS", "DAYS"]
+    retention_time_amount: int
+
+
+class _Retention(Body):
+    retention_period: RetentionDuration | None = None
+    is_prevent_deletion_enabled: bool | None = None
+    is_retention_lock_enabled: bool | None = None
+    is_indefinite_retention_enabled: bool | None = None
+
+
+class CreateVolumeBackupDetails(_Retention):
+    volume_id: Ocid
+    display_name: DisplayName | None = None
+    type: BackupType | None = None
+    kms_key_id: Ocid | None = None
+    freeform_tags: FreeformTags | None = None
+    defined_tags: DefinedTags | None = None
+
+
+class CreateBootVolumeBackupDetails(_Retention):
+    boot_volume_id: Ocid
+    display_name: DisplayName | None = None
+    type: BackupType | None = None
+    kms_key_id: Ocid | None = None
+    freeform_tags: FreeformTags | None = None
+    defined_tags: DefinedTags | None = None
+
+
+class UpdateBackupDetails(_Retention):
+    """UpdateVolumeBackupDetails and UpdateBootVolumeBackupDetails (same fields)."""
+
+    display_name: DisplayName | None = None
+    kms_key_id: Ocid | None = None
+    freeform_tags: FreeformTags | None = None
+    defined_tags: DefinedTags | None = None
+
+
+class CreateVolumeGroupBackupDetails(_Retention):
+    volume_group_id: Ocid
+    compartment_id: Ocid | None = None
+    display_name: DisplayName | None = None
+    type: BackupType | None = None
+    freeform_tags: FreeformTags | None = None
+    defined_tags: DefinedTags | None = None
+
+
+class UpdateVolumeGroupBackupDetails(_Retention):
+    display_name: DisplayName | None = None
+    freeform_tags: FreeformTags | None = None
+    defined_tags: DefinedTags | None = None
+
+
+class CopyBackupDetails(Body):
+    """CopyVolumeBackupDetails, CopyBootVolumeBackupDetails and CopyVolumeGroupBackupDetails (same fields)."""
+
+    destination_region: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    display_name: DisplayName | None = None
+    kms_key_id: Ocid | None = None

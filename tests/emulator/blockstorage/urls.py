@@ -1,0 +1,50 @@
+"""Block Volume routes (oci-api.md section 1): path template -> method -> (operation, handler)."""
+
+from __future__ import annotations
+
+from .responses import BlockstorageResponse
+
+response_class = BlockstorageResponse
+V = "/20160918"
+
+url_paths: dict[str, dict[str, tuple[str, str]]] = {
+    f"{V}/volumes": {"GET": ("ListVolumes", "list_volumes")},
+    f"{V}/volumes/{{volumeId}}": {"GET": ("GetVolume", "get_volume")},
+    f"{V}/bootVolumes": {"GET": ("ListBootVolumes", "list_boot_volumes")},
+    f"{V}/bootVolumes/{{bootVolumeId}}": {"GET": ("GetBootVolume", "get_boot_volume")},
+    f"{V}/volumeGroups": {"GET": ("ListVolumeGroups", "list_volume_groups")},
+    f"{V}/volumeGroups/{{volumeGroupId}}": {"GET": ("GetVolumeGroup", "get_volume_group")},
+    f"{V}/volumeBackups": {
+        "GET": ("ListVolumeBackups", "list_volume_backups"),
+        "POST": ("CreateVolumeBackup", "create_volume_backup"),
+    },
+    f"{V}/volumeBackups/{{backupId}}": {
+        "GET": ("GetVolumeBackup", "get_volume_backup"),
+        "PUT": ("UpdateVolumeBackup", "update_volume_backup"),
+        "DELETE": ("DeleteVolumeBackup", "delete_volume_backup"),
+    },
+    f"{V}/volumeBackups/{{backupId}}/actions/copy": {"POST": ("CopyVolumeBackup", "copy_volume_backup")},
+    f"{V}/bootVolumeBackups": {
+        "GET": ("ListBootVolumeBackups", "list_boot_volume_backups"),
+        "POST": ("CreateBootVolumeBackup", "create_boot_volume_backup"),
+    },
+    f"{V}/bootVolumeBackups/{{backupId}}": {
+        "GET": ("GetBootVolumeBackup", "get_boot_volume_backup"),
+        "PUT": ("UpdateBootVolumeBackup", "update_boot_volume_backup"),
+        "DELETE": ("DeleteBootVolumeBackup", "delete_boot_volume_backup"),
+    },
+    f"{V}/bootVolumeBackups/{{backupId}}/actions/copy": {"POST": ("CopyBootVolumeBackup", "copy_boot_volume_backup")},
+    f"{V}/volumeGroupBackups": {
+        "GET": ("ListVolumeGroupBackups", "list_volume_group_backups"),
+        "POST": ("CreateVolumeGroupBackup", "create_volume_group_backup"),
+    },
+    f"{V}/volumeGroupBackups/{{volumeGroupBackupId}}": {
+        "GET": ("GetVolumeGroupBackup", "get_volume_group_backup"),
+        "PUT": ("UpdateVolumeGroupBackup", "update_volume_group_backup"),
+        "DELETE": ("DeleteVolumeGroupBackup", "delete_volume_group_backup"),
+    },
+    f"{V}/volumeGroupBackups/{{volumeGroupBackupId}}/actions/copy": {
+        "POST": ("CopyVolumeGroupBackup", "copy_volume_group_backup")
+    },
+    f"{V}/workRequests/{{workRequestId}}": {"GET": ("GetWorkRequest", "get_work_request")},
+}

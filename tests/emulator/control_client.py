@@ -1,0 +1,252 @@
+"""``EmulatorControl``: the control API over HTTP, usable from any process (tests, demo, benchmarks)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+
+from .core.ids import DEFAULT_TENANCY
+
+__all__ = ["DEFAULT_TENANCY", "EmulatorControl", "EmulatorControlError"]
+
+
+class EmulatorControlError(RuntimeError):
+    """A control call was refused; ``code`` and ``status`` come from the emulator's error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+
+class EmulatorControl:
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+
+    def __repr__(self) -> str:
+        return f"EmulatorControl({self.base_url!r})"
+
+    def url(self, region: str) -> str:
+        """The ``OCI_ENDPOINT_TEMPLATE`` value is ``f"{base_url}/{{region}}"``; this is one region's prefix."""
+        return f"{self.base_url}/{region}"
+
+    @property
+    def endpoint_template(self) -> str:
+        return f"{self.base_url}/{{region}}"
+
+    def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        response = self._session.request(
+            method,
+            f"{self.base_url}/_emulator/{path}",
+            json=body,
+            params={k: v for k, v in params.items() if v is not None},
+            timeout=self.timeout,
+        )
+        data = response.json() if response.content else None
+        if response.status_code >= 400:
+            data = data or {}
+            raise EmulatorControlError(response.status_code, data.get("code", ""), data.get("message", ""))
+        return data
+
+    @staticmethod
+    def _clean(body: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if v is not None}
+
+    # ---- identities ----------------------------------------------------------------------------------
+
+    def register_key(self, key_id: str, public_key_pem: str | bytes) -> dict[str, Any]:
+        pem = public_key_pem.decode() if isinstance(public_key_pem, bytes) else public_key_pem
+        result: dict[str, Any] = self._call("POST", "keys", {"keyId": key_id, "publicKeyPem": pem})
+        return result
+
+    def issue_resource_principal(
+        self,
+        region: str,
+        tenancy_id: str | None = None,
+        compartment_id: str | None = None,
+        ttl_seconds: float = 3600,
+    ) -> dict[str, Any]:
+        body = self._clean(
+            {
+                "region": region,
+                "tenancyId": tenancy_id,
+                "compartmentId": compartment_id,
+                "ttlSeconds": float(ttl_seconds),
+            }
+        )
+        data = self._call("POST", "resource-principal", body)
+        return {
+            "rpst": data["rpst"],
+            "private_key_pem": data["privateKeyPem"],
+            "region": data["region"],
+            "tenancy_id": data["tenancyId"],
+            "compartment_id": data["compartmentId"],
+            "expires_at": data["expiresAt"],
+        }
+
+    def revoke_resource_principal(self, rpst: str) -> bool:
+        return bool(self._call("POST", "resource-principal/revoke", {"rpst": rpst})["revoked"])
+
+    def create_compartment(
+        self, name: str, parent_id: str | None = None, tenancy_id: str | None = None, description: str = ""
+    ) -> dict[str, Any]:
+        body = self._clean({"name": name, "parentId": parent_id, "tenancyId": tenancy_id, "description": description})
+        result: dict[str, Any] = self._call("POST", "compartments", body)
+        return result
+
+    # ---- resources -----------------------------------------------------------------------------------
+
+    def create_volume(
+        self,
+        region: str,
+        compartment_id: str,
+        display_name: str,
+        freeform_tags: Mapping[str, str] | None = None,
+        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
+        size_in_gbs: int = 50,
+        availability_domain: str | None = None,
+        volume_group_id: str | None = None,
+        tenancy_id: str | None = None,
+    ) -> dict[str, Any]:
+        body = self._volume_body(
+            compartment_id, display_name, freeform_tags, defined_tags, size_in_gbs, availability_domain, volume_group_id
+        )
+        body["tenancyId"] = tenancy_id
+        result: dict[str, Any] = self._call("POST", f"{region}/volumes", self._clean(body))
+        return result
+
+    def create_boot_volume(
+        self,
+        region: str,
+        compartment_id: str,
+        display_name: str,
+        freeform_tags: Mapping[str, str] | None = None,
+        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
+        size_in_gbs: int = 50,
+        availability_domain: str | None = None,
+        volume_group_id: str | None = None,
+        tenancy_id: str | None = None,
+        image_type: str = "platform",
+        image_id: str | None = None,
+    ) -> dict[str, Any]:
+        body = self._volume_body(
+            compartment_id, display_name, freeform_tags, defined_tags, size_in_gbs, availability_domain, volume_group_id
+        )
+        body.update(tenancyId=tenancy_id, imageType=image_type, imageId=image_id)
+        result: dict[str, Any] = self._call("POST", f"{region}/bootVolumes", self._clean(body))
+        return result
+
+    @staticmethod
+    def _volume_body(
+        compartment_id: str,
+        display_name: str,
+        freeform_tags: Mapping[str, str] | None,
+        defined_tags: Mapping[str, Mapping[str, Any]] | None,
+        size_in_gbs: int,
+        availability_domain: str | None,
+        volume_group_id: str | None,
+    ) -> dict[str, Any]:
+        return {
+            "compartmentId": compartment_id,
+            "displayName": display_name,
+            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
+            "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
+            "sizeInGBs": size_in_gbs,
+            "availabilityDomain": availability_domain,
+            "volumeGroupId": volume_group_id,
+        }
+
+    def create_volume_group(
+        self,
+        region: str,
+        compartment_id: str,
+        display_name: str,
+        volume_ids: Sequence[str],
+        freeform_tags: Mapping[str, str] | None = None,
+        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
+        tenancy_id: str | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "compartmentId": compartment_id,
+            "displayName": display_name,
+            "volumeIds": list(volume_ids),
+            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
+            "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
+            "tenancyId": tenancy_id,
+        }
+        result: dict[str, Any] = self._call("POST", f"{region}/volumeGroups", self._clean(body))
+        return result
+
+    def create_topic(
+        self, region: str, compartment_id: str, name: str, tenancy_id: str | None = None
+    ) -> dict[str, Any]:
+        body = self._clean({"compartmentId": compartment_id, "name": name, "tenancyId": tenancy_id})
+        result: dict[str, Any] = self._call("POST", f"{region}/topics", body)
+        return result
+
+    # ---- recordings ----------------------------------------------------------------------------------
+
+    def messages(self, region: str, topic_id: str, tenancy_id: str | None = None) -> list[dict[str, Any]]:
+        data = self._call("GET", f"{region}/topics/{topic_id}/messages", tenancyId=tenancy_id)
+        return list(data["messages"])
+
+    def events_page(self, since: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """``([{"region", "tenancyId", "event"}, ...], next_cursor)``."""
+        data = self._call("GET", "events", since=since)
+        return list(data["events"]), int(data["next"])
+
+    def events(self, since: int = 0) -> list[dict[str, Any]]:
+        """Recorded events as ``{"region", "tenancyId", "event": <CloudEvents envelope>}``, oldest first."""
+        return self.events_page(since)[0]
+
+    def event_envelopes(self, event_type: str | None = None, since: int = 0) -> list[dict[str, Any]]:
+        """Just the envelopes, optionally of one type (short ``createvolumebackup.end`` or full name)."""
+        result = []
+        for item in self.events(since):
+            env = item["event"]
+            if event_type is None or env["eventType"] == event_type or env["eventType"].endswith("." + event_type):
+                result.append(env)
+        return result
+
+    def invocations(self, since: int = 0) -> list[dict[str, Any]]:
+        return list(self._call("GET", "invocations", since=since)["invocations"])
+
+    # ---- clock, faults, settings ---------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "clock", {"advanceSeconds": seconds})
+        return result
+
+    def clock(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "clock")
+        return result
+
+    def faults(self, rules: Sequence[Mapping[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:
+        """Replace all fault rules (see the package docstring for the rule fields)."""
+        body: dict[str, Any] = {"rules": [dict(r) for r in rules]}
+        if seed is not None:
+            body["seed"] = seed
+        return list(self._call("POST", "faults", body)["rules"])
+
+    def clear_faults(self) -> None:
+        self.faults([])
+
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        """Change settings (snake_case or camelCase names); returns all settings."""
+        result: dict[str, Any] = self._call("POST", "settings", changes)
+        return result
+
+    def set_latency(self, seconds: float) -> None:
+        """Added latency for every API request (``settings(latency_seconds=...)``)."""
+        self.settings(latency_seconds=seconds)
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "health")
+        return result

@@ -1,0 +1,1 @@
+"""Service-independent machinery: state containers, errors, auth, clock, faults, routing."""

@@ -1,0 +1,41 @@
+"""The emulator clock: real wall-clock time plus an offset that tests advance."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+
+class EmulatorClock:
+    """Starts at real now; ``advance`` moves it forward (never backward)."""
+
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+        self._wall = wall
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._wall() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the emulator clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+        return self.now()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._offset = 0.0
+
+    @property
+    def offset(self) -> float:
+        return self._offset
+
+
+def rfc3339(ts: float) -> str:
+    """``2026-11-22T13:10:47.123Z`` (UTC, milliseconds)."""
+    dt = datetime.fromtimestamp(ts, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"

@@ -1,0 +1,25 @@
+"""Tunable behaviour of the emulator (``POST /_emulator/settings``); durations are emulator-clock seconds."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class Settings(BaseModel):
+    """Accepts snake_case or camelCase keys; unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, validate_assignment=True)
+
+    creating_after: float = Field(1.0, ge=0)  # backup REQUEST_RECEIVED -> CREATING
+    committed_after: float = Field(30.0, ge=0)  # volume group backup CREATING -> COMMITTED
+    available_after: float = Field(60.0, ge=0)  # backup -> AVAILABLE (from creation)
+    copy_available_after: float = Field(60.0, ge=0)  # copy in the destination -> AVAILABLE
+    latency_seconds: float = Field(0.0, ge=0)  # added to every API request (not the control API)
+    max_clock_skew_seconds: float = Field(300.0, ge=0)
+    max_copies_in_flight: int = Field(10, ge=0)  # volume + volume group backup copies per source region
+    publish_per_minute: int = Field(60, ge=0)  # PublishMessage per topic, rolling minute
+    max_message_bytes: int = Field(65536, ge=1)
+    retry_token_ttl_seconds: float = Field(86400.0, gt=0)
+    home_region: str = "us-ashburn-1"
+    subscribed_regions: list[str] | None = None  # None: every region of the realm

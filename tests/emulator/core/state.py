@@ -1,0 +1,63 @@
+"""The world: every piece of emulator state, reachable from one object and reset in one call."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, TypeVar
+
+from .backends import BackendDict, BaseBackend
+from .clock import EmulatorClock
+from .faults import FaultInjector
+from .keys import KeyStore
+from .lifecycle import Scheduler
+from .recorder import Recorder
+from .settings import Settings
+
+B = TypeVar("B", bound=BaseBackend)
+
+
+class World:
+    """Shared by all threads; ``lock`` serialises state changes (held while a request is handled)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.lock = threading.RLock()
+        self.startup_settings = settings or Settings()
+        self.settings = self.startup_settings.model_copy()
+        self.clock = EmulatorClock()
+        self.scheduler = Scheduler()
+        self.keys = KeyStore()
+        self.events = Recorder()
+        self.invocations = Recorder()
+        self.faults = FaultInjector()
+        self._dicts: dict[type[BaseBackend], BackendDict[Any]] = {}
+        self._dicts_lock = threading.Lock()
+
+    def backend(self, cls: type[B], tenancy_id: str, region: str) -> B:
+        """The ``cls`` backend of this tenancy and region (created lazily)."""
+        bd = self._dicts.get(cls)
+        if bd is None:
+            with self._dicts_lock:
+                bd = self._dicts.setdefault(cls, BackendDict(cls, self))
+        backend: B = bd.get(tenancy_id, region)
+        return backend
+
+    def backends(self, cls: type[B]) -> list[B]:
+        bd = self._dicts.get(cls)
+        return list(bd) if bd is not None else []
+
+    def tick(self) -> int:
+        """Apply every lifecycle transition the clock has reached."""
+        with self.lock:
+            return self.scheduler.run_due(self.clock.now())
+
+    def reset(self) -> None:
+        with self.lock:
+            for bd in self._dicts.values():
+                bd.reset()
+            self.settings = self.startup_settings.model_copy()
+            self.clock.reset()
+            self.scheduler.reset()
+            self.keys.reset()
+            self.events.reset()
+            self.invocations.reset()
+            self.faults.reset()

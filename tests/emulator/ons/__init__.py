@@ -1,0 +1,1 @@
+"""Notifications (``/20181201``): topics and PublishMessage."""
