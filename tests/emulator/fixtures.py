@@ -2,6 +2,7 @@
 
 * ``emulator`` (session): a running ``Emulator``.
 * ``emu`` (function): resets the emulator, returns its ``EmulatorControl``.
+* ``signed_api`` (function): a ``SignedApi`` using ``api_key``.
 * ``api_key`` (function): an API key registered for ``DEFAULT_TENANCY`` (the RSA key is made once per
   session), with ``.key_id``, ``.private_key_pem``, ``.tenancy_id`` and ``.signer`` (``RequestSigner``).
 """
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.signing import RequestSigner
 
+from .api_client import SignedApi
 from .control_client import EmulatorControl
 from .core.ids import DEFAULT_TENANCY
 from .server import Emulator
@@ -85,3 +87,9 @@ def emulator_key_pair() -> RsaKeyPair:
 @pytest.fixture
 def api_key(emu: EmulatorControl, emulator_key_pair: RsaKeyPair) -> ApiKey:
     return register_api_key(emu, emulator_key_pair)
+
+
+@pytest.fixture
+def signed_api(emulator: Emulator, api_key: ApiKey) -> SignedApi:
+    """Raw signed HTTP with ``api_key`` against ``us-ashburn-1`` (pass ``region=`` to go elsewhere)."""
+    return SignedApi(emulator.base_url, api_key.signer)

@@ -1,0 +1,135 @@
+"""Emulator: control API (reset, clock, settings, routing), fixtures, and the standalone server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from shared.signing import RequestSigner
+from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl, EmulatorControlError
+from tests.emulator.api_client import SignedApi
+from tests.emulator.fixtures import ApiKey, make_key_pair
+
+REGION = "us-ashburn-1"
+COMP = "ocid1.compartment.oc1..aaaaaaaacontrol"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_api_key_fixture(api_key: ApiKey) -> None:
+    assert api_key.tenancy_id == DEFAULT_TENANCY
+    assert api_key.key_id.startswith(DEFAULT_TENANCY + "/ocid1.user.")
+    assert api_key.private_key_pem.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert isinstance(api_key.signer, RequestSigner)
+    fingerprint = api_key.key_id.rsplit("/", 1)[1]
+    assert len(fingerprint.split(":")) == 16
+
+
+def test_reset_wipes_state_and_keys(emulator: Emulator, emu: EmulatorControl, signed_api: SignedApi) -> None:
+    volume = emu.create_volume(REGION, COMP, "data")
+    emu.advance(100)
+    emu.faults([{"operation": "GetVolume", "latencySeconds": 0.01}])
+    assert signed_api.get(f"/20160918/volumes/{volume['id']}").status_code == 200
+    emu.reset()
+    assert emu.events() == []
+    assert emu.clock()["offsetSeconds"] == 0
+    assert emu.faults([]) == []
+    assert signed_api.get(f"/20160918/volumes/{volume['id']}").status_code == 401  # the key is gone too
+    emu.register_key(signed_api.signer.key_id, make_key_pair().public_key_pem)  # a different key
+    assert signed_api.get(f"/20160918/volumes/{volume['id']}").status_code == 401
+
+
+def test_clock(emu: EmulatorControl) -> None:
+    before = emu.clock()
+    after = emu.advance(3600)
+    assert after["offsetSeconds"] == before["offsetSeconds"] + 3600
+    assert after["epochSeconds"] - before["epochSeconds"] >= 3600
+    assert after["now"].endswith("Z")
+    with pytest.raises(EmulatorControlError) as backwards:
+        emu.advance(-1)
+    assert backwards.value.status == 400
+
+
+def test_settings(emu: EmulatorControl) -> None:
+    changed = emu.settings(available_after=5, creatingAfter=0.5)
+    assert changed["availableAfter"] == 5 and changed["creatingAfter"] == 0.5
+    with pytest.raises(EmulatorControlError):
+        emu.settings(no_such_setting=1)
+    with pytest.raises(EmulatorControlError):
+        emu.settings(available_after=-1)
+    assert emu.settings()["availableAfter"] == 5
+
+
+def test_control_routing_and_validation(emulator: Emulator, emu: EmulatorControl) -> None:
+    base = f"{emulator.base_url}/_emulator"
+    missing = requests.get(f"{base}/nothing")
+    assert (missing.status_code, missing.json()["code"]) == (404, "NotFound")
+    wrong = requests.get(f"{base}/reset")
+    assert (wrong.status_code, wrong.json()["code"]) == (405, "MethodNotAllowed")
+    assert wrong.headers["opc-request-id"]
+    bad_json = requests.post(f"{base}/keys", data=b"{nope")
+    assert (bad_json.status_code, bad_json.json()["code"]) == (400, "CannotParseRequest")
+    bad_region = requests.post(f"{base}/mars-north-1/volumes", json={"compartmentId": COMP, "displayName": "x"})
+    assert (bad_region.status_code, bad_region.json()["code"]) == (400, "InvalidParameter")
+    missing_field = requests.post(f"{base}/{REGION}/volumes", json={"displayName": "x"})
+    assert missing_field.status_code == 400 and "compartmentId" in missing_field.json()["message"]
+    with pytest.raises(EmulatorControlError) as no_topic:
+        emu.messages(REGION, "ocid1.onstopic.oc1.iad.nope")
+    assert no_topic.value.status == 404
+    with pytest.raises(EmulatorControlError):
+        emu.create_volume_group(REGION, COMP, "vg", ["ocid1.volume.oc1.iad.nope"])
+    with pytest.raises(EmulatorControlError):
+        emu.create_compartment("orphan", parent_id="ocid1.compartment.oc1..nope")
+
+
+def test_volume_can_join_a_group_later(emu: EmulatorControl) -> None:
+    first = emu.create_volume(REGION, COMP, "a", size_in_gbs=10)
+    group = emu.create_volume_group(REGION, COMP, "vg", [first["id"]])
+    second = emu.create_volume(REGION, COMP, "b", size_in_gbs=20, volume_group_id=group["id"])
+    assert second["volumeGroupId"] == group["id"]
+
+
+def test_other_tenancies_through_the_control_api(emulator: Emulator, emu: EmulatorControl) -> None:
+    tenancy = "ocid1.tenancy.oc1..aaaaaaaasecond"
+    compartment = emu.create_compartment("team", tenancy_id=tenancy)
+    volume = emu.create_volume(REGION, compartment["id"], "theirs", tenancy_id=tenancy)
+    rp = emu.issue_resource_principal(REGION, tenancy_id=tenancy)
+    api = SignedApi(emulator.base_url, RequestSigner("ST$" + rp["rpst"], rp["private_key_pem"].encode()))
+    assert api.get(f"/20160918/volumes/{volume['id']}").status_code == 200
+    listed = api.get("/20160918/compartments", params={"compartmentId": tenancy}).json()
+    assert [c["id"] for c in listed] == [compartment["id"]]
+
+
+def test_standalone_server() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.emulator", "--port", "0", "--latency", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        prefix = "OCI emulator listening on "
+        assert line.startswith(prefix), line
+        base_url = line[len(prefix) :]
+        assert base_url.startswith("http://127.0.0.1:") and not base_url.endswith("/")
+        control = EmulatorControl(base_url)
+        assert control.health()["status"] == "ok"
+        pair = make_key_pair()
+        key_id = f"{DEFAULT_TENANCY}/ocid1.user.oc1..standalone/{pair.fingerprint}"
+        control.register_key(key_id, pair.public_key_pem)
+        volume = control.create_volume(REGION, COMP, "standalone")
+        api = SignedApi(base_url, RequestSigner.from_key(key_id, pair.private_key))
+        assert api.get(f"/20160918/volumes/{volume['id']}").json()["id"] == volume["id"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
