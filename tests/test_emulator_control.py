@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,31 @@ def test_standalone_server() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+def ts(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def test_seeded_backups(emu: EmulatorControl, signed_api: SignedApi) -> None:
+    volume = emu.create_volume(REGION, COMP, "db01", freeform_tags={"env": "prod"})
+    old = emu.seed_backup(
+        REGION, volume["id"], source_type="SCHEDULED", age_seconds=40 * 86400, expires_in_seconds=-86400
+    )
+    assert old["lifecycleState"] == "AVAILABLE" and old["sourceType"] == "SCHEDULED"
+    assert old["freeformTags"] == {"env": "prod"}
+    assert ts(old["expirationTime"]) - ts(old["timeCreated"]) == pytest.approx(39 * 86400, abs=5)
+    listed = signed_api.get("/20160918/volumeBackups", params={"compartmentId": COMP, "sortOrder": "ASC"}).json()
+    assert [b["id"] for b in listed] == [old["id"]]
+    assert emu.event_envelopes("createvolumebackup.end") == []
+    # a seeded backup is finished: a real one can start right away, and the seeded one can be copied
+    assert signed_api.post("/20160918/volumeBackups", {"volumeId": volume["id"]}).status_code == 200
+    copied = signed_api.post(f"/20160918/volumeBackups/{old['id']}/actions/copy", {"destinationRegion": "us-phoenix-1"})
+    assert copied.status_code == 200
+    boot = emu.create_boot_volume(REGION, COMP, "web01")
+    failed = emu.seed_backup(REGION, boot["id"], boot=True, lifecycle_state="FAULTY", announce=True)
+    (end,) = emu.event_envelopes("createbootvolumebackup.end")
+    assert end["data"]["resourceId"] == failed["id"]
+    assert end["data"]["additionalDetails"]["status"] == "operationFailed"
+    with pytest.raises(EmulatorControlError):
+        emu.seed_backup(REGION, "ocid1.volume.oc1.iad.nope")

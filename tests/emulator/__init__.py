@@ -84,6 +84,11 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
                                                ``"imageId"?`` -> BootVolume
 ``POST {region}/volumeGroups``                 ``{"compartmentId", "displayName", "volumeIds", "freeformTags"?,
                                                "definedTags"?, "tenancyId"?}`` -> VolumeGroup
+``POST {region}/volumeBackups``                seed a finished backup: ``{"volumeId", "displayName"?, "sourceType"?:
+                                               MANUAL|SCHEDULED, "type"?, "ageSeconds"?, "expiresInSeconds"?,
+                                               "lifecycleState"?: AVAILABLE|FAULTY|TERMINATED, "freeformTags"?,
+                                               "definedTags"?, "announce"?: emit begin/end events, "tenancyId"?}``
+``POST {region}/bootVolumeBackups``            the same with ``"bootVolumeId"``
 ``POST {region}/topics``                       ``{"compartmentId", "name", "tenancyId"?}`` -> topic with ``topicId``
                                                and ``apiEndpoint`` (``{base}/{region}``)
 ``GET  {region}/topics/{id}/messages``         ``{"messages": [{"messageId", "title", "body", "timeStamp",
@@ -97,7 +102,11 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
                                                applies due transitions -> ``{"now", "epochSeconds",
                                                "offsetSeconds"}``
 ``GET  faults`` / ``POST faults``              ``{"rules": [rule, ...], "seed"?}`` replaces all rules
-``GET  settings`` / ``POST settings``          partial update of ``core/settings.py`` (snake or camel case)
+``GET  settings`` / ``POST settings``          partial update (snake or camel case) of ``core/settings.py``:
+                                               ``creating_after``, ``committed_after``, ``available_after``,
+                                               ``copy_available_after``, ``latency_seconds``,
+                                               ``max_copies_in_flight``, ``publish_per_minute``,
+                                               ``max_message_bytes``, ``subscribed_regions``, ...
 =============================================  ==================================================================
 
 A fault rule: ``{"operation": "CreateVolumeBackup" | "*", "region"?, "errorRate": 0..1, "status": 429 |
@@ -112,7 +121,8 @@ requests.
 Running
 =======
 * pytest: ``pytest_plugins = ["tests.emulator.fixtures"]`` gives ``emulator`` (session), ``emu``
-  (reset per test, an ``EmulatorControl``) and ``api_key`` (a registered key and its signer).
+  (reset per test, an ``EmulatorControl``), ``api_key`` (a registered key and its ``RequestSigner``)
+  and ``signed_api`` (``api_client.SignedApi``: raw signed HTTP with that key).
 * standalone: ``python -m tests.emulator --port 8123 [--host H] [--latency S]`` prints
   ``OCI emulator listening on http://H:N`` and serves until SIGINT/SIGTERM.
 * in code: ``with Emulator() as emu: EmulatorControl(emu.base_url) ...``

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 from werkzeug import Request
 
-from .blockstorage.models import BlockstorageBackend
+from .blockstorage.models import BOOT_VOLUME_BACKUP, VOLUME_BACKUP, BackupKind, BlockstorageBackend
 from .core.backends import GLOBAL
 from .core.clock import rfc3339
 from .core.exceptions import InvalidParameter, MethodNotAllowed, NotAuthorizedOrNotFound, NotFound
@@ -86,6 +86,21 @@ class VolumeGroupBody(_Body):
     availability_domain: NonEmpty | None = None
 
 
+class SeedBackupBody(_Body):
+    volume_id: NonEmpty | None = None
+    boot_volume_id: NonEmpty | None = None
+    display_name: NonEmpty | None = None
+    source_type: Literal["MANUAL", "SCHEDULED"] = "MANUAL"
+    type: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
+    age_seconds: Annotated[float, Field(ge=0)] = 0.0
+    expires_in_seconds: float | None = None
+    lifecycle_state: Literal["AVAILABLE", "FAULTY", "TERMINATED"] = "AVAILABLE"
+    freeform_tags: dict[str, str] | None = None
+    defined_tags: dict[str, dict[str, Any]] | None = None
+    announce: bool = False
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+
+
 class TopicBody(_Body):
     compartment_id: NonEmpty
     name: NonEmpty
@@ -129,6 +144,8 @@ class ControlApi:
         ("POST", "/{region}/volumes", "create_volume"),
         ("POST", "/{region}/bootVolumes", "create_boot_volume"),
         ("POST", "/{region}/volumeGroups", "create_volume_group"),
+        ("POST", "/{region}/volumeBackups", "seed_volume_backup"),
+        ("POST", "/{region}/bootVolumeBackups", "seed_boot_volume_backup"),
         ("POST", "/{region}/topics", "create_topic"),
         ("GET", "/{region}/topics/{topicId}/messages", "messages"),
     )
@@ -312,6 +329,33 @@ class ControlApi:
             body.availability_domain,
         )
         return self._ok(group.to_json())
+
+    def _seed_backup(self, request: Request, params: Mapping[str, str], kind: BackupKind) -> ApiResponse:
+        body: SeedBackupBody = self._body(request, SeedBackupBody)
+        source_id = body.boot_volume_id if kind is BOOT_VOLUME_BACKUP else body.volume_id
+        if source_id is None:
+            raise InvalidParameter(f"Invalid value for '{kind.source_field}': Field required.")
+        backend = self._blockstorage(body.tenancy_id, params["region"])
+        backup = backend.seed_backup(
+            kind,
+            source_id,
+            display_name=body.display_name,
+            source_type=body.source_type,
+            backup_type=body.type,
+            age_seconds=body.age_seconds,
+            expires_in_seconds=body.expires_in_seconds,
+            lifecycle_state=body.lifecycle_state,
+            freeform_tags=body.freeform_tags,
+            defined_tags=body.defined_tags,
+            announce=body.announce,
+        )
+        return self._ok(backup.to_json())
+
+    def seed_volume_backup(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        return self._seed_backup(request, params, VOLUME_BACKUP)
+
+    def seed_boot_volume_backup(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        return self._seed_backup(request, params, BOOT_VOLUME_BACKUP)
 
     def create_topic(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         body: TopicBody = self._body(request, TopicBody)

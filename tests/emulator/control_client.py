@@ -181,6 +181,41 @@ class EmulatorControl:
         result: dict[str, Any] = self._call("POST", f"{region}/volumeGroups", self._clean(body))
         return result
 
+    def seed_backup(
+        self,
+        region: str,
+        volume_id: str,
+        *,
+        boot: bool = False,
+        display_name: str | None = None,
+        source_type: str = "MANUAL",
+        backup_type: str = "INCREMENTAL",
+        age_seconds: float = 0.0,
+        expires_in_seconds: float | None = None,
+        lifecycle_state: str = "AVAILABLE",
+        freeform_tags: Mapping[str, str] | None = None,
+        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
+        announce: bool = False,
+        tenancy_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A finished backup made ``age_seconds`` ago (e.g. an old SCHEDULED one); events only if ``announce``."""
+        body = {
+            ("bootVolumeId" if boot else "volumeId"): volume_id,
+            "displayName": display_name,
+            "sourceType": source_type,
+            "type": backup_type,
+            "ageSeconds": float(age_seconds),
+            "expiresInSeconds": float(expires_in_seconds) if expires_in_seconds is not None else None,
+            "lifecycleState": lifecycle_state,
+            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
+            "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
+            "announce": announce,
+            "tenancyId": tenancy_id,
+        }
+        collection = "bootVolumeBackups" if boot else "volumeBackups"
+        result: dict[str, Any] = self._call("POST", f"{region}/{collection}", self._clean(body))
+        return result
+
     def create_topic(
         self, region: str, compartment_id: str, name: str, tenancy_id: str | None = None
     ) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from ..core.ids import new_etag, new_ocid
 from ..core.lifecycle import Stage, schedule
 from ..core.regions import Region, find_region
 from ..core.state import World
-from ..events import SUCCEEDED, make_event
+from ..events import FAILED, SUCCEEDED, make_event
 from ..identity.models import IdentityBackend
 from .bodies import (
     CopyBackupDetails,
@@ -499,6 +499,45 @@ class BlockstorageBackend(BaseBackend):
             backup, backup.time_created, self._backup_stages(self.world.settings.available_after), available
         )
         self.world.tick()
+        return backup
+
+    def seed_backup(
+        self,
+        kind: BackupKind,
+        source_id: str,
+        *,
+        display_name: str | None = None,
+        source_type: str = "MANUAL",
+        backup_type: str = "INCREMENTAL",
+        age_seconds: float = 0.0,
+        expires_in_seconds: float | None = None,
+        lifecycle_state: str = AVAILABLE,
+        freeform_tags: Tags | None = None,
+        defined_tags: DefinedTags | None = None,
+        announce: bool = False,
+    ) -> Backup:
+        """A finished backup made "earlier" (control API only), e.g. an old policy backup for retention tests."""
+        source: Volume = self.get_boot_volume(source_id) if kind is BOOT_VOLUME_BACKUP else self.get_volume(source_id)
+        created = self.now - age_seconds
+        backup = self._new_backup(
+            kind,
+            source,
+            compartment_id=source.compartment_id,
+            display_name=display_name or f"{source.display_name} backup {rfc3339(created)}",
+            freeform_tags=merge_tags(source.freeform_tags, freeform_tags),
+            defined_tags=merge_defined(source.defined_tags, defined_tags),
+            type=backup_type,
+            source_type=source_type,
+            expiration_time=self.now + expires_in_seconds if expires_in_seconds is not None else None,
+        )
+        backup.time_created = backup.time_request_received = created
+        backup.lifecycle_state = lifecycle_state
+        self.backups[backup.id] = backup
+        if announce and lifecycle_state in (AVAILABLE, "FAULTY"):
+            status = SUCCEEDED if lifecycle_state == AVAILABLE else FAILED
+            details = {**self._backup_details(backup), "status": status}
+            self.emit(f"create{kind.event_noun}.begin", backup, self._backup_details(backup), created)
+            self.emit(f"create{kind.event_noun}.end", backup, details, self.now)
         return backup
 
     def get_backup(self, kind: BackupKind, backup_id: str) -> Backup:
