@@ -1,0 +1,65 @@
+resource "oci_functions_application" "this" {
+  compartment_id = var.compartment_ocid
+  display_name   = "${var.name_prefix}-app"
+  subnet_ids     = [oci_core_subnet.functions.id]
+  shape          = var.application_shape
+  freeform_tags  = local.tags
+}
+
+# The three functions run the same image; HANDLER picks the code path. OCI_ENDPOINT_TEMPLATE is
+# deliberately never set here: it exists for local emulation only.
+resource "oci_functions_function" "this" {
+  for_each = local.functions
+
+  application_id     = oci_functions_application.this.id
+  display_name       = "${var.name_prefix}-${each.value.slug}"
+  image              = var.function_image
+  memory_in_mbs      = tostring(var.function_memory_mb)
+  timeout_in_seconds = var.function_timeout_seconds
+  freeform_tags      = merge(local.tags, { "handler" = each.key })
+
+  config = merge(
+    local.extra_config[each.key],
+    local.common_config,
+    local.handler_config[each.key],
+    { HANDLER = each.key },
+  )
+}
+
+# Invoke logs of the application (one SERVICE log covers all its functions).
+resource "oci_logging_log_group" "this" {
+  compartment_id = var.compartment_ocid
+  display_name   = "${var.name_prefix}-logs"
+  description    = "Invoke logs of the ${var.name_prefix} functions and access/execution logs of their API gateway."
+  freeform_tags  = local.tags
+}
+
+resource "oci_logging_log" "function_invoke" {
+  display_name       = "${var.name_prefix}-fn-invoke"
+  log_group_id       = oci_logging_log_group.this.id
+  log_type           = "SERVICE"
+  is_enabled         = true
+  retention_duration = var.log_retention_days
+  freeform_tags      = local.tags
+
+  configuration {
+    compartment_id = var.compartment_ocid
+
+    source {
+      category    = "invoke"
+      resource    = oci_functions_application.this.id
+      service     = "functions"
+      source_type = "OCISERVICE"
+    }
+  }
+}
+
+# Optional private repository for the image (push to it before the functions are created).
+resource "oci_artifacts_container_repository" "image" {
+  count          = var.create_container_repository ? 1 : 0
+  compartment_id = var.compartment_ocid
+  display_name   = var.container_repository_name
+  is_public      = false
+  is_immutable   = false
+  freeform_tags  = local.tags
+}

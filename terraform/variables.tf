@@ -1,0 +1,476 @@
+# ---------------------------------------------------------------------------------------------------
+# Where to deploy
+# ---------------------------------------------------------------------------------------------------
+
+variable "tenancy_ocid" {
+  description = "OCID of the tenancy. The dynamic group lives in the tenancy; policies are attached to the compartment named by policy_compartment_ocid (default: the tenancy)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.tenancy\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.tenancy_ocid))
+    error_message = "The tenancy_ocid value must be a tenancy OCID (ocid1.tenancy.oc1..xxxx)."
+  }
+}
+
+variable "compartment_ocid" {
+  description = "OCID of the target compartment: the functions, network, gateway, topic and logs are created here, and by default it is the only compartment the functions back up (with its children when include_subcompartments is true)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ocid1\\.compartment\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$", var.compartment_ocid))
+    error_message = "The compartment_ocid value must be a compartment OCID (ocid1.compartment.oc1..xxxx); the root compartment (tenancy) is deliberately not accepted."
+  }
+}
+
+variable "region" {
+  description = "Region the functions run in and whose volumes they back up (e.g. us-ashburn-1)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "The region value must be a region name such as us-ashburn-1."
+  }
+}
+
+variable "home_region" {
+  description = "The tenancy's home region (identity resources are created there), e.g. us-ashburn-1."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", var.home_region))
+    error_message = "The home_region value must be a region name such as us-ashburn-1."
+  }
+}
+
+variable "config_file_profile" {
+  description = "Profile of ~/.oci/config to authenticate with; null uses the provider's default lookup (DEFAULT profile or environment)."
+  type        = string
+  default     = null
+}
+
+variable "policy_compartment_ocid" {
+  description = "Compartment (or the tenancy) the IAM policies are attached to. Null attaches them to the tenancy, which can grant in any compartment; every statement is still scoped `in compartment id <...>`. Set it to a common parent compartment if you may not write tenancy-level policies."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.policy_compartment_ocid == null || can(regex("^ocid1\\.(compartment|tenancy)\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$", coalesce(var.policy_compartment_ocid, "x")))
+    error_message = "The policy_compartment_ocid value must be null, a compartment OCID or the tenancy OCID."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (lower case letters, digits and hyphens, 3-24 characters)."
+  type        = string
+  default     = "block-backup"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{2,23}$", var.name_prefix))
+    error_message = "The name_prefix value must be 3-24 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "freeform_tags" {
+  description = "Freeform tags added to every resource this configuration creates."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Function image and sizing
+# ---------------------------------------------------------------------------------------------------
+
+variable "function_image" {
+  description = "Container image of the functions, built and pushed before apply: <region-key>.ocir.io/<namespace>/<repo>:<tag> (or any registry path with :tag or @sha256:digest). The three functions run this same image; HANDLER selects the code."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.function_image))
+    error_message = "The function_image value must be a full image reference with a tag or digest, e.g. iad.ocir.io/mytenancy/block-backup-fns:1.0.0."
+  }
+}
+
+variable "application_shape" {
+  description = "Processor architecture of the function application; the image must be built for it."
+  type        = string
+  default     = "GENERIC_X86"
+
+  validation {
+    condition     = contains(["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"], var.application_shape)
+    error_message = "The application_shape value must be GENERIC_X86, GENERIC_ARM or GENERIC_X86_ARM."
+  }
+}
+
+variable "function_memory_mb" {
+  description = "Memory of each function in MB."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.function_memory_mb >= 128 && var.function_memory_mb <= 3072 && floor(var.function_memory_mb) == var.function_memory_mb
+    error_message = "The function_memory_mb value must be a whole number between 128 and 3072."
+  }
+}
+
+variable "function_timeout_seconds" {
+  description = "Timeout of each function invocation in seconds (OCI Functions allows at most 300 for synchronous calls)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.function_timeout_seconds >= 30 && var.function_timeout_seconds <= 300
+    error_message = "The function_timeout_seconds value must be between 30 and 300."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# What to back up, where to copy, how long to keep
+# ---------------------------------------------------------------------------------------------------
+
+variable "sweep_compartment_ids" {
+  description = "Compartments the functions sweep (COMPARTMENT_IDS) and are granted access to. Empty means the target compartment only. Event-driven backups fire for the target compartment and its children only (where the Events rules live)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.sweep_compartment_ids : can(regex("^ocid1\\.compartment\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$", c))])
+    error_message = "Each sweep_compartment_ids entry must be a compartment OCID (the root compartment is not accepted)."
+  }
+}
+
+variable "include_subcompartments" {
+  description = "Whether sweeps also walk the child compartments of each swept compartment (INCLUDE_SUBCOMPARTMENTS). The grants are inherited by child compartments either way."
+  type        = bool
+  default     = false
+}
+
+variable "selector" {
+  description = "Tag selector of the volumes/backups the functions act on (SELECTOR): key=value for a freeform tag, namespace.key=value for a defined tag; empty means all."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.selector == "" || can(regex("^([A-Za-z0-9_-]+\\.)?[A-Za-z0-9_-]+=[^,]*$", var.selector))
+    error_message = "The selector value must be empty, key=value or namespace.key=value."
+  }
+}
+
+variable "copy_destination_regions" {
+  description = "Regions copy-backup copies finished backups to (COPY_DESTINATION_REGIONS), e.g. [\"us-phoenix-1\"]. At least one; do not list the function's own region."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.copy_destination_regions) >= 1 && length(var.copy_destination_regions) <= 20 && alltrue([for r in var.copy_destination_regions : can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", r))])
+    error_message = "The copy_destination_regions value must list 1-20 region names such as us-phoenix-1."
+  }
+}
+
+variable "retention_days" {
+  description = "create-backup deletes its own backups older than this many days (RETENTION_DAYS); 0 disables age-based deletion."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.retention_days >= 0 && var.retention_days <= 36500 && floor(var.retention_days) == var.retention_days
+    error_message = "The retention_days value must be a whole number between 0 and 36500."
+  }
+}
+
+variable "retention_count" {
+  description = "create-backup keeps at most this many of its own backups per volume (RETENTION_COUNT); 0 disables count-based deletion."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.retention_count >= 0 && var.retention_count <= 10000 && floor(var.retention_count) == var.retention_count
+    error_message = "The retention_count value must be a whole number between 0 and 10000."
+  }
+}
+
+variable "retention_min_keep" {
+  description = "Retention never deletes below this many backups per volume (RETENTION_MIN_KEEP)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.retention_min_keep >= 1 && var.retention_min_keep <= 1000 && floor(var.retention_min_keep) == var.retention_min_keep
+    error_message = "The retention_min_keep value must be a whole number between 1 and 1000."
+  }
+}
+
+variable "full_every" {
+  description = "Every Nth backup of a volume is FULL, the others INCREMENTAL (FULL_EVERY); 0 lets the service decide (incremental after the first)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.full_every >= 0 && var.full_every <= 1000 && floor(var.full_every) == var.full_every
+    error_message = "The full_every value must be a whole number between 0 and 1000."
+  }
+}
+
+variable "backup_name_template" {
+  description = "Display name template of the backups create-backup makes (BACKUP_NAME_TEMPLATE); placeholders {name} {type} {date} {time}."
+  type        = string
+  default     = "{name}-{type}-{date}-{time}"
+
+  validation {
+    condition     = length(var.backup_name_template) >= 1 && length(var.backup_name_template) <= 200
+    error_message = "The backup_name_template value must be 1-200 characters."
+  }
+}
+
+variable "extra_config_create_backup" {
+  description = "Additional function config keys for create-backup (e.g. BACKUP_KINDS, DRY_RUN). Keys this module sets itself are rejected."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(setintersection(keys(var.extra_config_create_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "OCI_ENDPOINT_TEMPLATE", "RETENTION_DAYS", "RETENTION_COUNT", "RETENTION_MIN_KEEP", "FULL_EVERY", "BACKUP_NAME_TEMPLATE"])) == 0
+    error_message = "The extra_config_create_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, RETENTION_*, FULL_EVERY, BACKUP_NAME_TEMPLATE) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+  }
+}
+
+variable "extra_config_copy_backup" {
+  description = "Additional function config keys for copy-backup (e.g. COPY_KMS_KEY_IDS = \"us-phoenix-1=ocid1.key...\", COPY_NAME_TEMPLATE, COPY_RETENTION_DAYS). Keys this module sets itself are rejected."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(setintersection(keys(var.extra_config_copy_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "OCI_ENDPOINT_TEMPLATE", "COPY_DESTINATION_REGIONS"])) == 0
+    error_message = "The extra_config_copy_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, COPY_DESTINATION_REGIONS) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+  }
+}
+
+variable "extra_config_retag_group_backup" {
+  description = "Additional function config keys for retag-group-backup (e.g. RETAG_NAME_TEMPLATE, RETAG_FREEFORM_TAGS). Keys this module sets itself are rejected."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(setintersection(keys(var.extra_config_retag_group_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "OCI_ENDPOINT_TEMPLATE"])) == 0
+    error_message = "The extra_config_retag_group_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+  }
+}
+
+variable "tag_namespace_compartment_ids" {
+  description = "Compartments holding tag namespaces whose defined tags the functions write (retag RETAG_DEFINED_TAGS, copied group tags): adds `use tag-namespaces` there. Namespaces in the root compartment need a tenancy-level grant this module does not make (see README)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.tag_namespace_compartment_ids : can(regex("^ocid1\\.compartment\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$", c))])
+    error_message = "Each tag_namespace_compartment_ids entry must be a compartment OCID."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Schedules (Resource Scheduler, UTC)
+# ---------------------------------------------------------------------------------------------------
+
+variable "schedule_recurrence_type" {
+  description = "Recurrence syntax of the three schedules: CRON (UNIX cron, 5 fields, UTC) or ICAL (RFC 5545 RRULE)."
+  type        = string
+  default     = "CRON"
+
+  validation {
+    condition     = contains(["CRON", "ICAL"], var.schedule_recurrence_type)
+    error_message = "The schedule_recurrence_type value must be CRON or ICAL."
+  }
+}
+
+variable "create_backup_schedule" {
+  description = "Recurrence of the create-backup sweep (default: nightly at 02:00 UTC)."
+  type        = string
+  default     = "0 2 * * *"
+
+  validation {
+    condition     = can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.create_backup_schedule))) || can(regex("^FREQ=", var.create_backup_schedule))
+    error_message = "The create_backup_schedule value must be a 5-field cron expression or an RFC 5545 RRULE (FREQ=...)."
+  }
+}
+
+variable "copy_backup_schedule" {
+  description = "Recurrence of the copy-backup reconcile sweep (default: hourly at minute 15)."
+  type        = string
+  default     = "15 * * * *"
+
+  validation {
+    condition     = can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.copy_backup_schedule))) || can(regex("^FREQ=", var.copy_backup_schedule))
+    error_message = "The copy_backup_schedule value must be a 5-field cron expression or an RFC 5545 RRULE (FREQ=...)."
+  }
+}
+
+variable "retag_group_backup_schedule" {
+  description = "Recurrence of the retag-group-backup reconcile sweep (default: hourly at minute 45)."
+  type        = string
+  default     = "45 * * * *"
+
+  validation {
+    condition     = can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.retag_group_backup_schedule))) || can(regex("^FREQ=", var.retag_group_backup_schedule))
+    error_message = "The retag_group_backup_schedule value must be a 5-field cron expression or an RFC 5545 RRULE (FREQ=...)."
+  }
+}
+
+variable "schedules_enabled" {
+  description = "Whether the three schedules are ACTIVE (false creates them INACTIVE)."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Notifications and logs
+# ---------------------------------------------------------------------------------------------------
+
+variable "notify_on" {
+  description = "Which runs publish a report to the notification topic (NOTIFY_ON): all, failures or never."
+  type        = string
+  default     = "failures"
+
+  validation {
+    condition     = contains(["all", "failures", "never"], var.notify_on)
+    error_message = "The notify_on value must be all, failures or never."
+  }
+}
+
+variable "notification_email" {
+  description = "E-mail address subscribed to the notification topic; empty creates no subscription. The address must confirm the subscription."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.notification_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.notification_email))
+    error_message = "The notification_email value must be empty or an e-mail address."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function invoke logs and gateway logs in days (30, 60, 90, 120, 150 or 180)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([30, 60, 90, 120, 150, 180], var.log_retention_days)
+    error_message = "The log_retention_days value must be one of 30, 60, 90, 120, 150, 180."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Network
+# ---------------------------------------------------------------------------------------------------
+
+variable "vcn_cidr" {
+  description = "CIDR block of the VCN; split in two halves: functions subnet and gateway subnet."
+  type        = string
+  default     = "10.42.0.0/24"
+
+  validation {
+    condition     = can(cidrnetmask(var.vcn_cidr)) && tonumber(split("/", var.vcn_cidr)[1]) <= 28
+    error_message = "The vcn_cidr value must be an IPv4 CIDR block of /28 or larger."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# HTTP (API Gateway)
+# ---------------------------------------------------------------------------------------------------
+
+variable "gateway_endpoint_type" {
+  description = "PRIVATE (reachable from the VCN and peered networks only) or PUBLIC (a public subnet and internet gateway are created; restrict gateway_ingress_cidrs)."
+  type        = string
+  default     = "PRIVATE"
+
+  validation {
+    condition     = contains(["PRIVATE", "PUBLIC"], var.gateway_endpoint_type)
+    error_message = "The gateway_endpoint_type value must be PRIVATE or PUBLIC."
+  }
+}
+
+variable "gateway_ingress_cidrs" {
+  description = "CIDR blocks allowed to reach the gateway on TCP 443. Empty means the VCN's own CIDR."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.gateway_ingress_cidrs : can(cidrnetmask(c))])
+    error_message = "Each gateway_ingress_cidrs entry must be an IPv4 CIDR block."
+  }
+}
+
+variable "gateway_jwt_issuers" {
+  description = "Accepted `iss` values of the bearer JWTs (e.g. your identity domain URL https://idcs-xxxx.identity.oraclecloud.com/)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.gateway_jwt_issuers) >= 1 && alltrue([for i in var.gateway_jwt_issuers : length(trimspace(i)) > 0])
+    error_message = "The gateway_jwt_issuers value must list at least one non-empty issuer."
+  }
+}
+
+variable "gateway_jwt_audiences" {
+  description = "Accepted `aud` values of the bearer JWTs."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.gateway_jwt_audiences) >= 1 && alltrue([for a in var.gateway_jwt_audiences : length(trimspace(a)) > 0])
+    error_message = "The gateway_jwt_audiences value must list at least one non-empty audience."
+  }
+}
+
+variable "gateway_jwks_uri" {
+  description = "HTTPS URI of the issuer's JSON Web Key Set (e.g. https://idcs-xxxx.identity.oraclecloud.com/admin/v1/SigningCert/jwk)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+(/\\S*)?$", var.gateway_jwks_uri))
+    error_message = "The gateway_jwks_uri value must be an https:// URI."
+  }
+}
+
+variable "gateway_allowed_scopes" {
+  description = "If non-empty, a caller's token must carry one of these scopes (ANY_OF); empty means any authenticated caller (AUTHENTICATION_ONLY)."
+  type        = list(string)
+  default     = []
+}
+
+variable "gateway_token" {
+  description = "Shared secret the gateway injects as X-Gateway-Token on every routed request; the functions accept HTTP calls only when sha256(X-Gateway-Token) matches. At least 32 characters (e.g. `openssl rand -hex 32`). It is stored in the Terraform state (protect the state)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.gateway_token) >= 32
+    error_message = "The gateway_token value must be at least 32 characters long."
+  }
+}
+
+variable "gateway_rate_limit_per_second" {
+  description = "Requests per second allowed per client IP address across the deployment."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.gateway_rate_limit_per_second >= 1 && var.gateway_rate_limit_per_second <= 1000
+    error_message = "The gateway_rate_limit_per_second value must be between 1 and 1000."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Optional container repository
+# ---------------------------------------------------------------------------------------------------
+
+variable "create_container_repository" {
+  description = "Create a private OCIR repository for the image in the target compartment. The image must be pushed before the functions are created: apply with -target=oci_artifacts_container_repository.image first (see README)."
+  type        = bool
+  default     = false
+}
+
+variable "container_repository_name" {
+  description = "Name of the OCIR repository (only with create_container_repository)."
+  type        = string
+  default     = "block-backup-fns"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]+([._/-][a-z0-9]+)*$", var.container_repository_name))
+    error_message = "The container_repository_name value must be lower-case letters, digits and . _ / - separators."
+  }
+}
