@@ -403,3 +403,14 @@ def test_group_backup_retry_token(emu: EmulatorControl, signed_api: SignedApi, v
     first = signed_api.post(f"{V}/volumeGroupBackups", {"volumeGroupId": group["id"]}, headers=token)
     second = signed_api.post(f"{V}/volumeGroupBackups", {"volumeGroupId": group["id"]}, headers=token)
     assert first.json()["id"] == second.json()["id"]
+
+
+def test_zero_durations_make_everything_available_at_once(
+    emu: EmulatorControl, signed_api: SignedApi, volume: dict[str, Any]
+) -> None:
+    emu.settings(available_after=0, copy_available_after=0)
+    group = emu.create_volume_group(REGION, COMP, "vg", [volume["id"]])
+    group_backup = signed_api.post(f"{V}/volumeGroupBackups", {"volumeGroupId": group["id"]}).json()
+    assert group_backup["lifecycleState"] == "AVAILABLE"
+    other = emu.create_volume(REGION, COMP, "other")
+    assert create_backup(signed_api, other["id"])["lifecycleState"] == "AVAILABLE"

@@ -289,7 +289,8 @@ class BlockstorageBackend(BaseBackend):
         return next(self._seq)
 
     def default_ad(self) -> str:
-        return f"Uocm:{self.region.upper()}-AD-1"
+        """``Uocm:US-ASHBURN-AD-1`` for us-ashburn-1."""
+        return f"Uocm:{self.region.rsplit('-', 1)[0].upper()}-AD-1"
 
     def other(self, region: str) -> BlockstorageBackend:
         return self.world.backend(BlockstorageBackend, self.tenancy_id, region)

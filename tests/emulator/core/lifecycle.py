@@ -54,13 +54,13 @@ class Stage:
 
 
 def plan(stages: Sequence[Stage]) -> list[Stage]:
-    """Stages sorted by time with later-or-equal deadlines kept monotonic (a stage never precedes the previous)."""
+    """Stages in order, each no later than the next: the last stage's time wins (0 makes all immediate)."""
     result: list[Stage] = []
-    floor = 0.0
-    for stage in stages:
-        floor = max(floor, stage.after)
-        result.append(Stage(stage.state, floor))
-    return result
+    ceiling = float("inf")
+    for stage in reversed(stages):
+        ceiling = min(ceiling, stage.after)
+        result.append(Stage(stage.state, ceiling))
+    return list(reversed(result))
 
 
 def schedule(
