@@ -62,6 +62,21 @@ resource "oci_core_security_list" "functions" {
   display_name   = "${var.name_prefix}-functions-sl"
   freeform_tags  = local.tags
 
+  # Nothing connects to the functions; the only inbound traffic allowed is ICMP "fragmentation
+  # needed" from inside the VCN, for path MTU discovery (the rule OCI's default security list has).
+  ingress_security_rules {
+    description = "Path MTU discovery"
+    source      = var.vcn_cidr
+    source_type = "CIDR_BLOCK"
+    protocol    = "1"
+    stateless   = true
+
+    icmp_options {
+      type = 3
+      code = 4
+    }
+  }
+
   egress_security_rules {
     description      = "HTTPS to this region's Oracle services"
     destination      = local.all_services_cidr
@@ -132,6 +147,7 @@ resource "oci_core_route_table" "public" {
 }
 
 resource "oci_core_security_list" "gateway" {
+  #checkov:skip=CKV_OCI_17:Stateful HTTPS ingress is deliberate: a stateless rule would need a matching egress rule opening the ephemeral ports back to every client CIDR; connection tracking keeps egress limited to OCI Functions.
   compartment_id = var.compartment_ocid
   vcn_id         = oci_core_vcn.this.id
   display_name   = "${var.name_prefix}-gateway-sl"
