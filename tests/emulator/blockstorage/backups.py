@@ -1,0 +1,243 @@
+"""Volume, boot volume and volume group backups: create, update, delete, seed."""
+
+from __future__ import annotations
+
+import copy as _copy
+
+from ..core.clock import rfc3339
+from ..core.exceptions import IncorrectState, NotAuthorizedOrNotFound
+from ..core.ids import new_ocid
+from ..core.lifecycle import Stage
+from ..events import FAILED, SUCCEEDED
+from .base import BlockstorageBase
+from .bodies import (
+    CreateBootVolumeBackupDetails,
+    CreateVolumeBackupDetails,
+    CreateVolumeGroupBackupDetails,
+    UpdateBackupDetails,
+    UpdateVolumeGroupBackupDetails,
+)
+from .resources import (
+    AVAILABLE,
+    BOOT_VOLUME_BACKUP,
+    COMMITTED,
+    CREATING,
+    IN_PROGRESS,
+    REQUEST_RECEIVED,
+    TERMINATED,
+    VOLUME_BACKUP,
+    Backup,
+    BackupKind,
+    BootVolume,
+    DefinedTags,
+    GroupBackup,
+    Tags,
+    Volume,
+    merge_defined,
+    merge_tags,
+)
+
+
+class BackupsMixin(BlockstorageBase):
+    def create_backup(
+        self, kind: BackupKind, details: CreateVolumeBackupDetails | CreateBootVolumeBackupDetails
+    ) -> Backup:
+        if isinstance(details, CreateVolumeBackupDetails):
+            source: Volume = self.get_volume(details.volume_id)
+        else:
+            source = self.get_boot_volume(details.boot_volume_id)
+        if source.lifecycle_state != AVAILABLE:
+            raise IncorrectState(f"{source.id} is {source.lifecycle_state}, not AVAILABLE.")
+        self._claim_source(source.id)
+        backup_type = details.type or "INCREMENTAL"
+        backup = self._new_backup(
+            kind,
+            source,
+            compartment_id=source.compartment_id,
+            display_name=details.display_name or f"{source.display_name} backup {rfc3339(self.now)}",
+            freeform_tags=merge_tags(source.freeform_tags, details.freeform_tags),
+            defined_tags=merge_defined(source.defined_tags, details.defined_tags),
+            type=backup_type,
+            unique_size_in_gbs=source.size_in_gbs if backup_type == "FULL" else 1,
+            kms_key_id=details.kms_key_id,
+            retention=details.retention_json(),
+        )
+        self.backups[backup.id] = backup
+        self.busy_sources[source.id] = backup.id
+        self.emit(f"create{kind.event_noun}.begin", backup, self._backup_details(backup), backup.time_created)
+
+        def available(at: float) -> None:
+            self.busy_sources.pop(source.id, None)
+            details_ = {**self._backup_details(backup), "status": SUCCEEDED}
+            self.emit(f"create{kind.event_noun}.end", backup, details_, at)
+
+        self._lifecycle(
+            backup, backup.time_created, self._backup_stages(self.world.settings.available_after), available
+        )
+        self.world.tick()
+        return backup
+
+    def seed_backup(
+        self,
+        kind: BackupKind,
+        source_id: str,
+        *,
+        display_name: str | None = None,
+        source_type: str = "MANUAL",
+        backup_type: str = "INCREMENTAL",
+        age_seconds: float = 0.0,
+        expires_in_seconds: float | None = None,
+        lifecycle_state: str = AVAILABLE,
+        freeform_tags: Tags | None = None,
+        defined_tags: DefinedTags | None = None,
+        announce: bool = False,
+    ) -> Backup:
+        """A finished backup made "earlier" (control API only), e.g. an old policy backup for retention tests."""
+        source: Volume = self.get_boot_volume(source_id) if kind is BOOT_VOLUME_BACKUP else self.get_volume(source_id)
+        created = self.now - age_seconds
+        backup = self._new_backup(
+            kind,
+            source,
+            compartment_id=source.compartment_id,
+            display_name=display_name or f"{source.display_name} backup {rfc3339(created)}",
+            freeform_tags=merge_tags(source.freeform_tags, freeform_tags),
+            defined_tags=merge_defined(source.defined_tags, defined_tags),
+            type=backup_type,
+            source_type=source_type,
+            expiration_time=self.now + expires_in_seconds if expires_in_seconds is not None else None,
+        )
+        backup.time_created = backup.time_request_received = created
+        backup.lifecycle_state = lifecycle_state
+        self.backups[backup.id] = backup
+        if announce and lifecycle_state in (AVAILABLE, "FAULTY"):
+            status = SUCCEEDED if lifecycle_state == AVAILABLE else FAILED
+            details = {**self._backup_details(backup), "status": status}
+            self.emit(f"create{kind.event_noun}.begin", backup, self._backup_details(backup), created)
+            self.emit(f"create{kind.event_noun}.end", backup, details, self.now)
+        return backup
+
+    def get_backup(self, kind: BackupKind, backup_id: str) -> Backup:
+        backup: Backup = self._get(self.backups, backup_id)
+        if backup.kind is not kind:
+            raise NotAuthorizedOrNotFound()
+        return backup
+
+    def list_backups(self, kind: BackupKind) -> list[Backup]:
+        return [b for b in self.backups.values() if b.kind is kind]
+
+    def _apply_update(
+        self, res: Backup | GroupBackup, details: UpdateBackupDetails | UpdateVolumeGroupBackupDetails
+    ) -> None:
+        if res.lifecycle_state == TERMINATED:
+            raise IncorrectState(f"{res.id} is TERMINATED and cannot be updated.")
+        given = details.model_fields_set
+        if "display_name" in given and details.display_name is not None:
+            res.display_name = details.display_name
+        if "freeform_tags" in given:
+            res.freeform_tags = dict(details.freeform_tags or {})
+        if "defined_tags" in given:
+            res.defined_tags = _copy.deepcopy(details.defined_tags or {})
+        if isinstance(details, UpdateBackupDetails) and isinstance(res, Backup) and "kms_key_id" in given:
+            res.kms_key_id = details.kms_key_id
+        res.retention.update(details.retention_json(only_given=True))
+        res.touch()
+
+    def update_backup(self, backup: Backup, details: UpdateBackupDetails) -> Backup:
+        self._apply_update(backup, details)
+        self.emit(f"update{backup.kind.event_noun}", backup, self._backup_details(backup), self.now)
+        return backup
+
+    def _terminate(self, res: Backup | GroupBackup, noun: str) -> None:
+        if res.lifecycle_state == TERMINATED:
+            return
+        if res.lifecycle_state in IN_PROGRESS:
+            raise IncorrectState(f"{res.id} is {res.lifecycle_state}; wait until it is AVAILABLE.")
+        res.lifecycle_state = TERMINATED
+        res.touch()
+        details = self._backup_details(res)
+        self.emit(f"delete{noun}.begin", res, details, self.now)
+        self.emit(f"delete{noun}.end", res, {**details, "status": SUCCEEDED}, self.now)
+
+    def delete_backup(self, backup: Backup) -> None:
+        self._terminate(backup, backup.kind.event_noun)
+
+    # ---- volume group backups ------------------------------------------------------------------------
+
+    def create_group_backup(self, details: CreateVolumeGroupBackupDetails) -> GroupBackup:
+        group = self.get_volume_group(details.volume_group_id)
+        members = [self.any_volume(vid) for vid in group.volume_ids]
+        for member in members:
+            self._claim_source(member.id)
+        now = self.now
+        backup_type = details.type or "INCREMENTAL"
+        group_backup = GroupBackup(
+            id=new_ocid("volumegroupbackup", self.region_info),
+            compartment_id=details.compartment_id or group.compartment_id,
+            display_name=details.display_name or f"{group.display_name} backup {rfc3339(now)}",
+            lifecycle_state=REQUEST_RECEIVED,
+            time_created=now,
+            time_request_received=now,
+            seq=self.next_seq(),
+            freeform_tags=merge_tags(group.freeform_tags, details.freeform_tags),
+            defined_tags=merge_defined(group.defined_tags, details.defined_tags),
+            volume_group_id=group.id,
+            type=backup_type,
+            size_in_gbs=group.size_in_gbs,
+            retention=details.retention_json(),
+        )
+        settings = self.world.settings
+        for member in members:
+            kind = BOOT_VOLUME_BACKUP if isinstance(member, BootVolume) else VOLUME_BACKUP
+            backup = self._new_backup(
+                kind,
+                member,
+                compartment_id=group_backup.compartment_id,
+                display_name=f"{group_backup.display_name} ({member.display_name})",
+                freeform_tags=merge_tags(member.freeform_tags, details.freeform_tags),
+                defined_tags=merge_defined(member.defined_tags, details.defined_tags),
+                type=backup_type,
+                volume_group_backup_id=group_backup.id,
+            )
+            self.backups[backup.id] = backup
+            self.busy_sources[member.id] = backup.id
+            group_backup.volume_backup_ids.append(backup.id)
+            self._lifecycle(
+                backup,
+                now,
+                self._backup_stages(settings.available_after),
+                self._release(member.id),
+            )
+        self.group_backups[group_backup.id] = group_backup
+        self.emit("createvolumegroupbackup.begin", group_backup, self._backup_details(group_backup), now)
+
+        def available(at: float) -> None:
+            details_ = {**self._backup_details(group_backup), "status": SUCCEEDED}
+            self.emit("createvolumegroupbackup.end", group_backup, details_, at)
+
+        stages = [
+            Stage(CREATING, settings.creating_after),
+            Stage(COMMITTED, settings.committed_after),
+            Stage(AVAILABLE, settings.available_after),
+        ]
+        self._lifecycle(group_backup, now, stages, available)
+        self.world.tick()
+        return group_backup
+
+    def get_group_backup(self, group_backup_id: str) -> GroupBackup:
+        result: GroupBackup = self._get(self.group_backups, group_backup_id)
+        return result
+
+    def update_group_backup(self, group_backup: GroupBackup, details: UpdateVolumeGroupBackupDetails) -> GroupBackup:
+        self._apply_update(group_backup, details)
+        self.emit("updatevolumegroupbackup", group_backup, self._backup_details(group_backup), self.now)
+        return group_backup
+
+    def delete_group_backup(self, group_backup: GroupBackup) -> None:
+        if group_backup.lifecycle_state == TERMINATED:
+            return
+        self._terminate(group_backup, "volumegroupbackup")
+        for member_id in group_backup.volume_backup_ids:
+            member = self.backups.get(member_id)
+            if member is not None and member.lifecycle_state != TERMINATED:
+                member.lifecycle_state = TERMINATED
+                member.touch()
