@@ -7,17 +7,27 @@ Documented in the package docstring (``tests/emulator/__init__.py``); the Python
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
 from werkzeug import Request
 
 from .blockstorage.models import BOOT_VOLUME_BACKUP, VOLUME_BACKUP, BackupKind, BlockstorageBackend
+from .control_bodies import (
+    BootVolumeBody,
+    ClockBody,
+    CompartmentBody,
+    FaultsBody,
+    KeyBody,
+    ResourcePrincipalBody,
+    RevokeBody,
+    SeedBackupBody,
+    TopicBody,
+    VolumeBody,
+    VolumeGroupBody,
+)
 from .core.backends import GLOBAL
 from .core.clock import rfc3339
 from .core.exceptions import InvalidParameter, MethodNotAllowed, NotAuthorizedOrNotFound, NotFound
-from .core.faults import FaultRule
 from .core.ids import DEFAULT_TENANCY
 from .core.keys import KeyStore
 from .core.regions import Region, find_region
@@ -29,95 +39,6 @@ from .identity.models import IdentityBackend
 from .ons.models import OnsBackend
 
 PREFIX = "/_emulator"
-
-NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel)
-
-
-class KeyBody(_Body):
-    key_id: NonEmpty
-    public_key_pem: str
-
-
-class ResourcePrincipalBody(_Body):
-    region: NonEmpty
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
-    compartment_id: NonEmpty | None = None
-    ttl_seconds: Annotated[float, Field(le=86400 * 7)] = 3600.0  # negative: already expired
-
-
-class RevokeBody(_Body):
-    rpst: str
-
-
-class CompartmentBody(_Body):
-    name: NonEmpty
-    parent_id: NonEmpty | None = None
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
-    description: str = ""
-
-
-class VolumeBody(_Body):
-    compartment_id: NonEmpty
-    display_name: NonEmpty
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
-    freeform_tags: dict[str, str] | None = None
-    defined_tags: dict[str, dict[str, Any]] | None = None
-    size_in_gbs: Annotated[int, Field(ge=1, le=32768, alias="sizeInGBs")] = 50
-    availability_domain: NonEmpty | None = None
-    volume_group_id: NonEmpty | None = None
-
-
-class BootVolumeBody(VolumeBody):
-    image_id: NonEmpty | None = None
-    image_type: Literal["platform", "custom", "marketplace"] = "platform"
-
-
-class VolumeGroupBody(_Body):
-    compartment_id: NonEmpty
-    display_name: NonEmpty
-    volume_ids: list[str]
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
-    freeform_tags: dict[str, str] | None = None
-    defined_tags: dict[str, dict[str, Any]] | None = None
-    availability_domain: NonEmpty | None = None
-
-
-class SeedBackupBody(_Body):
-    volume_id: NonEmpty | None = None
-    boot_volume_id: NonEmpty | None = None
-    display_name: NonEmpty | None = None
-    source_type: Literal["MANUAL", "SCHEDULED"] = "MANUAL"
-    type: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
-    age_seconds: Annotated[float, Field(ge=0)] = 0.0
-    expires_in_seconds: float | None = None
-    lifecycle_state: Literal["AVAILABLE", "FAULTY", "TERMINATED"] = "AVAILABLE"
-    freeform_tags: dict[str, str] | None = None
-    defined_tags: dict[str, dict[str, Any]] | None = None
-    announce: bool = False
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
-
-
-class TopicBody(_Body):
-    compartment_id: NonEmpty
-    name: NonEmpty
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
-    description: str = ""
-
-
-class ClockBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
-    advance_seconds: Annotated[float, Field(ge=0)] = 0.0
-
-
-class FaultsBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    rules: list[FaultRule]
-    seed: int | None = None
-
 
 Handler = Callable[[Request, Mapping[str, str]], ApiResponse]
 

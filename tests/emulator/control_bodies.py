@@ -1,0 +1,99 @@
+"""Bodies of the control API endpoints (camelCase on the wire, strict, no unknown fields)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from .core.faults import FaultRule
+from .core.ids import DEFAULT_TENANCY
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel)
+
+
+class KeyBody(_Body):
+    key_id: NonEmpty
+    public_key_pem: str
+
+
+class ResourcePrincipalBody(_Body):
+    region: NonEmpty
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+    compartment_id: NonEmpty | None = None
+    ttl_seconds: Annotated[float, Field(le=86400 * 7)] = 3600.0  # negative: already expired
+
+
+class RevokeBody(_Body):
+    rpst: str
+
+
+class CompartmentBody(_Body):
+    name: NonEmpty
+    parent_id: NonEmpty | None = None
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+    description: str = ""
+
+
+class VolumeBody(_Body):
+    compartment_id: NonEmpty
+    display_name: NonEmpty
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+    freeform_tags: dict[str, str] | None = None
+    defined_tags: dict[str, dict[str, Any]] | None = None
+    size_in_gbs: Annotated[int, Field(ge=1, le=32768, alias="sizeInGBs")] = 50
+    availability_domain: NonEmpty | None = None
+    volume_group_id: NonEmpty | None = None
+
+
+class BootVolumeBody(VolumeBody):
+    image_id: NonEmpty | None = None
+    image_type: Literal["platform", "custom", "marketplace"] = "platform"
+
+
+class VolumeGroupBody(_Body):
+    compartment_id: NonEmpty
+    display_name: NonEmpty
+    volume_ids: list[str]
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+    freeform_tags: dict[str, str] | None = None
+    defined_tags: dict[str, dict[str, Any]] | None = None
+    availability_domain: NonEmpty | None = None
+
+
+class SeedBackupBody(_Body):
+    volume_id: NonEmpty | None = None
+    boot_volume_id: NonEmpty | None = None
+    display_name: NonEmpty | None = None
+    source_type: Literal["MANUAL", "SCHEDULED"] = "MANUAL"
+    type: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
+    age_seconds: Annotated[float, Field(ge=0)] = 0.0
+    expires_in_seconds: float | None = None
+    lifecycle_state: Literal["AVAILABLE", "FAULTY", "TERMINATED"] = "AVAILABLE"
+    freeform_tags: dict[str, str] | None = None
+    defined_tags: dict[str, dict[str, Any]] | None = None
+    announce: bool = False
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+
+
+class TopicBody(_Body):
+    compartment_id: NonEmpty
+    name: NonEmpty
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+    description: str = ""
+
+
+class ClockBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
+    advance_seconds: Annotated[float, Field(ge=0)] = 0.0
+
+
+class FaultsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[FaultRule]
+    seed: int | None = None
