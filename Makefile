@@ -29,4 +29,13 @@ clean:
 
 # Offline Terraform checks (fmt, validate against the schema stand-in, checkov); see terraform/README.md.
 terraform-check: venv
-	@echo "terraform checks: not yet wired"
+	@if command -v terraform >/dev/null 2>&1; then \
+	  echo "terraform fmt -check -recursive terraform/"; terraform fmt -check -recursive terraform/ || { echo "terraform-check: run terraform fmt -recursive terraform/"; exit 1; }; \
+	else echo "terraform-check: terraform is not on PATH, skipping fmt and validate"; fi
+	@if [ ! -x ../shared/tools/tf-validate ]; then echo "terraform-check: ../shared/tools/tf-validate not found, skipping validate"; \
+	elif command -v terraform >/dev/null 2>&1; then echo "../shared/tools/tf-validate terraform"; ../shared/tools/tf-validate terraform; fi
+	@[ .venv-checkov/.installed -nt requirements-checkov.txt ] || { \
+	  echo "terraform-check: installing checkov into .venv-checkov"; rm -rf .venv-checkov; \
+	  $(PYTHON) -m venv .venv-checkov && .venv-checkov/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt \
+	  && touch .venv-checkov/.installed; }
+	.venv-checkov/bin/checkov --skip-download --quiet --compact -d terraform --external-checks-dir terraform/checkov --framework terraform
