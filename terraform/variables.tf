@@ -86,7 +86,7 @@ variable "function_image" {
 
   validation {
     condition     = can(regex("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.function_image))
-    error_message = "The function_image value must be a full image reference with a tag or digest, e.g. iad.ocir.io/mytenancy/block-backup-fns:1.0.0."
+    error_message = "The function_image value must be a full image reference with a tag or digest, e.g. iad.ocir.io/mytenancy/block-backup:0.1.0."
   }
 }
 
@@ -467,7 +467,7 @@ variable "create_container_repository" {
 variable "container_repository_name" {
   description = "Name of the OCIR repository (only with create_container_repository)."
   type        = string
-  default     = "block-backup-fns"
+  default     = "block-backup"
 
   validation {
     condition     = can(regex("^[a-z0-9]+([._/-][a-z0-9]+)*$", var.container_repository_name))
