@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bbf_util import blocks, first
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -29,8 +30,13 @@ class ApiGatewayRequiresAuthentication(BaseResourceCheck):
         if len(auth) != 1:
             self.evaluated_keys = ["specification/[0]/request_policies/[0]/authentication"]
             return CheckResult.FAILED
-        if str(first(auth[0].get("type"))) not in AUTH_TYPES or first(auth[0].get("is_anonymous_access_allowed")) is not False:
-            self.evaluated_keys = ["specification/[0]/request_policies/[0]/authentication/[0]/is_anonymous_access_allowed"]
+        if (
+            str(first(auth[0].get("type"))) not in AUTH_TYPES
+            or first(auth[0].get("is_anonymous_access_allowed")) is not False
+        ):
+            self.evaluated_keys = [
+                "specification/[0]/request_policies/[0]/authentication/[0]/is_anonymous_access_allowed"
+            ]
             return CheckResult.FAILED
         routes = blocks(spec[0], "routes")
         if not routes:

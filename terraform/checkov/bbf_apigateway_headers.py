@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bbf_util import blocks, first, strings
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bbf_util import first, raw_block
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 

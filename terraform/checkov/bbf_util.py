@@ -7,6 +7,7 @@ list of lists, or the Python repr of a list. These helpers flatten all of that.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ def policy_statements(conf: dict[str, Any]) -> list[str]:
             out.append(text)
             continue
         starts.append(len(text))
-        out.extend(text[a:b].strip().rstrip("',\"]").strip() for a, b in zip(starts, starts[1:], strict=False))
+        out.extend(text[a:b].strip().rstrip("',\"]").strip() for a, b in itertools.pairwise(starts))
     return out
 
 
