@@ -20,6 +20,9 @@ resource "oci_apigateway_deployment" "this" {
   path_prefix    = "/backup"
   freeform_tags  = local.tags
 
+  # The ApiGateway grant must exist before the first request reaches a function.
+  depends_on = [oci_identity_policy.invokers]
+
   specification {
     request_policies {
       authentication {

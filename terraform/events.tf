@@ -18,4 +18,7 @@ resource "oci_events_rule" "this" {
       description = "Invoke ${local.functions[each.key].slug}"
     }
   }
+
+  # The cloudEvents grant must exist before the first event is delivered.
+  depends_on = [oci_identity_policy.invokers]
 }
