@@ -404,7 +404,7 @@ def _reconcile(invocation: Run) -> None:
     if not compartments:
         raise InputError("no compartments to reconcile: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
     if settings.include_subcompartments:
-        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.deadline)
+        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
     regions = [r for r in settings.destination_regions if r != invocation.region]
     limits = _limits(invocation, compartments, regions)
     cutoff = invocation.now() - timedelta(days=settings.lookback_days)

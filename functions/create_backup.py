@@ -199,7 +199,7 @@ def _sweep(
     if not compartments:
         raise InputError("no compartments to sweep: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
     if settings.include_subcompartments:
-        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.deadline)
+        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
     targets = list(_targets(invocation, compartments, only, backup_type is BackupType.FULL))
     deferred: list[str] = []
 

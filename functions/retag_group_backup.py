@@ -128,7 +128,7 @@ def _sweep(invocation: Run) -> None:
     if not compartments:
         raise InputError("no compartments to sweep: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
     if settings.include_subcompartments:
-        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.deadline)
+        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
     cutoff = invocation.now() - timedelta(days=settings.lookback_days)
     candidates = [
         backup.id

@@ -48,7 +48,8 @@ class Invocation(Generic[S, R]):
     settings: S
     client: OciClient
     region: str
-    deadline: Deadline
+    deadline: Deadline  # stop STARTING new work after this (Fn-Deadline minus the safety margin)
+    call_deadline: Deadline  # calls in flight may run until this (Fn-Deadline minus a second)
     report: Report
     idempotency_key: str
     dry_run: bool
@@ -61,10 +62,10 @@ class Invocation(Generic[S, R]):
 
     @property
     def storage(self) -> BlockStorage:
-        return BlockStorage(self.client, self.region, self.deadline)
+        return BlockStorage(self.client, self.region, self.call_deadline)
 
     def storage_in(self, region: str) -> BlockStorage:
-        return BlockStorage(self.client, region, self.deadline)
+        return BlockStorage(self.client, region, self.call_deadline)
 
 
 def run_bounded(
@@ -105,6 +106,9 @@ def _wait_some(running: set[Future[None]]) -> set[Future[None]]:
     for future in done:
         future.result()  # actions report their own failures; anything raised here is a bug
     return pending
+
+
+HARD_MARGIN_SECONDS = 1.0
 
 
 def monotonic_deadline(wall_deadline: datetime | None, margin: float) -> Deadline:

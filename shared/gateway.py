@@ -36,10 +36,10 @@ class GatewayRequest:
     headers: dict[str, str]  # the client's headers, lower-case names, without the Fn-Http-H- prefix
 
     @classmethod
-    def from_fn_headers(cls, fn_headers: dict[str, str]) -> GatewayRequest:
-        prefix = "fn-http-h-"
-        client = {k[len(prefix) :].lower(): v for k, v in fn_headers.items() if k.lower().startswith(prefix)}
+    def from_fn_headers(cls, fn_headers: dict[str, str], client_headers: dict[str, str]) -> GatewayRequest:
+        """From the fdk's request headers and its ``HTTPHeaders()`` (client headers, prefix removed)."""
         url = fn_headers.get("fn-http-request-url", "/")
+        client = {k.lower(): v for k, v in client_headers.items()}
         return cls(fn_headers.get("fn-http-method", "").upper(), urlsplit(url).path, client)
 
     @property

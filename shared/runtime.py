@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared import log
-from shared.app import HandlerSpec, Invocation, monotonic_deadline
+from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_deadline
 from shared.client import OciClient
 from shared.credentials import CredentialsError, resolve_credentials
 from shared.endpoints import Service
@@ -93,9 +93,26 @@ _CODES = {
 }
 
 
-def process(environ: Mapping[str, str], headers: Mapping[str, str], body: bytes) -> Answer:
-    """Handle one invocation; never raises except for a broken deployment (bad config)."""
-    headers = {k.lower(): v for k, v in headers.items()}
+def single_values(headers: Mapping[str, Any]) -> dict[str, str]:
+    """Lower-case names, one string per header (the fdk gives a list for a repeated header)."""
+    flat: dict[str, str] = {}
+    for name, value in headers.items():
+        if isinstance(value, list | tuple):
+            value = value[-1] if value else ""
+        flat[str(name).lower()] = str(value)
+    return flat
+
+
+def process(
+    environ: Mapping[str, str], headers: Mapping[str, Any], body: bytes, http_headers: Mapping[str, Any] | None = None
+) -> Answer:
+    """Handle one invocation; never raises except for a broken deployment (bad config).
+
+    ``headers`` are the fdk request headers, ``http_headers`` the gateway client's headers
+    (the fdk's ``ctx.HTTPHeaders()``, ``Fn-Http-H-`` prefix removed).
+    """
+    headers = single_values(headers)
+    client_headers = single_values(http_headers or {})
     log.configure()
     log.clear()
     call_id = headers.get("fn-call-id") or uuid.uuid4().hex
@@ -114,7 +131,7 @@ def process(environ: Mapping[str, str], headers: Mapping[str, str], body: bytes)
         raise
     logging.getLogger(log.LOGGER_NAME).setLevel(settings.log_level)
     try:
-        invocation = _prepare(spec, settings, environ, headers, body, kind, call_id)
+        invocation = _prepare(spec, settings, environ, headers, client_headers, body, kind, call_id)
     except InputError as exc:
         log.event("rejected input", logging.WARNING, trigger=kind.value, field=exc.field, reason=exc.message)
         return error_answer(exc.status, exc.message, exc.field)
@@ -129,6 +146,7 @@ def _prepare(
     settings: CommonSettings,
     environ: Mapping[str, str],
     headers: dict[str, str],
+    client_headers: dict[str, str],
     body: bytes,
     kind: TriggerKind,
     call_id: str,
@@ -138,7 +156,7 @@ def _prepare(
     dry_run = settings.dry_run
     now = datetime.now(UTC)
     if kind is TriggerKind.HTTP:
-        gateway = GatewayRequest.from_fn_headers(headers)
+        gateway = GatewayRequest.from_fn_headers(headers, client_headers)
         check_shape(gateway, body)
         subject = authenticate(gateway, settings.gateway_token_sha256, settings.http_allowed_subjects)
         request = parse_request(body or b"{}", spec.request)
@@ -163,7 +181,8 @@ def _prepare(
     if request is not None:
         dry_run = dry_run or bool(getattr(request, "dry_run", False))
     client = _cached(("client", *_credential_env(environ)), lambda: _build_client(environ, settings))
-    deadline = monotonic_deadline(_parse_deadline(headers.get("fn-deadline")), settings.deadline_margin_seconds)
+    wall_deadline = _parse_deadline(headers.get("fn-deadline"))
+    deadline = monotonic_deadline(wall_deadline, settings.deadline_margin_seconds)
     function_id = environ.get("FN_FN_ID")
     return Invocation(
         function=function,
@@ -172,6 +191,7 @@ def _prepare(
         client=client,
         region=client.region,
         deadline=deadline,
+        call_deadline=monotonic_deadline(wall_deadline, HARD_MARGIN_SECONDS),
         report=Report(function, kind.value, dry_run, now),
         idempotency_key=idempotency_key(function, *key_source),
         dry_run=dry_run,
@@ -269,5 +289,5 @@ def handler(ctx: Any, data: Any = None) -> Any:
     from fdk import response
 
     body = data.getvalue() if data is not None else b""
-    answer = process(os.environ, dict(ctx.Headers()), body)
+    answer = process(os.environ, dict(ctx.Headers()), body, dict(ctx.HTTPHeaders() or {}))
     return response.Response(ctx, response_data=answer.body, headers=answer.headers, status_code=answer.status)

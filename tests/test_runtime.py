@@ -1,0 +1,157 @@
+"""The shared runtime through the real fdk process: dispatch, triggers, gateway statuses, config, logs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import GATEWAY_HEADERS, HOME_REGION, StartFunction
+from tests.emulator import EmulatorControl
+from tests.emulator.events import make_event
+from tests.fdk_harness import FdkProcess
+
+
+def volume(emu: EmulatorControl, compartment: str, name: str = "db01", **tags: str) -> str:
+    return str(emu.create_volume(HOME_REGION, compartment, name, freeform_tags=tags or None)["id"])
+
+
+def test_missing_handler_fails_loudly(emu: EmulatorControl, start_function: StartFunction) -> None:
+    fn = start_function("no_such_handler")
+    answer = fn.call(b"")
+    assert answer.status == 502  # plain invoke: the fdk's "function failed"
+    assert "HANDLER" in answer.body.decode() and "create_backup" in answer.body.decode()
+    gateway = fn.http({}, headers=GATEWAY_HEADERS)
+    assert gateway.http_status == 500
+    assert gateway.json()["error"]["field"] == "HANDLER"
+
+
+def test_bad_config_key_is_named(start_function: StartFunction) -> None:
+    fn = start_function("create_backup", {"MAX_CONCURRENCY": "lots"})
+    answer = fn.http({}, headers=GATEWAY_HEADERS)
+    assert answer.http_status == 500
+    assert answer.json()["error"]["field"] == "MAX_CONCURRENCY"
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "body", "status", "field"),
+    [
+        ("GET", GATEWAY_HEADERS, b"", 405, "method"),
+        ("POST", {**GATEWAY_HEADERS, "Content-Type": "text/plain"}, b"hi", 415, "content-type"),
+        ("POST", GATEWAY_HEADERS, b"{" + b" " * 70000 + b"}", 413, "body"),
+        ("POST", {}, b'{"volumeId":"ocid1.volume.oc1.iad.x"}', 401, "authorization"),
+        ("POST", {**GATEWAY_HEADERS, "X-Gateway-Token": "forged"}, b"{}", 401, "authorization"),
+        ("POST", {"X-Gateway-Token": GATEWAY_HEADERS["X-Gateway-Token"]}, b"{}", 401, "authorization"),
+        ("POST", GATEWAY_HEADERS, b"not json", 400, "body"),
+        ("POST", GATEWAY_HEADERS, b"[1,2]", 400, "body"),
+        ("POST", GATEWAY_HEADERS, b'{"volumeId":"nope"}', 400, "volumeId"),
+        ("POST", GATEWAY_HEADERS, b'{"volumeId":"ocid1.volume.oc1.iad.x","colour":"red"}', 400, "colour"),
+        ("POST", GATEWAY_HEADERS, b"{}", 400, None),
+    ],
+)
+def test_gateway_refusals(
+    emu: EmulatorControl,
+    start_function: StartFunction,
+    method: str,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+    field: str | None,
+) -> None:
+    fn = start_function("create_backup")
+    answer = fn.http(body, method=method, headers=headers)
+    assert answer.http_status == status, answer.body
+    error = answer.json()["error"]
+    assert error["status"] == status and error["message"]
+    if field:
+        assert error["field"] == field
+    assert emu.events() == []  # nothing was written
+
+
+def test_forbidden_subject(start_function: StartFunction) -> None:
+    fn = start_function("create_backup", {"HTTP_ALLOWED_SUBJECTS": "ocid1.user.oc1..someone-else"})
+    answer = fn.http({"volumeId": "ocid1.volume.oc1.iad.x"}, headers=GATEWAY_HEADERS)
+    assert answer.http_status == 403
+
+
+def test_unknown_volume_is_404(start_function: StartFunction) -> None:
+    fn = start_function("create_backup")
+    answer = fn.http({"volumeId": "ocid1.volume.oc1.iad.doesnotexist"}, headers=GATEWAY_HEADERS)
+    assert answer.http_status == 404
+    assert answer.json()["error"]["code"] == "NotAuthorizedOrNotFound"
+
+
+def test_http_success_returns_the_result_document(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, topic: str
+) -> None:
+    volume_id = volume(emu, compartment)
+    fn = start_function("create_backup")
+    answer = fn.http({"volumeId": volume_id}, headers=GATEWAY_HEADERS)
+    assert answer.http_status == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    result = answer.json()
+    assert result["function"] == "create_backup" and result["trigger"] == "http"
+    assert result["counts"] == {"created": 1}
+    (item,) = result["items"]
+    assert item["resourceId"] == volume_id and item["resultId"].startswith("ocid1.volumebackup.")
+    (message,) = emu.messages(HOME_REGION, topic)
+    assert message["title"].startswith("[ok] create-backup (http): 1 created")
+
+
+def test_event_of_another_function_is_refused(emu: EmulatorControl, start_function: StartFunction) -> None:
+    fn = start_function("retag_group_backup")
+    event = make_event("com.oraclecloud.blockvolumes.createvolume.end", "ocid1.volume.oc1.iad.v", "v", "c")
+    answer = fn.call(event)
+    assert answer.status == 200  # a plain invoke: the fdk squashes statuses; the body says what happened
+    assert answer.json()["error"]["field"] == "eventType"
+
+
+def test_direct_invoke_and_dry_run(emu: EmulatorControl, start_function: StartFunction, compartment: str) -> None:
+    volume_id = volume(emu, compartment)
+    fn = start_function("create_backup")
+    result = fn.call({"volumeId": volume_id, "dryRun": True}).json()
+    assert result["trigger"] == "direct" and result["dryRun"] is True
+    assert result["counts"] == {"planned": 1}
+    assert [e for e in emu.events() if "volumebackup" in e["event"]["eventType"]] == []
+
+
+def test_empty_body_is_a_schedule_run(emu: EmulatorControl, start_function: StartFunction, compartment: str) -> None:
+    volume(emu, compartment, "a")
+    volume(emu, compartment, "b")
+    fn = start_function("create_backup")
+    result = fn.call(b"").json()
+    assert result["trigger"] == "schedule" and result["counts"] == {"created": 2}
+
+
+def test_deadline_defers_instead_of_dying(emu: EmulatorControl, start_function: StartFunction, compartment: str) -> None:
+    for n in range(3):
+        volume(emu, compartment, f"v{n}")
+    fn = start_function("create_backup", {"DEADLINE_MARGIN_SECONDS": "30"})
+    answer = fn.call(b"", deadline_seconds=10)  # less time left than the safety margin
+    result = answer.json()
+    assert result["counts"].get("deferred", 0) + result["counts"].get("created", 0) == 3
+    assert result["counts"].get("deferred") == 3
+
+
+def test_notify_on_failures_only(emu: EmulatorControl, start_function: StartFunction, compartment: str, topic: str) -> None:
+    volume_id = volume(emu, compartment)
+    fn = start_function("create_backup", {"NOTIFY_ON": "failures"})
+    assert fn.call({"volumeId": volume_id}).json()["counts"] == {"created": 1}
+    assert emu.messages(HOME_REGION, topic) == []
+
+
+def test_logs_are_json_with_request_ids_and_no_secrets(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    volume_id = volume(emu, compartment)
+    fn: FdkProcess = start_function("create_backup")
+    fn.call({"volumeId": volume_id})
+    lines = fn.log_lines()
+    calls = [line for line in lines if line["message"] == "oci call"]
+    assert calls and all(line["opc_request_id"] for line in calls)
+    assert all(line["function"] == "create_backup" and line["call_id"] for line in calls)
+    text = fn.logs()
+    for secret in ("BEGIN", "PRIVATE KEY", "ST$", "Signature ", fn.config["OCI_RESOURCE_PRINCIPAL_RPST"][:40]):
+        assert secret not in text
+    assert not [line for line in text.splitlines() if "DEBUG" in line]  # fdk's root DEBUG is neutralised
+    json.dumps(lines)
