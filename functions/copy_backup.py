@@ -208,7 +208,11 @@ def run(invocation: Run) -> None:
         request_kind = BackupKind.of_ocid(request.backup_id)
         assert request_kind is not None
         _copy_one(
-            invocation, request_kind, request.backup_id, request.regions or settings.destination_regions, check_selector=False
+            invocation,
+            request_kind,
+            request.backup_id,
+            request.regions or settings.destination_regions,
+            check_selector=False,
         )
 
 

@@ -52,7 +52,6 @@ EVENT_KINDS = {
     "com.oraclecloud.blockvolumes.createvolume.end": BackupKind.VOLUME,
     "com.oraclecloud.blockvolumes.createbootvolume.end": BackupKind.BOOT_VOLUME,
     "com.oraclecloud.blockvolumes.createvolumegroup.end": BackupKind.VOLUME_GROUP,
-    "com.oraclecloud.blockvolumes.createvolumegroup": BackupKind.VOLUME_GROUP,
 }
 # A create that meets a backup already in progress is reported as skipped, not retried for minutes.
 CREATE_RETRY = RetryPolicy(max_attempts=4, checkers=(throttled, transient_server_error, connection_error))

@@ -123,7 +123,9 @@ def test_empty_body_is_a_schedule_run(emu: EmulatorControl, start_function: Star
     assert result["trigger"] == "schedule" and result["counts"] == {"created": 2}
 
 
-def test_deadline_defers_instead_of_dying(emu: EmulatorControl, start_function: StartFunction, compartment: str) -> None:
+def test_deadline_defers_instead_of_dying(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
     for n in range(3):
         volume(emu, compartment, f"v{n}")
     fn = start_function("create_backup", {"DEADLINE_MARGIN_SECONDS": "30"})
@@ -133,7 +135,9 @@ def test_deadline_defers_instead_of_dying(emu: EmulatorControl, start_function: 
     assert result["counts"].get("deferred") == 3
 
 
-def test_notify_on_failures_only(emu: EmulatorControl, start_function: StartFunction, compartment: str, topic: str) -> None:
+def test_notify_on_failures_only(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, topic: str
+) -> None:
     volume_id = volume(emu, compartment)
     fn = start_function("create_backup", {"NOTIFY_ON": "failures"})
     assert fn.call({"volumeId": volume_id}).json()["counts"] == {"created": 1}

@@ -131,12 +131,12 @@ def test_random_requests_verify(method, host, path, query, body) -> None:
     send_body = body if method in {"POST", "PUT", "PATCH"} else None
     prepared = requests.Request(method, url, params=query or None, data=send_body).prepare()
     _SIGNER(prepared)
-    headers = {k.lower(): v for k, v in prepared.headers.items()}
+    headers = {k.lower(): str(v) for k, v in prepared.headers.items()}
     params = _parse_authorization(headers["authorization"])
     names = params["headers"].split(" ")
     assert params["algorithm"] == "rsa-sha256" and params["version"] == "1"
     # independent reconstruction from the wire form
-    parts = urlsplit(prepared.url)
+    parts = urlsplit(str(prepared.url))
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = []
     for name in names:
