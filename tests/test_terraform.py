@@ -397,3 +397,13 @@ def test_functions_subnet_is_private(tf: Config) -> None:
     assert subnet["prohibit_internet_ingress"] is True
     assert tf.resource("oci_functions_application", "this")["subnet_ids"] == ["${oci_core_subnet.functions.id}"]
     assert tf.resource("oci_core_nat_gateway", "this")["count"] == "${length(var.copy_destination_regions) > 0 ? 1 : 0}"
+
+
+def test_every_event_type_a_handler_registers_is_wired(tf: Config) -> None:
+    """The handlers' own registrations (SPEC.event_types) match the Events rules, one to one."""
+    import importlib
+
+    for handler in HANDLERS:
+        spec = importlib.import_module(f"functions.{handler}").SPEC
+        assert spec.name == handler and spec.route == ROUTES[handler]
+        assert sorted(spec.event_types) == sorted(tf.locals["event_types"][handler])
