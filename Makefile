@@ -39,3 +39,14 @@ terraform-check: venv
 	  $(PYTHON) -m venv .venv-checkov && .venv-checkov/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt \
 	  && touch .venv-checkov/.installed; }
 	.venv-checkov/bin/checkov --skip-download --quiet --compact -d terraform --external-checks-dir terraform/checkov --framework terraform
+
+# The demo (README "Demo"): the three functions as real fdk processes against the local OCI emulator,
+# with the Events service, the scheduler and API Gateway played around them; exits 0 only if every step passed.
+demo: venv
+	$(PY) -m demo
+
+# A manual run of one handler against a real tenancy with ~/.oci/config (README "Manual run"); never run by
+# the tests. A dry run unless DRY_RUN=0. HANDLER, BODY, CONFIG and DRY_RUN reach demo/invoke.py as env vars:
+#   make invoke HANDLER=create_backup BODY='{"volumeId":"ocid1.volume.oc1..."}' [CONFIG='KEY=V,...'] [DRY_RUN=0]
+invoke: venv
+	$(PY) -m demo.invoke
