@@ -1,343 +1,543 @@
-"""Where signing keys come from: resource principal, config-file API key, session token.
+"""Where the signing key comes from: resource principal, session token or API key, each yielding a signer.
 
-Providers each have a ``NAME`` and a ``load(environ, home) -> Credentials | None``; one resolver owns
-their order (resource principal when the Functions runtime's env is present, else the config file).
-The client asks ``signer()`` before each attempt and ``refresh_after_unauthorized()`` after a 401.
-Nothing here ever logs or shows key material or tokens.
+Shaped like botocore's provider chain (style.md section 1): each provider has a ``NAME`` and a ``load``
+that returns credentials or None, the environment and the home directory are injected, and one function,
+``resolve_credentials``, owns the order:
+
+1. ``ResourcePrincipalProvider`` when ``OCI_RESOURCE_PRINCIPAL_VERSION`` is set (v2.2, what OCI Functions
+   provides: token and key each a literal or an absolute file path);
+2. ``SessionTokenProvider`` when the config profile has ``security_token_file``;
+3. ``ApiKeyProvider`` for any other config profile.
+
+Credentials hand the HTTP client a ``RequestSigner`` that is valid now. Token-based credentials re-read
+their files when the token is within 60 s of its ``exp`` claim (advisory window: only if no other thread
+is already refreshing; from 10 s before ``exp``: every caller waits for the refresh) and once after a 401.
+A refresh that fails keeps the current token. The private key is parsed only when the PEM changes.
+
+Keys, pass phrases and tokens never appear in messages, logs or reprs.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import configparser
 import hashlib
 import json
+import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shared import log
+from shared.oci_config import CONFIG_FILE_ENV, PROFILE_ENV, ConfigFileError, ConfigProfile, locate, read_profile
 from shared.regions import region_name, register_region_metadata
 from shared.signing import RequestSigner, SigningError, load_private_key
 
-REFRESH_BEFORE_EXPIRY_SECONDS = 60.0
+Clock = Callable[[], float]
+
+SESSION_TOKEN_PREFIX: Final = "ST$"
+ADVISORY_REFRESH_SECONDS: Final = 60.0  # refresh if no other thread is already doing it
+MANDATORY_REFRESH_SECONDS: Final = 10.0  # every caller waits for the refresh
+
+RP_VERSION_ENV: Final = "OCI_RESOURCE_PRINCIPAL_VERSION"
+RP_RPST_ENV: Final = "OCI_RESOURCE_PRINCIPAL_RPST"
+RP_PEM_ENV: Final = "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM"
+RP_PASSPHRASE_ENV: Final = "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE"
+RP_REGION_ENV: Final = "OCI_RESOURCE_PRINCIPAL_REGION"
+REGION_ENV: Final = "OCI_REGION"
+REGION_METADATA_ENV: Final = "OCI_REGION_METADATA"
+SUPPORTED_RP_VERSIONS: Final = ("2.2",)
+
+_OCID: Final = re.compile(r"^([0-9a-zA-Z_-]+[.:])([0-9a-zA-Z_-]*[.:]){3,}([0-9a-zA-Z_-]+)$")
+_FINGERPRINT: Final = re.compile(r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")
 
 
 class CredentialsError(Exception):
-    """Credentials are missing or unusable; the message names the env var, key or file."""
+    """No usable credentials. The message names the env var, config key or file; never key material."""
 
 
 class Credentials(Protocol):
-    name: str
+    """What the HTTP client uses."""
+
+    name: str  # the provider's NAME
     region: str | None
     tenancy_id: str | None
 
-    def signer(self) -> RequestSigner: ...
+    def signer(self) -> RequestSigner:
+        """A signer valid now (token credentials refresh first when the token is about to expire)."""
+        ...
 
-    def refresh_after_unauthorized(self) -> bool: ...
+    def refresh_after_unauthorized(self) -> bool:
+        """Re-read the sources after a 401; True when retrying the request makes sense."""
+        ...
 
 
 def fingerprint_of(public_key: rsa.RSAPublicKey) -> str:
-    """MD5 over the DER SubjectPublicKeyInfo, lower-case hex pairs joined by ':' (OCI's key fingerprint)."""
+    """The API-key fingerprint: MD5 of the DER SubjectPublicKeyInfo, lower-case hex pairs joined by ``:``."""
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     digest = hashlib.md5(der, usedforsecurity=False).hexdigest()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
-def jwt_claims(token: str) -> dict[str, object]:
-    """The payload of a JWT, unverified (the service verifies it; we only read exp / res_tenant)."""
+def token_claims(token: str) -> dict[str, Any]:
+    """The payload of a JWT (base64url JSON; the signature is not checked); ``{}`` for anything else."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    payload = parts[1]
     try:
-        payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError, binascii.Error) as exc:
-        raise CredentialsError(f"the security token is not a JWT ({type(exc).__name__})") from None
-    if not isinstance(claims, dict):
-        raise CredentialsError("the security token's payload is not a JSON object")
-    return claims
+    except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError are all ValueErrors
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
-class _KeyCache:
-    """Parse a PEM only when its content changes (parsing costs ~40 ms)."""
-
-    def __init__(self) -> None:
-        self._digest: str | None = None
-        self._key: rsa.RSAPrivateKey | None = None
-
-    def key(self, pem: bytes, passphrase: bytes | None, source: str) -> rsa.RSAPrivateKey:
-        digest = hashlib.sha256(pem + b"\0" + (passphrase or b"")).hexdigest()
-        if digest != self._digest or self._key is None:
-            try:
-                self._key = load_private_key(pem, passphrase)
-            except SigningError as exc:
-                raise CredentialsError(f"{source}: {exc}") from None
-            self._digest = digest
-        return self._key
+def _expiry(claims: Mapping[str, Any]) -> float | None:
+    exp = claims.get("exp")
+    if isinstance(exp, int | float) and not isinstance(exp, bool):
+        return float(exp)
+    return None
 
 
-def _read(path: Path, what: str) -> bytes:
+@dataclass(frozen=True, repr=False)
+class Source:
+    """A secret given literally or as a file path; errors name ``label`` (an env var or config key)."""
+
+    label: str
+    value: str  # the literal, or the path
+    is_file: bool
+
+    @classmethod
+    def from_setting(cls, label: str, value: str) -> Source:
+        """As the SDK and Go decide for resource principals: an absolute path is a file, anything else a literal."""
+        return cls(label, value, os.path.isabs(value))
+
+    def read(self) -> bytes:
+        if not self.is_file:
+            return self.value.encode("utf-8")
+        try:
+            return Path(self.value).read_bytes()
+        except OSError as exc:
+            raise CredentialsError(
+                f"{self.label}: cannot read the file {self.value} ({exc.strerror or type(exc).__name__})"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"Source({self.label}, file={self.value!r})" if self.is_file else f"Source({self.label}, literal)"
+
+
+def _decode_token(raw: bytes, label: str) -> str:
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CredentialsError(f"{what}: cannot read {path} ({exc.strerror})") from None
-
-
-# --- API key and session token from an OCI config file ------------------------------------------
+        token = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise CredentialsError(f"{label}: the token is not ASCII text") from None
+    if not token:
+        raise CredentialsError(f"{label}: the token is empty")
+    if any(c.isspace() or c == '"' for c in token):
+        raise CredentialsError(f"{label}: the token contains whitespace or quotes (is this the token?)")
+    return token
 
 
 @dataclass(frozen=True)
-class ConfigProfile:
-    path: Path
-    name: str
-    values: Mapping[str, str]
+class _Session:
+    """One consistent (token, key) snapshot; replaced as a whole, never mutated."""
 
-    def get(self, key: str) -> str | None:
-        value = self.values.get(key)
-        return value.strip() if value and value.strip() else None
-
-    def require(self, key: str) -> str:
-        value = self.get(key)
-        if value is None:
-            raise CredentialsError(f"config file {self.path}, profile [{self.name}]: '{key}' is missing")
-        return value
-
-    def file(self, key: str, home: Path) -> Path:
-        raw = self.require(key)
-        return home / raw[2:] if raw.startswith("~/") else Path(raw)
+    token: str
+    signer: RequestSigner
+    claims: Mapping[str, Any]
+    expires_at: float | None
+    key_digest: bytes
 
 
-def read_config_profile(path: Path, profile: str) -> ConfigProfile:
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        with path.open() as handle:
-            parser.read_file(handle)
-    except OSError as exc:
-        raise CredentialsError(f"config file {path}: cannot read ({exc.strerror})") from None
-    except configparser.Error as exc:
-        raise CredentialsError(f"config file {path}: not an OCI config file ({type(exc).__name__})") from None
-    if profile != "DEFAULT" and not parser.has_section(profile):
-        raise CredentialsError(f"config file {path}: no profile [{profile}]")
-    values = dict(parser.defaults()) if profile == "DEFAULT" else dict(parser.items(profile))
-    return ConfigProfile(path, profile, values)
+class SessionKeyCredentials:
+    """Signs with keyId ``ST$<token>`` and the session key paired with it, re-reading both from their sources.
+
+    Subclasses set ``name``, the claim that carries the tenancy and whether a 401 is worth a retry when the
+    re-read files did not change.
+    """
+
+    name: str = "session"
+    TENANCY_CLAIM: ClassVar[str] = "tenant"
+    RETRY_WHEN_UNCHANGED: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        token: Source,
+        key: Source,
+        passphrase: Source | None = None,
+        *,
+        region: str | None,
+        tenancy_id: str | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.region = region
+        self.tenancy_id = tenancy_id
+        self._configured_tenancy = tenancy_id
+        self._token_source = token
+        self._key_source = key
+        self._passphrase_source = passphrase
+        self._reloadable = any(s is not None and s.is_file for s in (token, key, passphrase))
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._parsed: tuple[bytes, rsa.RSAPrivateKey] | None = None
+        self._session = self._load()
+        self._install(self._session)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, region={self.region!r})"
+
+    @property
+    def expires_at(self) -> float | None:
+        """The current token's ``exp`` claim (epoch seconds), if it has one."""
+        return self._session.expires_at
+
+    def signer(self) -> RequestSigner:
+        session = self._session
+        remaining = None if session.expires_at is None else session.expires_at - self._clock()
+        if remaining is None or remaining > ADVISORY_REFRESH_SECONDS or not self._reloadable:
+            return session.signer  # literals cannot change: keep using what we have
+        if not self._lock.acquire(blocking=remaining <= MANDATORY_REFRESH_SECONDS):
+            return session.signer  # another thread is refreshing and this token is still good for > 10 s
+        try:
+            current = self._session
+            if current.expires_at is not None and current.expires_at - self._clock() <= ADVISORY_REFRESH_SECONDS:
+                self._reload("expiry")
+            return self._session.signer
+        finally:
+            self._lock.release()
+
+    def refresh_after_unauthorized(self) -> bool:
+        if not self._reloadable:
+            return False
+        with self._lock:
+            read, changed = self._reload("401")
+        return changed or (read and self.RETRY_WHEN_UNCHANGED)
+
+    def _reload(self, reason: str) -> tuple[bool, bool]:
+        """Re-read every source (the caller holds the lock); returns (read, changed)."""
+        try:
+            fresh = self._load()
+        except CredentialsError as exc:
+            log.event(
+                "credential refresh failed; keeping the current token",
+                logging.WARNING,
+                provider=self.name,
+                trigger=reason,
+                problem=str(exc),
+            )
+            return False, False
+        current = self._session
+        changed = fresh.token != current.token or fresh.key_digest != current.key_digest
+        if changed:
+            self._install(fresh)
+            log.event("credentials refreshed", logging.INFO, provider=self.name, trigger=reason)
+        return True, changed
+
+    def _install(self, session: _Session) -> None:
+        claimed = session.claims.get(self.TENANCY_CLAIM)
+        self.tenancy_id = self._configured_tenancy or (claimed if isinstance(claimed, str) else None)
+        self._session = session
+
+    def _load(self) -> _Session:
+        token = _decode_token(self._token_source.read(), self._token_source.label)
+        pem = self._key_source.read()
+        passphrase = self._read_passphrase()
+        key, digest = self._private_key(pem, passphrase)
+        claims = token_claims(token)
+        signer = RequestSigner.from_key(SESSION_TOKEN_PREFIX + token, key)
+        return _Session(token, signer, claims, _expiry(claims), digest)
+
+    def _read_passphrase(self) -> bytes | None:
+        source = self._passphrase_source
+        if source is None:
+            return None
+        raw = source.read()
+        if source.is_file:
+            raw = raw.rstrip(b"\r\n")
+        return raw or None
+
+    def _private_key(self, pem: bytes, passphrase: bytes | None) -> tuple[rsa.RSAPrivateKey, bytes]:
+        """Parse only when the PEM (or pass phrase) changed: parsing validates the key, ~40 ms."""
+        digest = hashlib.sha256(len(pem).to_bytes(8, "big") + pem + (passphrase or b"")).digest()
+        if self._parsed is not None and self._parsed[0] == digest:
+            return self._parsed[1], digest
+        label = self._key_source.label
+        try:
+            key = load_private_key(pem, passphrase)
+        except SigningError as exc:
+            hint = "" if self._key_source.is_file else " (not an absolute path, so read as a literal PEM)"
+            raise CredentialsError(f"{label}: {exc}{hint}") from None
+        self._parsed = (digest, key)
+        return key, digest
+
+
+class SessionTokenCredentials(SessionKeyCredentials):
+    """``oci session authenticate``: a token file and a key file named by a config profile."""
+
+    name: str = "session_token"
+    TENANCY_CLAIM: ClassVar[str] = "tenant"
+    RETRY_WHEN_UNCHANGED: ClassVar[bool] = False  # only a token rewritten out-of-band (CLI) is worth a retry
+
+
+class ResourcePrincipalCredentials(SessionKeyCredentials):
+    """Resource principal v2.2 (OCI Functions): the RPST and its session key, each a literal or a file."""
+
+    name: str = "resource_principal"
+    TENANCY_CLAIM: ClassVar[str] = "res_tenant"
+    RETRY_WHEN_UNCHANGED: ClassVar[bool] = True  # files re-read: the runtime may have rotated them
 
 
 class ApiKeyCredentials:
-    """A user's API signing key: keyId ``tenancy/user/fingerprint``."""
+    """A user's API signing key; keyId ``<tenancy>/<user>/<fingerprint>``. Nothing to refresh."""
 
-    NAME: ClassVar[str] = "api_key"
+    name: str = "api_key"
 
-    def __init__(self, key_id: str, key: rsa.RSAPrivateKey, region: str | None, tenancy_id: str | None) -> None:
-        self.name = self.NAME
+    def __init__(self, key_id: str, key: rsa.RSAPrivateKey, *, region: str | None, tenancy_id: str | None) -> None:
         self.region = region
         self.tenancy_id = tenancy_id
         self._signer = RequestSigner.from_key(key_id, key)
 
     def __repr__(self) -> str:
-        return f"ApiKeyCredentials(region={self.region!r})"
+        return f"{type(self).__name__}(name={self.name!r}, region={self.region!r})"
+
+    @property
+    def key_id(self) -> str:
+        return self._signer.key_id
 
     def signer(self) -> RequestSigner:
         return self._signer
 
     def refresh_after_unauthorized(self) -> bool:
-        return False  # a wrong API key does not fix itself
+        return False
 
 
-class SessionTokenCredentials:
-    """``oci session authenticate``: keyId ``ST$<token>``; the token file is re-read after a 401."""
-
-    NAME: ClassVar[str] = "session_token"
-
-    def __init__(self, token_file: Path, key: rsa.RSAPrivateKey, region: str | None, tenancy_id: str | None) -> None:
-        self.name = self.NAME
-        self.region = region
-        self.tenancy_id = tenancy_id
-        self._token_file = token_file
-        self._key = key
-        self._lock = threading.Lock()
-        self._token = self._read_token()
-        self._signer = RequestSigner.from_key(f"ST${self._token}", key)
-
-    def __repr__(self) -> str:
-        return f"SessionTokenCredentials(region={self.region!r})"
-
-    def _read_token(self) -> str:
-        token = _read(self._token_file, "security_token_file").decode().strip()
-        if not token:
-            raise CredentialsError(f"security_token_file {self._token_file} is empty")
-        return token
-
-    def signer(self) -> RequestSigner:
-        with self._lock:
-            return self._signer
-
-    def refresh_after_unauthorized(self) -> bool:
-        with self._lock:
-            token = self._read_token()
-            if token == self._token:
-                return False
-            self._token = token
-            self._signer = RequestSigner.from_key(f"ST${token}", self._key)
-            return True
+# --- providers ------------------------------------------------------------------------------------------------
 
 
-class ConfigFileProvider:
-    NAME: ClassVar[str] = "config_file"
+class CredentialProvider:
+    """One credential source: ``load`` returns credentials, None when the source is absent, or raises
+    ``CredentialsError`` when it is present but unusable."""
 
-    @staticmethod
-    def load(environ: Mapping[str, str], home: Path) -> Credentials | None:
-        path = (
-            Path(environ["OCI_CONFIG_FILE"]).expanduser()
-            if environ.get("OCI_CONFIG_FILE")
-            else home / ".oci" / "config"
-        )
-        if not path.exists():
-            return None
-        profile = read_config_profile(path, environ.get("OCI_CONFIG_PROFILE") or "DEFAULT")
-        region = profile.get("region") or environ.get("OCI_REGION")
-        region = region_name(region) if region else None
-        pass_phrase = profile.get("pass_phrase")
-        key_file = profile.file("key_file", home)
-        key = _KeyCache().key(_read(key_file, "key_file"), pass_phrase.encode() if pass_phrase else None, "key_file")
-        tenancy = profile.get("tenancy")
-        if profile.get("security_token_file"):
-            return SessionTokenCredentials(profile.file("security_token_file", home), key, region, tenancy)
-        key_id = f"{profile.require('tenancy')}/{profile.require('user')}/{profile.require('fingerprint')}"
-        return ApiKeyCredentials(key_id, key, region, tenancy)
-
-
-# --- resource principal v2.2 (OCI Functions) ---------------------------------------------------
-
-
-class _Source:
-    """An env value that is either a literal or (absolute path) a file to read."""
-
-    def __init__(self, env_name: str, value: str) -> None:
-        self.env_name = env_name
-        self.value = value
-        self.is_file = os.path.isabs(value)
-
-    def read(self) -> bytes:
-        if self.is_file:
-            return _read(Path(self.value), self.env_name)
-        return self.value.encode()
-
-
-class ResourcePrincipalCredentials:
-    """RPST + session key from the Functions runtime; refreshed near expiry and once after a 401."""
-
-    NAME: ClassVar[str] = "resource_principal"
-
-    def __init__(
-        self,
-        rpst: _Source,
-        private_pem: _Source,
-        passphrase: _Source | None,
-        region: str,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.name = self.NAME
-        self.region: str | None = region
-        self.tenancy_id: str | None = None
-        self._rpst = rpst
-        self._pem = private_pem
-        self._passphrase = passphrase
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._keys = _KeyCache()
-        self._token = ""
-        self._expires_at = float("inf")
-        self._signer: RequestSigner | None = None
-        self._load()
-
-    def __repr__(self) -> str:
-        return f"ResourcePrincipalCredentials(region={self.region!r})"
-
-    @property
-    def refreshable(self) -> bool:
-        return self._rpst.is_file or self._pem.is_file
-
-    def _load(self) -> bool:
-        """(Re-)read token and key; True when the token changed."""
-        token = self._rpst.read().decode().strip()
-        if not token:
-            raise CredentialsError(f"{self._rpst.env_name} is empty")
-        claims = jwt_claims(token)
-        passphrase = self._passphrase.read().strip() if self._passphrase else None
-        key = self._keys.key(self._pem.read(), passphrase or None, self._pem.env_name)
-        changed = token != self._token
-        self._token = token
-        exp = claims.get("exp")
-        self._expires_at = float(exp) if isinstance(exp, int | float) else float("inf")
-        tenant = claims.get("res_tenant")
-        self.tenancy_id = str(tenant) if tenant else None
-        self._signer = RequestSigner.from_key(f"ST${token}", key)
-        return changed
-
-    def signer(self) -> RequestSigner:
-        with self._lock:
-            if self.refreshable and self._clock() >= self._expires_at - REFRESH_BEFORE_EXPIRY_SECONDS:
-                self._load()
-            assert self._signer is not None
-            return self._signer
-
-    def refresh_after_unauthorized(self) -> bool:
-        with self._lock:
-            if not self.refreshable:
-                return False
-            self._load()
-            return True
-
-
-class ResourcePrincipalProvider:
-    NAME: ClassVar[str] = "resource_principal"
-    PREFIX: ClassVar[str] = "OCI_RESOURCE_PRINCIPAL_"
+    NAME: ClassVar[str] = ""
 
     @classmethod
-    def load(cls, environ: Mapping[str, str], home: Path) -> Credentials | None:
-        version = environ.get(cls.PREFIX + "VERSION")
-        if not version:
+    def load(cls, environ: Mapping[str, str], home: Path, *, clock: Clock = time.time) -> Credentials | None:
+        raise NotImplementedError
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = (environ.get(name) or "").strip()
+    return value or None
+
+
+class ResourcePrincipalProvider(CredentialProvider):
+    """``OCI_RESOURCE_PRINCIPAL_*`` as the Functions runtime sets them (oci-signing.md section 8.3)."""
+
+    NAME: ClassVar[str] = ResourcePrincipalCredentials.name
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str], home: Path, *, clock: Clock = time.time
+    ) -> ResourcePrincipalCredentials | None:
+        version = _env(environ, RP_VERSION_ENV)
+        if version is None:
             return None
-        if version != "2.2":
+        if version not in SUPPORTED_RP_VERSIONS:
             raise CredentialsError(
-                f"{cls.PREFIX}VERSION={version} is not supported; OCI Functions use resource principal 2.2"
+                f"{RP_VERSION_ENV}={version!r} is not supported: only resource principal "
+                f"{', '.join(SUPPORTED_RP_VERSIONS)} (what OCI Functions provides)"
             )
-        values = {}
-        for suffix in ("RPST", "PRIVATE_PEM", "REGION"):
-            value = environ.get(cls.PREFIX + suffix, "").strip()
-            if not value:
-                raise CredentialsError(f"{cls.PREFIX}{suffix} is not set (resource principal 2.2 needs it)")
-            values[suffix] = value
-        if environ.get("OCI_REGION_METADATA"):
-            register_region_metadata(environ["OCI_REGION_METADATA"])
-        pem = _Source(cls.PREFIX + "PRIVATE_PEM", values["PRIVATE_PEM"])
-        passphrase_value = environ.get(cls.PREFIX + "PRIVATE_PEM_PASSPHRASE", "")
-        passphrase = None
-        if passphrase_value:
-            passphrase = _Source(cls.PREFIX + "PRIVATE_PEM_PASSPHRASE", passphrase_value)
-            passphrase.is_file = pem.is_file and passphrase.is_file
+        rpst = _env(environ, RP_RPST_ENV)
+        pem = _env(environ, RP_PEM_ENV)
+        for name, value in ((RP_RPST_ENV, rpst), (RP_PEM_ENV, pem)):
+            if value is None:
+                raise CredentialsError(f"{name} is not set ({RP_VERSION_ENV} is {version!r})")
+        assert rpst is not None and pem is not None
+        key = Source.from_setting(RP_PEM_ENV, pem)
+        passphrase = cls._passphrase(environ, key)
+        region = cls._region(environ)
         return ResourcePrincipalCredentials(
-            _Source(cls.PREFIX + "RPST", values["RPST"]), pem, passphrase, region_name(values["REGION"])
+            Source.from_setting(RP_RPST_ENV, rpst), key, passphrase, region=region, clock=clock
+        )
+
+    @staticmethod
+    def _passphrase(environ: Mapping[str, str], key: Source) -> Source | None:
+        """A file path when the PEM is a file (the SDK's intent; its implementation is broken), else a literal."""
+        value = environ.get(RP_PASSPHRASE_ENV)
+        if not value:
+            return None
+        if key.is_file:
+            path = value.strip()
+            if not os.path.isabs(path):
+                raise CredentialsError(
+                    f"{RP_PASSPHRASE_ENV} must be an absolute path to a pass phrase file when {RP_PEM_ENV} is a file"
+                )
+            return Source(RP_PASSPHRASE_ENV, path, is_file=True)
+        return Source(RP_PASSPHRASE_ENV, value, is_file=False)
+
+    @staticmethod
+    def _region(environ: Mapping[str, str]) -> str:
+        value = _env(environ, RP_REGION_ENV) or _env(environ, REGION_ENV)
+        if value is None:
+            raise CredentialsError(f"{RP_REGION_ENV} is not set (nor {REGION_ENV})")
+        return region_name(value)
+
+
+def _config_profile(environ: Mapping[str, str], home: Path) -> ConfigProfile | None:
+    """The selected profile; None when no config file was asked for and the default one does not exist."""
+    where = locate(environ, home)
+    if not where.explicit and not where.path.exists():
+        return None
+    try:
+        return read_profile(where.path, where.profile)
+    except ConfigFileError as exc:
+        chosen = []
+        if where.explicit:
+            chosen.append(f"file from {CONFIG_FILE_ENV}")
+        if _env(environ, PROFILE_ENV):
+            chosen.append(f"profile from {PROFILE_ENV}")
+        raise CredentialsError(f"{exc}" + (f" ({', '.join(chosen)})" if chosen else "")) from None
+
+
+def _profile_region(profile: ConfigProfile, environ: Mapping[str, str]) -> str | None:
+    value = profile.get("region") or _env(environ, REGION_ENV)
+    return region_name(value) if value else None
+
+
+def _checked_ocid(profile: ConfigProfile, key: str, *, required: bool) -> str | None:
+    value = profile.require(key) if required else profile.get(key)
+    if value is not None and not _OCID.match(value):
+        raise CredentialsError(str(profile.error(f"{key!r} is not an OCID", key)))
+    return value
+
+
+def _key_path(profile: ConfigProfile, home: Path) -> Path:
+    path = profile.file("key_file", home)
+    if path is None:
+        hint = " (key_content is not accepted in a config file)" if profile.get("key_content") else ""
+        raise CredentialsError(str(profile.error(f"the key 'key_file' is missing or empty{hint}", "key_file")))
+    return path
+
+
+class SessionTokenProvider(CredentialProvider):
+    """A config profile with ``security_token_file`` (``oci session authenticate``)."""
+
+    NAME: ClassVar[str] = SessionTokenCredentials.name
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str], home: Path, *, clock: Clock = time.time
+    ) -> SessionTokenCredentials | None:
+        profile = _config_profile(environ, home)
+        if profile is None:
+            return None
+        token_path = profile.file("security_token_file", home)
+        if token_path is None:
+            return None
+        where = f"{profile.path} [{profile.name}]"
+        try:
+            key_path = _key_path(profile, home)
+            tenancy = _checked_ocid(profile, "tenancy", required=False)
+        except ConfigFileError as exc:
+            raise CredentialsError(str(exc)) from None
+        pass_phrase = profile.get("pass_phrase")
+        return SessionTokenCredentials(
+            Source(f"{where} security_token_file", str(token_path), is_file=True),
+            Source(f"{where} key_file", str(key_path), is_file=True),
+            None if pass_phrase is None else Source(f"{where} pass_phrase", pass_phrase, is_file=False),
+            region=_profile_region(profile, environ),
+            tenancy_id=tenancy,
+            clock=clock,
         )
 
 
-PROVIDERS = (ResourcePrincipalProvider, ConfigFileProvider)
+class ApiKeyProvider(CredentialProvider):
+    """A config profile with ``user``, ``fingerprint``, ``key_file``, ``tenancy`` (and ``pass_phrase``)."""
+
+    NAME: ClassVar[str] = ApiKeyCredentials.name
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str], home: Path, *, clock: Clock = time.time) -> ApiKeyCredentials | None:
+        profile = _config_profile(environ, home)
+        if profile is None or profile.get("security_token_file"):
+            return None
+        try:
+            user = _checked_ocid(profile, "user", required=True)
+            tenancy = _checked_ocid(profile, "tenancy", required=True)
+            fingerprint = profile.require("fingerprint")
+            key_path = _key_path(profile, home)
+        except ConfigFileError as exc:
+            raise CredentialsError(str(exc)) from None
+        if not _FINGERPRINT.match(fingerprint):
+            raise CredentialsError(
+                str(profile.error("'fingerprint' must be 16 lower-case hex pairs joined by ':'", "fingerprint"))
+            )
+        where = f"{profile.path} [{profile.name}]"
+        try:
+            pem = key_path.read_bytes()
+        except OSError as exc:
+            raise CredentialsError(
+                f"{where} key_file: cannot read {key_path} ({exc.strerror or type(exc).__name__})"
+            ) from None
+        pass_phrase = profile.get("pass_phrase")
+        try:
+            key = load_private_key(pem, None if pass_phrase is None else pass_phrase.encode("utf-8"))
+        except SigningError as exc:
+            raise CredentialsError(f"{where} key_file {key_path}: {exc} (see pass_phrase)") from None
+        actual = fingerprint_of(key.public_key())
+        if actual != fingerprint:
+            raise CredentialsError(
+                f"{where} fingerprint: {fingerprint} is not the fingerprint of key_file {key_path} ({actual})"
+            )
+        return ApiKeyCredentials(
+            f"{tenancy}/{user}/{fingerprint}", key, region=_profile_region(profile, environ), tenancy_id=tenancy
+        )
 
 
-def resolve_credentials(environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Credentials:
-    """The first provider that finds credentials, in ``PROVIDERS`` order."""
-    env = os.environ if environ is None else environ
-    home_dir = home or Path(env.get("HOME") or Path.home())
-    for provider in PROVIDERS:
-        found = provider.load(env, home_dir)
-        if found is not None:
-            return found
+# --- the resolver: the only place that knows the order ----------------------------------------------------------
+
+_PROVIDERS: Final[tuple[type[CredentialProvider], ...]] = (
+    ResourcePrincipalProvider,
+    SessionTokenProvider,
+    ApiKeyProvider,
+)
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    value = _env(environ, "HOME")
+    return Path(value) if value else Path.home()
+
+
+def resolve_credentials(
+    environ: Mapping[str, str] | None = None, *, home: Path | None = None, clock: Clock = time.time
+) -> Credentials:
+    """The first usable source: resource principal, else the config file's session token or API key.
+
+    ``environ`` defaults to ``os.environ``; ``home`` to the environment's ``HOME``. ``OCI_REGION_METADATA``,
+    when set, registers its region first (see ``shared.regions``). Raises ``CredentialsError``.
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    home_dir = home if home is not None else _home(env)
+    metadata = _env(env, REGION_METADATA_ENV)
+    if metadata is not None:
+        try:
+            register_region_metadata(metadata)
+        except ValueError as exc:
+            raise CredentialsError(f"{REGION_METADATA_ENV}: {exc}") from None
+    for provider in _PROVIDERS:
+        credentials = provider.load(env, home_dir, clock=clock)
+        if credentials is not None:
+            log.event("credentials resolved", logging.DEBUG, provider=provider.NAME, region=credentials.region)
+            return credentials
+    where = locate(env, home_dir)
     raise CredentialsError(
-        "no OCI credentials: set the OCI_RESOURCE_PRINCIPAL_* variables (inside OCI Functions) "
-        "or provide ~/.oci/config (OCI_CONFIG_FILE / OCI_CONFIG_PROFILE)"
+        f"no OCI credentials: {RP_VERSION_ENV} is not set (not running in OCI Functions?) and the config "
+        f"file {where.path} does not exist (set {CONFIG_FILE_ENV} to use another file)"
     )
