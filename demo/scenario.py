@@ -1,0 +1,507 @@
+"""The demo's story, step by step: what happens in the tenancy, what the functions do, what is checked."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from demo.report import Step, human_part, say, short_id, subheading, table
+from demo.stage import DR_REGION, GATEWAY_HEADERS, HOME_REGION, Delivery, Outcome, Stage
+from shared.blockstorage import BackupKind
+from shared.client import new_retry_token
+from shared.models import (
+    IN_PROGRESS_STATES,
+    BackupBase,
+    BackupType,
+    CreateVolumeGroupBackupDetails,
+    LifecycleState,
+    VolumeGroupBackup,
+)
+from shared.results import ItemStatus
+from shared.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY, TRIGGER_KEY, is_managed
+
+DAY = 86400.0
+SELECTOR = "backup=daily"
+RETENTION_DAYS = 30
+SEEDED_AGES_DAYS = (1, 8, 40, 75)  # the tool's earlier backups of each fleet volume
+MANUAL_AGE_DAYS = 90  # a person's own backup: never the tool's to delete
+RETAG_TAGS = {"dr-tier": "gold"}
+GROUP_TAGS = {"backup": "daily", "app": "erp", "cost-center": "cc-42"}
+
+# The function config, as terraform sets it (plus NOTIFY_ON=all so that every run reports).
+CONFIGS: dict[str, dict[str, str]] = {
+    "create_backup": {"SELECTOR": SELECTOR, "NOTIFY_ON": "all", "RETENTION_DAYS": str(RETENTION_DAYS)},
+    "copy_backup": {"SELECTOR": SELECTOR, "NOTIFY_ON": "all", "COPY_DESTINATION_REGIONS": DR_REGION},
+    "retag_group_backup": {
+        "SELECTOR": SELECTOR,
+        "NOTIFY_ON": "all",
+        "RETAG_FREEFORM_TAGS": ",".join(f"{k}={v}" for k, v in RETAG_TAGS.items()),
+    },
+}
+
+
+@dataclass
+class FleetVolume:
+    name: str
+    id: str
+    tagged: bool
+    seeded: dict[str, int] = field(default_factory=dict)  # backup id -> age in days (the tool's)
+    manual: str | None = None  # a person's backup id
+
+
+@dataclass
+class Scene:
+    """Ids the steps hand on to each other."""
+
+    fleet: list[FleetVolume] = field(default_factory=list)
+    volume_id: str = ""
+    first_backup_id: str = ""
+    group_id: str = ""
+
+
+# --- printing -----------------------------------------------------------------------------------------
+
+
+def show_deliveries(deliveries: list[Delivery]) -> None:
+    delivered = [d for d in deliveries if d.function]
+    say(
+        table(
+            ["EVENT", "RESOURCE", "RULE -> FUNCTION", "OUTCOME"],
+            [
+                (d.event_type, d.resource_name or short_id(d.resource_id), d.function.slug, d.outcome.summary)
+                for d in delivered
+                if d.function and d.outcome
+            ],
+        )
+    )
+    others = Counter(f"{d.event_type} ({d.region})" for d in deliveries if not d.function)
+    if others:
+        listed = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in sorted(others.items()))
+        say(f"  no rule matches (not delivered): {listed}")
+
+
+def show_items(outcome: Outcome) -> None:
+    say(
+        table(
+            ["STATUS", "ACTION", "NAME", "REGION", "RESULT", "DETAIL"],
+            [
+                (i.status.value, i.action, i.name or short_id(i.resource_id), i.region, short_id(i.result_id), i.reason)
+                for i in sorted(outcome.result.items if outcome.result else [], key=lambda i: (i.action, i.name or ""))
+            ],
+        )
+    )
+
+
+def show_notifications(stage: Stage) -> None:
+    messages = stage.new_messages()
+    subheading(f"Notifications received ({len(messages)}):")
+    for message in messages:
+        say(f"  Subject: {message.title}")
+        for line in human_part(message.body).splitlines():
+            say(f"  | {line}".rstrip())
+        say()
+
+
+def show_backups(backups: Iterable[BackupBase], now: datetime) -> None:
+    say(
+        table(
+            ["BACKUP", "ID", "TYPE", "STATE", "AGE", "TOOL'S"],
+            [
+                (b.display_name, short_id(b.id), b.type, b.lifecycle_state, age(b, now), is_managed(b.freeform_tags))
+                for b in sorted(backups, key=lambda b: b.time_created, reverse=True)
+            ],
+        )
+    )
+
+
+def age(backup: BackupBase, now: datetime) -> str:
+    seconds = max(0.0, (now - backup.time_created).total_seconds())
+    return f"{seconds / DAY:.0f} d" if seconds >= DAY else f"{seconds / 60:.0f} min"
+
+
+def emulator_now(stage: Stage) -> datetime:
+    return datetime.fromtimestamp(float(stage.control.clock()["epochSeconds"]), UTC)
+
+
+def deliver(stage: Stage, events_label: str = "Events delivered:") -> list[Delivery]:
+    deliveries = stage.deliver()
+    subheading(events_label)
+    show_deliveries(deliveries)
+    return deliveries
+
+
+def backups_of(stage: Stage, kind: BackupKind, source_id: str, region: str = HOME_REGION) -> list[BackupBase]:
+    return list(stage.storage(region).list_backups(kind, stage.compartment_id, source_id=source_id))
+
+
+def only(deliveries: list[Delivery], event_type: str) -> list[Delivery]:
+    return [d for d in deliveries if d.event_type == event_type and d.function]
+
+
+# --- before the functions exist ------------------------------------------------------------------------
+
+
+def prepare_fleet(stage: Stage, scene: Scene) -> None:
+    """A fleet that existed before the tool was deployed, with backups from earlier runs of the tool."""
+    control, compartment = stage.control, stage.compartment_id
+    for number in range(1, 5):
+        name = f"web-{number:02d}"
+        volume = control.create_volume(HOME_REGION, compartment, name, freeform_tags={"backup": "daily"})
+        fleet_volume = FleetVolume(name, str(volume["id"]), tagged=True)
+        for days in SEEDED_AGES_DAYS:
+            seeded = control.seed_backup(
+                HOME_REGION,
+                fleet_volume.id,
+                display_name=f"{name}-incremental-{days}d-ago",
+                age_seconds=days * DAY,
+                freeform_tags={MANAGED_BY_KEY: MANAGED_BY_VALUE, TRIGGER_KEY: "schedule", SOURCE_KEY: fleet_volume.id},
+            )
+            fleet_volume.seeded[str(seeded["id"])] = days
+        scene.fleet.append(fleet_volume)
+    manual = control.seed_backup(
+        HOME_REGION, scene.fleet[0].id, display_name="web-01 before upgrade", age_seconds=MANUAL_AGE_DAYS * DAY
+    )
+    scene.fleet[0].manual = str(manual["id"])
+    scratch = control.create_volume(HOME_REGION, compartment, "scratch-01", freeform_tags={"owner": "qa"})
+    scene.fleet.append(FleetVolume("scratch-01", str(scratch["id"]), tagged=False))
+    say(
+        table(
+            ["VOLUME", "ID", "FREEFORM TAGS", "EXISTING BACKUPS"],
+            [
+                (
+                    v.name,
+                    short_id(v.id),
+                    "backup=daily" if v.tagged else "owner=qa",
+                    _fleet_backups_text(v),
+                )
+                for v in scene.fleet
+            ],
+        )
+    )
+
+
+def _fleet_backups_text(volume: FleetVolume) -> str:
+    parts = []
+    if volume.seeded:
+        ages = ", ".join(str(d) for d in sorted(volume.seeded.values()))
+        parts.append(f"{len(volume.seeded)} by the tool ({ages} days old)")
+    if volume.manual:
+        parts.append(f"1 manual ({MANUAL_AGE_DAYS} days old)")
+    return "; ".join(parts) or "none"
+
+
+# --- the steps -------------------------------------------------------------------------------------------
+
+
+def step_new_volume(stage: Stage, scene: Scene, step: Step) -> None:
+    say("A team creates volume app-data (tag backup=daily) in compartment prod.")
+    volume = stage.control.create_volume(
+        HOME_REGION, stage.compartment_id, "app-data", freeform_tags={"backup": "daily", "team": "payments"}
+    )
+    scene.volume_id = str(volume["id"])
+    deliveries = deliver(stage)
+    created = only(deliveries, "createvolume.end")
+    step.expect(
+        len(created) == 1 and created[0].function is stage.functions["create_backup"],
+        "createvolume.end was delivered to create-backup",
+        [d.event_type for d in deliveries],
+    )
+    outcome = created[0].outcome if created else None
+    if outcome is None:
+        return
+    subheading("create-backup answered:")
+    show_items(outcome)
+    made = outcome.items(ItemStatus.CREATED, "backup")
+    step.expect(len(made) == 1 and made[0].resource_id == scene.volume_id, "it started one backup of app-data")
+    subheading("The operator sees (ListVolumeBackups, home region):")
+    backups = backups_of(stage, BackupKind.VOLUME, scene.volume_id)
+    show_backups(backups, emulator_now(stage))
+    step.expect(len(backups) == 1, "app-data has exactly one backup", len(backups))
+    if not backups:
+        return
+    first = backups[0]
+    scene.first_backup_id = first.id
+    step.expect(str(first.type) == "FULL", "the first backup is FULL", first.type)
+    step.expect(first.lifecycle_state in IN_PROGRESS_STATES, "and still in progress", first.lifecycle_state)
+    step.expect(
+        is_managed(first.freeform_tags) and first.freeform_tags.get("team") == "payments",
+        "it carries the tool's marker and the volume's own tags",
+        first.freeform_tags,
+    )
+    step.expect(first.display_name.startswith("app-data-full-"), "it is named app-data-full-<date>-<time>")
+
+
+def step_copy_to_dr(stage: Stage, scene: Scene, step: Step) -> None:
+    say("The backup finishes (the emulator clock moves on 60 s): OCI emits createvolumebackup.end.")
+    stage.control.advance(60)
+    deliveries = deliver(stage)
+    ended = only(deliveries, "createvolumebackup.end")
+    step.expect(
+        len(ended) == 1 and ended[0].function is stage.functions["copy_backup"],
+        "createvolumebackup.end was delivered to copy-backup",
+        [d.event_type for d in deliveries],
+    )
+    outcome = ended[0].outcome if ended else None
+    if outcome is None:
+        return
+    subheading("copy-backup answered:")
+    show_items(outcome)
+    copied = outcome.items(ItemStatus.COPIED)
+    step.expect(
+        len(copied) == 1 and copied[0].region == DR_REGION and copied[0].resource_id == scene.first_backup_id,
+        f"it copied the backup to {DR_REGION}",
+        outcome.summary,
+    )
+    say()
+    say("The copy completes in the DR region (clock +60 s).")
+    stage.control.advance(60)
+    deliver(stage, "Events (the functions' rules live in the home region):")
+    subheading(f"The operator sees (ListVolumeBackups, {DR_REGION}):")
+    copies = list(stage.storage(DR_REGION).list_backups(BackupKind.VOLUME, stage.compartment_id))
+    show_backups(copies, emulator_now(stage))
+    step.expect(len(copies) == 1, f"exactly one backup in {DR_REGION}", len(copies))
+    if not copies:
+        return
+    copy = copies[0]
+    step.expect(copy.copied_from == scene.first_backup_id, "it is a copy of app-data's first backup", copy.copied_from)
+    step.expect(copy.lifecycle_state == LifecycleState.AVAILABLE, "it is AVAILABLE", copy.lifecycle_state)
+    step.expect(
+        copy.freeform_tags.get(SOURCE_KEY) == scene.first_backup_id
+        and copy.freeform_tags.get(SOURCE_REGION_KEY) == HOME_REGION
+        and is_managed(copy.freeform_tags),
+        "it is tagged with its source backup and region",
+        copy.freeform_tags,
+    )
+
+
+def step_group_retag(stage: Stage, scene: Scene, step: Step) -> None:
+    say("The ERP team creates volumes erp-db and erp-logs and volume group erp with tags backup=daily, app=erp,")
+    say("cost-center=cc-42. Whenever a backup of the group finishes, retag-group-backup names it (a backup the")
+    say("tool made itself keeps its name) and gives it and its member backups the group's tags and dr-tier=gold.")
+    control = stage.control
+    members = [
+        str(control.create_volume(HOME_REGION, stage.compartment_id, name, freeform_tags={"app": "erp"})["id"])
+        for name in ("erp-db", "erp-logs")
+    ]
+    group = control.create_volume_group(HOME_REGION, stage.compartment_id, "erp", members, freeform_tags=GROUP_TAGS)
+    scene.group_id = str(group["id"])
+    deliveries = deliver(stage)
+    to_create = only(deliveries, "createvolume.end")
+    step.expect(
+        len(to_create) == 2 and all(not d.outcome or not d.outcome.items(ItemStatus.CREATED) for d in to_create),
+        "the member volumes were not backed up on their own (they do not match SELECTOR)",
+        [d.outcome.summary for d in to_create if d.outcome],
+    )
+    group_events = only(deliveries, "createvolumegroup.end")
+    group_outcome = group_events[0].outcome if group_events else None
+    made = group_outcome.items(ItemStatus.CREATED) if group_outcome else []
+    step.expect(len(made) == 1, "createvolumegroup.end: create-backup started a backup of group erp")
+    tool_backup = made[0].result_id if made and made[0].result_id else ""
+    tool_name = (
+        stage.storage().get_backup(BackupKind.VOLUME_GROUP, tool_backup).value.display_name if tool_backup else ""
+    )
+
+    say()
+    say("That backup finishes (clock +60 s): OCI emits createvolumegroupbackup.end.")
+    control.advance(60)
+    outcome = _retag_delivery(stage, step)
+    if outcome is None:
+        return
+    step.expect(
+        len(outcome.items(ItemStatus.UPDATED, "retag")) == 1
+        and len(outcome.items(ItemStatus.UPDATED, "retag-member")) == 2,
+        "it re-tagged the group backup and its 2 member backups",
+        outcome.summary,
+    )
+    _check_group_backup(stage, step, tool_backup, tool_name, renamed=False)
+
+    say()
+    say("The group's bronze backup policy takes its nightly backup; such backups come with a fixed name and")
+    say("none of the team's tags. (Played with the operator's key: the emulator has no backup policies.)")
+    policy_name = f"Auto-backup for {emulator_now(stage):%Y-%m-%d %H:%M} via policy: bronze"
+    policy_backup = (
+        stage.storage()
+        .create_backup(
+            BackupKind.VOLUME_GROUP,
+            CreateVolumeGroupBackupDetails(
+                volume_group_id=scene.group_id, display_name=policy_name, type=BackupType.INCREMENTAL
+            ),
+            new_retry_token(),
+        )
+        .value
+    )
+    say(f"  {policy_name!r} ({short_id(policy_backup.id)}) started; it finishes (clock +60 s).")
+    control.advance(60)
+    outcome = _retag_delivery(stage, step)
+    if outcome is None:
+        return
+    step.expect(
+        len(outcome.items(ItemStatus.UPDATED, "retag")) == 1
+        and len(outcome.items(ItemStatus.UPDATED, "retag-member")) == 2,
+        "it renamed and re-tagged the policy's group backup and its 2 member backups",
+        outcome.summary,
+    )
+    _check_group_backup(stage, step, policy_backup.id, policy_name, renamed=True)
+
+    subheading('Resource Scheduler -> retag-group-backup  {"trigger": "schedule", "schedule": "retag-group-backup"}')
+    again = stage.functions["retag_group_backup"].invoke({"trigger": "schedule", "schedule": "retag-group-backup"})
+    show_items(again)
+    step.expect(
+        again.result is not None and not again.items(ItemStatus.UPDATED) and len(again.items(ItemStatus.SKIPPED)) == 2,
+        "its nightly sweep finds both group backups already as wanted and changes nothing",
+        again.summary,
+    )
+
+
+def _retag_delivery(stage: Stage, step: Step) -> Outcome | None:
+    deliveries = deliver(stage)
+    retagged = only(deliveries, "createvolumegroupbackup.end")
+    step.expect(
+        len(retagged) == 1 and retagged[0].function is stage.functions["retag_group_backup"],
+        "createvolumegroupbackup.end was delivered to retag-group-backup",
+        [d.event_type for d in deliveries],
+    )
+    outcome = retagged[0].outcome if retagged else None
+    if outcome is not None:
+        subheading("retag-group-backup answered:")
+        show_items(outcome)
+    return outcome
+
+
+def _check_group_backup(stage: Stage, step: Step, backup_id: str, old_name: str, *, renamed: bool) -> None:
+    storage = stage.storage()
+    group_backup = storage.get_backup(BackupKind.VOLUME_GROUP, backup_id).value
+    assert isinstance(group_backup, VolumeGroupBackup)
+    members = [storage.get_backup(BackupKind.VOLUME, i).value for i in group_backup.volume_backup_ids]
+    subheading("The operator sees (GetVolumeGroupBackup, GetVolumeBackup for each member):")
+    wanted = {**GROUP_TAGS, **RETAG_TAGS, "backup-retagged-by": "oci-block-backup"}
+    shown = ["app", "cost-center", "dr-tier", "backup-retagged-by"]
+    say(
+        table(
+            ["BACKUP", "ID", "STATE", *shown],
+            [
+                (b.display_name, short_id(b.id), b.lifecycle_state, *(b.freeform_tags.get(k) for k in shown))
+                for b in [group_backup, *members]
+            ],
+        )
+    )
+    if renamed:
+        created = group_backup.time_created
+        expected = f"erp-{str(group_backup.type).lower()}-{created:%Y-%m-%d-%H%M}"
+        step.expect(
+            group_backup.display_name == expected,
+            f"the group backup is now named {expected}",
+            group_backup.display_name,
+        )
+        step.expect(
+            group_backup.freeform_tags.get("backup-original-name") == old_name,
+            "it keeps its original name in the backup-original-name tag",
+            group_backup.freeform_tags.get("backup-original-name"),
+        )
+    else:
+        step.expect(
+            group_backup.display_name == old_name,
+            f"the tool's own backup keeps its name {old_name}",
+            group_backup.display_name,
+        )
+    step.expect(len(members) == 2, "it has 2 member backups", len(members))
+    step.expect(
+        all(all(b.freeform_tags.get(k) == v for k, v in wanted.items()) for b in [group_backup, *members]),
+        "the group backup and both members carry the group's tags, dr-tier=gold and the retag marker",
+    )
+
+
+def step_scheduled_sweep(stage: Stage, scene: Scene, step: Step) -> None:
+    say("The Resource Scheduler starts create-backup's nightly sweep of compartment prod: every AVAILABLE")
+    say(f"volume or group matching SELECTOR {SELECTOR} is backed up, then the tool's own backups older than")
+    say(f"{RETENTION_DAYS} days are deleted (RETENTION_DAYS={RETENTION_DAYS}; the newest always stays).")
+    expected_sources = {v.id for v in scene.fleet if v.tagged} | {scene.volume_id, scene.group_id}
+    expected_deleted = {b for v in scene.fleet for b, days in v.seeded.items() if days > RETENTION_DAYS}
+    function = stage.functions["create_backup"]
+    subheading('Resource Scheduler -> create-backup  {"trigger": "schedule", "schedule": "create-backup"}')
+    outcome = function.invoke({"trigger": "schedule", "schedule": "create-backup"})
+    show_items(outcome)
+    created = {i.resource_id for i in outcome.items(ItemStatus.CREATED, "backup")}
+    deleted = {i.resource_id for i in outcome.items(ItemStatus.DELETED, "prune")}
+    step.expect(
+        created == expected_sources,
+        f"it backed up the {len(expected_sources)} matching sources (4 web volumes, app-data, group erp)",
+        outcome.summary,
+    )
+    step.expect(
+        deleted == expected_deleted,
+        f"it deleted the {len(expected_deleted)} backups of the tool older than {RETENTION_DAYS} days",
+        sorted(short_id(i) for i in deleted ^ expected_deleted),
+    )
+    step.expect(
+        outcome.result is not None and not outcome.result.has_failures,
+        "nothing failed",
+        outcome.summary,
+    )
+    subheading("The operator sees (ListVolumeBackups per volume):")
+    now = emulator_now(stage)
+    rows = []
+    all_ok = True
+    for volume in scene.fleet:
+        backups = backups_of(stage, BackupKind.VOLUME, volume.id)
+        live = [b for b in backups if b.lifecycle_state != LifecycleState.TERMINATED]
+        new = [b for b in live if b.lifecycle_state in IN_PROGRESS_STATES]
+        kept_ages = sorted(age(b, now) for b in live if b.lifecycle_state == LifecycleState.AVAILABLE)
+        gone = [b for b in backups if b.lifecycle_state == LifecycleState.TERMINATED]
+        rows.append((volume.name, volume.tagged, len(new), ", ".join(kept_ages) or "-", len(gone)))
+        expect_new = 1 if volume.tagged else 0
+        expect_gone = {b for b, d in volume.seeded.items() if d > RETENTION_DAYS}
+        all_ok &= len(new) == expect_new and {b.id for b in gone} == expect_gone
+        if volume.manual:
+            all_ok &= any(b.id == volume.manual and b.lifecycle_state == LifecycleState.AVAILABLE for b in backups)
+    say(table(["VOLUME", "MATCHES", "NEW BACKUP", "KEPT (AVAILABLE, AGE)", "DELETED"], rows))
+    step.expect(
+        all_ok,
+        "each web volume: one new backup, the 1- and 8-day-old kept, the 40- and 75-day-old deleted; "
+        "web-01's manual backup untouched; scratch-01 not backed up",
+    )
+    deliver(stage, "Events since the sweep:")
+
+
+def step_http(stage: Stage, scene: Scene, step: Step) -> None:
+    scratch = next(v for v in scene.fleet if v.name == "scratch-01")
+    function = stage.functions["create_backup"]
+    body = {"volumeId": scratch.id}
+    say("An operator asks for an on-demand backup of scratch-01 through API Gateway:")
+    say(f'POST /backup/create-backup {{"volumeId": "{short_id(scratch.id)}"}}')
+    _, mark = stage.control.events_page(0)
+    subheading("Without the gateway's authentication headers:")
+    refused = function.http(body, headers={})
+    say(f"  HTTP {refused.status}  {json.dumps(refused.document)}")
+    error = refused.document.get("error", {})
+    step.expect(
+        refused.status == 401 and isinstance(error, dict) and error.get("field") == "authorization",
+        "401, naming the authorization",
+        refused.status,
+    )
+    step.expect(not stage.control.events_page(mark)[0], "nothing was written", "events were recorded")
+    subheading("With them (X-Gateway-Token, X-Auth-Subject set by the gateway after authentication):")
+    accepted = function.http(body, headers=GATEWAY_HEADERS)
+    say(f"  HTTP {accepted.status}  {accepted.summary}")
+    show_items(accepted)
+    made = accepted.items(ItemStatus.CREATED)
+    step.expect(accepted.status == 200 and len(made) == 1, "200, one backup started", accepted.summary)
+    backups = backups_of(stage, BackupKind.VOLUME, scratch.id)
+    step.expect(
+        len(backups) == 1 and backups[0].freeform_tags.get(TRIGGER_KEY) == "http",
+        "scratch-01 now has one backup, marked as made from an HTTP call (SELECTOR applies to sweeps, not to requests)",
+        [(b.display_name, b.freeform_tags.get(TRIGGER_KEY)) for b in backups],
+    )
+
+
+StepFunction = Callable[[Stage, Scene, Step], None]
+STEPS: list[tuple[str, StepFunction]] = [
+    ("A volume is created and gets its first backup", step_new_volume),
+    ("The backup finishes and is copied to the DR region", step_copy_to_dr),
+    ("A volume group backup is renamed and re-tagged with its members", step_group_retag),
+    ("A scheduled sweep backs up the tagged fleet and prunes by retention", step_scheduled_sweep),
+    ("A manual HTTP call, without and with credentials", step_http),
+]

@@ -1,0 +1,151 @@
+"""``make demo`` end to end (a subprocess, as CI runs it), its failure path, and the pure parts of ``make invoke``.
+
+``demo/invoke.py`` talks to a real tenancy: only its argument handling is tested here, never a run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from demo.invoke import UsageError, build_environ, fn_headers, parse_config, wants_dry_run
+from demo.report import human_part, short_id, table
+from tests.fdk_harness import ROOT
+
+
+def run_demo(*args: str) -> tuple[int, str, float]:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "demo", *args],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("OCI_")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout + done.stderr, time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def demo_run() -> tuple[int, str, float]:
+    return run_demo()
+
+
+def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
+    code, output, seconds = demo_run
+    assert code == 0, output
+    assert "Demo passed: all 5 steps did what they should" in output
+    assert "[FAIL]" not in output and "Traceback" not in output
+    assert seconds < 60
+    for heading in (
+        "Step 1. A volume is created and gets its first backup",
+        "Step 2. The backup finishes and is copied to the DR region",
+        "Step 3. A volume group backup is renamed and re-tagged with its members",
+        "Step 4. A scheduled sweep backs up the tagged fleet and prunes by retention",
+        "Step 5. A manual HTTP call, without and with credentials",
+    ):
+        assert heading in output
+
+
+def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
+    _, output, _ = demo_run
+    lines = output.splitlines()
+
+    def line_with(*parts: str) -> str:
+        found = [line for line in lines if all(p in line for p in parts)]
+        assert found, f"no line with {parts} in:\n{output}"
+        return found[0]
+
+    # the Events service delivers by rule, and only in the home region
+    line_with("createvolume.end", "app-data", "create-backup", "1 created")
+    line_with("createvolumebackup.end", "copy-backup", "1 copied")
+    line_with("createvolumegroupbackup.end", "retag-group-backup", "3 updated")
+    line_with("no rule matches", "copyvolumebackup.end (us-phoenix-1)")
+    # what the operator reads back
+    line_with("(DR copy from us-ashburn-1)", "AVAILABLE")
+    line_with("[ok]", "the group backup is now named erp-incremental-")
+    line_with("web-01", "1 d, 8 d, 90 d", "2")
+    line_with("[ok]", "it deleted the 8 backups of the tool older than 30 days")
+    # the gateway: refused without its headers, accepted with them
+    line_with("HTTP 401", "NotAuthenticated", "authorization")
+    line_with("HTTP 200", "1 created")
+    # notifications as a subscriber reads them: subject, then the human part only
+    line_with("Subject: [ok] create-backup (event): 1 created")
+    line_with("Subject: [ok] copy-backup (event): 1 copied")
+    line_with("Subject: [ok] create-backup (schedule): 6 created, 8 deleted")
+    line_with("Subject: [ok] create-backup (http): 1 created")
+    assert "Result (JSON)" not in output
+
+
+def test_demo_exits_1_and_says_why_when_a_step_fails() -> None:
+    code, output, _ = run_demo("--fault", "CopyVolumeBackup")
+    assert code == 1, output
+    assert "DEMO FAILED: 1 of 5 steps did not do what they should" in output
+    assert "step 2 (The backup finishes and is copied to the DR region): it copied the backup" in output
+    assert "Subject: [FAILED] copy-backup (event): 1 failed" in output
+    assert "Last log lines of copy-backup:" in output
+
+
+def test_table_aligns_columns() -> None:
+    text = table(["A", "LONGER"], [("xyz", 1), (None, True)])
+    assert text.splitlines() == [
+        "  A    LONGER",
+        "  ---  ------",
+        "  xyz  1",
+        "  -    yes",
+    ]
+    assert table(["A"], []).splitlines()[-1] == "  (none)"
+
+
+def test_short_id_and_human_part() -> None:
+    assert short_id("ocid1.volumebackup.oc1.iad.aaaaaaaabcdef123456") == "volumebackup:123456"
+    assert short_id(None) == "-"
+    assert human_part("Outcome: ok.\n\nItems:\n- x\n\nResult (JSON):\n{}") == "Outcome: ok.\n\nItems:\n- x"
+
+
+def test_invoke_config_pairs_and_continued_values() -> None:
+    assert parse_config("") == {}
+    assert parse_config("COMPARTMENT_IDS=ocid1.a,ocid1.b,SELECTOR=backup=daily") == {
+        "COMPARTMENT_IDS": "ocid1.a,ocid1.b",
+        "SELECTOR": "backup=daily",
+    }
+    assert parse_config("RETAG_FREEFORM_TAGS=env=prod,team=db") == {"RETAG_FREEFORM_TAGS": "env=prod,team=db"}
+    with pytest.raises(UsageError, match="CONFIG"):
+        parse_config("lowercase=1")
+
+
+@pytest.mark.parametrize(
+    ("value", "dry"), [(None, True), ("", True), ("1", True), ("true", True), ("0", False), ("false", False)]
+)
+def test_invoke_is_a_dry_run_unless_told_otherwise(value: str | None, dry: bool) -> None:
+    assert wants_dry_run(value) is dry
+
+
+def test_invoke_refuses_an_unclear_dry_run() -> None:
+    with pytest.raises(UsageError, match="DRY_RUN"):
+        wants_dry_run("maybe")
+
+
+def test_invoke_environ() -> None:
+    base = {"HOME": "/home/op", "OCI_RESOURCE_PRINCIPAL_RPST": "x", "OCI_CONFIG_PROFILE": "ops", "DRY_RUN": "0"}
+    environ = build_environ(base, "copy_backup", {"COPY_DESTINATION_REGIONS": "us-phoenix-1"}, dry_run=True)
+    assert environ == {
+        "HOME": "/home/op",
+        "OCI_CONFIG_PROFILE": "ops",
+        "COPY_DESTINATION_REGIONS": "us-phoenix-1",
+        "HANDLER": "copy_backup",
+        "DRY_RUN": "true",
+    }
+    with pytest.raises(UsageError, match="HANDLER"):
+        build_environ(base, "nope", {}, dry_run=True)
+    with pytest.raises(UsageError, match="DRY_RUN"):
+        build_environ(base, "copy_backup", {"DRY_RUN": "false"}, dry_run=True)
+
+
+def test_invoke_headers_carry_a_deadline() -> None:
+    headers = fn_headers(300)
+    assert set(headers) == {"fn-call-id", "fn-deadline"} and headers["fn-deadline"].endswith("Z")
