@@ -1,28 +1,68 @@
-"""retag-group-backup: rename and re-tag volume group backups, and their member volume backups.
+"""retag-group-backup: name and tag volume group backups, and their member backups.
+
+Group backups made by backup policies come out with fixed names and none of an organisation's tags;
+this function gives them a name from a template and the tags they need.
 
 Triggers:
-- event ``createvolumegroupbackup.end``: the new group backup;
-- schedule: group backups of ``COMPARTMENT_IDS`` from the last ``RETAG_LOOKBACK_DAYS`` that do not
-  carry the wanted name and tags yet;
+- event ``createvolumegroupbackup.end``: the new group backup (failed-status events are only reported);
+- schedule: the AVAILABLE group backups of ``COMPARTMENT_IDS`` (and children with
+  ``INCLUDE_SUBCOMPARTMENTS``) created in the last ``RETAG_LOOKBACK_DAYS`` that do not carry the wanted
+  name and tags yet (those that do are reported ``skipped`` without further calls); a run that reaches
+  its deadline hands the rest to a detached invocation of itself;
 - HTTP / direct: ``{"volumeGroupBackupId": ..., "displayName"?, "freeformTags"?, "definedTags"?,
-  "dryRun"?}``.
+  "dryRun"?}`` for one group backup (an explicit ``displayName`` wins over the template; request tags
+  win over configured ones).
 
-Tags are merged, never dropped (unless ``RETAG_REPLACE_TAGS``): the backup's own tags, then the volume
-group's (``RETAG_COPY_GROUP_TAGS``), then the configured ones, then the request's, then the tool's
-marker. Writes are optimistic: GET for the etag, PUT with ``if-match``; on 412 ``NoEtagMatch`` the
-resource is re-read, the tags re-merged and the PUT retried (``RETAG_MAX_ATTEMPTS``), so a writer in
-between loses nothing. A resource already as wanted is ``skipped``: a second run changes nothing.
+Tags are merged, never dropped. Lowest first: the volume group's tags fill in keys the backup lacks
+(``RETAG_COPY_GROUP_TAGS``; never the group's own ``Oracle-Tags`` CreatedBy/CreatedOn); the backup's
+own tags stay; the configured tags, the request's tags and the tool's marker (``backup-retagged-by``)
+win key by key. ``RETAG_REPLACE_TAGS`` drops the backup's own tags instead (the tool's keys stay).
+The same tags go to every member backup (``volumeBackupIds``: volume and boot volume backups);
+members are done first and the group backup last, so a group backup as wanted means its members were
+done, and one with a failed member is left for the next run.
+
+Naming: the template's placeholders come from the group and the backup. When the tool renames a backup
+it keeps the name it had in the ``backup-original-name`` tag, so ``{name}`` stays the original one.
+Event and schedule runs name a backup once: one the tool named already (``backup-original-name``) or
+made itself (``backup-managed-by``) keeps its name, so a later rename by someone else is respected;
+an HTTP / direct request renames again.
+
+Writes are optimistic: GET for the ``etag``, PUT with ``if-match``; on 412 ``NoEtagMatch`` the backup is
+re-read, the tags re-merged and the PUT retried (at most ``RETAG_MAX_ATTEMPTS`` attempts), so a writer
+in between loses nothing; the item says ``after N concurrent change(s)``. A backup already as wanted is
+``skipped``: a second run changes nothing.
+
+Config keys (besides the common ones; ``SELECTOR`` limits event and schedule runs to group backups
+whose own or whose volume group's tags match):
+
+- ``RETAG_NAME_TEMPLATE`` (``{group}-{type}-{date}-{time}``): the display name. Placeholders: ``{group}``
+  the volume group's name (the backup's original name if the group is gone), ``{name}`` the backup's
+  original name, ``{type}`` full / incremental, ``{source_type}`` manual / scheduled, ``{date}``
+  (YYYY-MM-DD) and ``{time}`` (HHMM) of the backup's creation in UTC, ``{region}``.
+- ``RETAG_RENAME`` (``true``): ``false`` only tags, never renames (an explicit ``displayName`` still does).
+- ``RETAG_FREEFORM_TAGS`` (empty): ``key=value,key2=value2`` added to every group and member backup.
+- ``RETAG_DEFINED_TAGS`` (empty): ``namespace.key=value,...`` added likewise (the tag namespace must
+  exist and the function may need ``use tag-namespaces``).
+- ``RETAG_COPY_GROUP_TAGS`` (``true``): copy the volume group's freeform and defined tags.
+- ``RETAG_REPLACE_TAGS`` (``false``): drop the backup's own tags that are not wanted.
+- ``RETAG_MAX_ATTEMPTS`` (``5``, 1..20): attempts per backup when others write concurrently (412).
+- ``RETAG_LOOKBACK_DAYS`` (``7``, 1..3650): how far back a schedule run looks.
 """
 
 from __future__ import annotations
 
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.app import HandlerSpec, Invocation, run_bounded
-from shared.blockstorage import BackupKind, BlockStorage
+from shared.blockstorage import BackupKind, Versioned
 from shared.errors import NoEtagMatch, NotAuthorizedOrNotFound, OciError
 from shared.identity import compartment_tree
 from shared.models import (
@@ -38,17 +78,33 @@ from shared.models import (
 from shared.naming import check_template, render
 from shared.results import Item, ItemStatus
 from shared.settings import CommonSettings, KeyValues, is_ocid
-from shared.tags import contains, merge_defined, merge_freeform
+from shared.tags import is_managed, merge_defined, merge_freeform
 from shared.triggers import InputError, TriggerKind
 
 RETAGGED_BY_KEY = "backup-retagged-by"
 RETAGGED_BY_VALUE = "oci-block-backup"
+ORIGINAL_NAME_KEY = "backup-original-name"
+TOOL_KEYS = frozenset({RETAGGED_BY_KEY, ORIGINAL_NAME_KEY})
+ORACLE_TAGS = "Oracle-Tags"  # CreatedBy / CreatedOn of the group itself: never copied to its backups
 NAME_PLACEHOLDERS = ("group", "name", "type", "source_type", "date", "time", "region")
 EVENT_TYPES = frozenset({"com.oraclecloud.blockvolumes.createvolumegroupbackup.end"})
+MAX_TAG_KEY = 100
+MAX_TAG_VALUE = 256
+ACTION = "retag"
+MEMBER_ACTION = "retag-member"
+
+
+def _check_tag_pairs(pairs: dict[str, Any], what: str) -> None:
+    for key, value in pairs.items():
+        if not key or len(key) > MAX_TAG_KEY:
+            raise ValueError(f"{what} keys must be 1..{MAX_TAG_KEY} characters; got {key!r}")
+        if isinstance(value, str) and len(value) > MAX_TAG_VALUE:
+            raise ValueError(f"{what} values must be at most {MAX_TAG_VALUE} characters (key {key!r})")
 
 
 class RetagSettings(CommonSettings):
     name_template: str = Field(default="{group}-{type}-{date}-{time}", alias="RETAG_NAME_TEMPLATE")
+    rename: bool = Field(default=True, alias="RETAG_RENAME")
     freeform_tags: KeyValues = Field(default_factory=dict, alias="RETAG_FREEFORM_TAGS")
     defined_tags: KeyValues = Field(default_factory=dict, alias="RETAG_DEFINED_TAGS")
     copy_group_tags: bool = Field(default=True, alias="RETAG_COPY_GROUP_TAGS")
@@ -61,12 +117,20 @@ class RetagSettings(CommonSettings):
     def _template(cls, value: str) -> str:
         return check_template(value, NAME_PLACEHOLDERS)
 
+    @field_validator("freeform_tags")
+    @classmethod
+    def _freeform(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_tag_pairs(value, "freeform tag")
+        return value
+
     @field_validator("defined_tags")
     @classmethod
     def _namespaced(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
-            if "." not in key.strip("."):
-                raise ValueError(f"defined tags are namespace.key=value; {key!r} has no namespace")
+            namespace, _, name = key.rpartition(".")
+            if not namespace or not name:
+                raise ValueError(f"defined tags are namespace.key=value; {key!r} has no namespace or no key")
+        _check_tag_pairs(value, "defined tag")
         return value
 
     @property
@@ -79,6 +143,8 @@ class RetagSettings(CommonSettings):
 
 
 class RetagRequest(BaseModel):
+    """The HTTP / direct body: one volume group backup."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     volume_group_backup_id: str = Field(alias="volumeGroupBackupId")
@@ -90,213 +156,411 @@ class RetagRequest(BaseModel):
     @field_validator("volume_group_backup_id")
     @classmethod
     def _group_backup_ocid(cls, value: str) -> str:
-        if not is_ocid(value) or value.split(".")[1] != "volumegroupbackup":
-            raise ValueError("must be a volume group backup OCID")
+        if not _is_group_backup_ocid(value):
+            raise ValueError("must be a volume group backup OCID (ocid1.volumegroupbackup...)")
+        return value
+
+    @field_validator("display_name")
+    @classmethod
+    def _visible_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("freeform_tags")
+    @classmethod
+    def _freeform(cls, value: FreeformTags | None) -> FreeformTags | None:
+        _check_tag_pairs(value or {}, "freeform tag")
+        return value
+
+    @field_validator("defined_tags")
+    @classmethod
+    def _defined(cls, value: DefinedTags | None) -> DefinedTags | None:
+        for namespace, pairs in (value or {}).items():
+            if not namespace:
+                raise ValueError("defined tag namespaces must not be empty")
+            _check_tag_pairs(pairs, "defined tag")
         return value
 
 
+def _is_group_backup_ocid(value: str) -> bool:
+    return is_ocid(value) and value.split(".")[1] == "volumegroupbackup"
+
+
 Run = Invocation[RetagSettings, RetagRequest]
+Namer = Callable[[BackupBase], str | None]  # the wanted display name of a backup as it is now (None: keep)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The tags one run wants on a backup: ``fill`` only where the backup has no such key, ``add`` always."""
+
+    fill_freeform: FreeformTags
+    fill_defined: DefinedTags
+    add_freeform: FreeformTags
+    add_defined: DefinedTags
+    replace: bool
+
+    def tags_for(self, backup: BackupBase) -> tuple[FreeformTags, DefinedTags]:
+        own_freeform = backup.freeform_tags
+        own_defined = backup.defined_tags
+        if self.replace:
+            own_freeform = {k: v for k, v in own_freeform.items() if k in TOOL_KEYS}
+            own_defined = {}
+        return (
+            merge_freeform(self.fill_freeform, own_freeform, self.add_freeform),
+            merge_defined(self.fill_defined, own_defined, self.add_defined),
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    """The difference between a backup and what is wanted; empty means already as wanted."""
+
+    name: str | None  # the new display name, if it changes
+    freeform: FreeformTags | None  # the full new freeform tags, if they change
+    defined: DefinedTags | None  # the full new defined tags, if they change
+    summary: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.summary)
+
+
+@dataclass
+class Context:
+    """One run: the invocation and the volume groups read so far (a sweep meets each group many times)."""
+
+    invocation: Run
+    _groups: dict[str, VolumeGroup | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def settings(self) -> RetagSettings:
+        return self.invocation.settings
+
+    def report(self, status: ItemStatus, resource_id: str, reason: str, **extra: Any) -> None:
+        self.invocation.report.add(Item(status=status, resource_id=resource_id, reason=reason, **extra))
+
+    def group(self, group_id: str | None) -> VolumeGroup | None:
+        """The volume group (None when the backup names none or it is gone); read once per run."""
+        if not group_id:
+            return None
+        with self._lock:
+            if group_id in self._groups:
+                return self._groups[group_id]
+        try:
+            group: VolumeGroup | None = self.invocation.storage.get_volume_group(group_id).value
+        except NotAuthorizedOrNotFound:
+            group = None  # the group may be gone; its backup is still worth naming
+        with self._lock:
+            self._groups[group_id] = group
+        return group
 
 
 def run(invocation: Run) -> None:
+    context = Context(invocation)
     if invocation.kind is TriggerKind.EVENT:
-        event = invocation.event
-        assert event is not None
-        if not event.succeeded:
-            invocation.report.add(
-                Item(
-                    status=ItemStatus.SKIPPED,
-                    action="retag",
-                    resource_id=event.data.resource_id,
-                    name=event.data.resource_name,
-                    reason=f"the group backup did not succeed ({event.status}); nothing to re-tag",
-                )
-            )
-            return
-        _retag(invocation, event.data.resource_id, None)
+        _on_event(context)
     elif invocation.kind is TriggerKind.SCHEDULE:
-        _sweep(invocation)
+        _sweep(context)
     else:
         request = invocation.request
         assert request is not None
-        _retag(invocation, request.volume_group_backup_id, request)
+        _retag(context, request.volume_group_backup_id, request, listed=None)
 
 
-def _sweep(invocation: Run) -> None:
-    settings = invocation.settings
+def _on_event(context: Context) -> None:
+    event = context.invocation.event
+    assert event is not None
+    backup_id = event.data.resource_id
+    if not _is_group_backup_ocid(backup_id):
+        raise InputError("not a volume group backup OCID", "data.resourceId")
+    if not event.succeeded:
+        context.report(
+            ItemStatus.SKIPPED,
+            backup_id,
+            f"the group backup did not succeed ({event.status}); nothing to re-tag",
+            action=ACTION,
+            name=event.data.resource_name,
+        )
+        return
+    _retag(context, backup_id, None, listed=None)
+
+
+# --- schedule ---------------------------------------------------------------------------------
+
+
+def _sweep(context: Context) -> None:
+    invocation = context.invocation
+    settings = context.settings
     compartments = settings.compartment_ids
     if not compartments:
         raise InputError("no compartments to sweep: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
     if settings.include_subcompartments:
         compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
+    schedule = invocation.schedule
+    only = set(schedule.resource_ids) if schedule and schedule.resource_ids else None
     cutoff = invocation.now() - timedelta(days=settings.lookback_days)
     candidates = [
-        backup.id
+        backup
         for compartment in compartments
         for backup in invocation.storage.list_backups(BackupKind.VOLUME_GROUP, compartment)
-        if backup.lifecycle_state == LifecycleState.AVAILABLE and backup.time_created >= cutoff
+        if backup.lifecycle_state == LifecycleState.AVAILABLE
+        and backup.time_created >= cutoff
+        and (only is None or backup.id in only)
     ]
+    deferred: list[str] = []
 
-    def defer(backup_id: str) -> None:
-        invocation.report.add(
-            Item(
-                status=ItemStatus.DEFERRED,
-                action="retag",
-                resource_id=backup_id,
-                reason="not started before the deadline",
-            )
+    def defer(backup: BackupBase) -> None:
+        deferred.append(backup.id)
+        context.report(
+            ItemStatus.DEFERRED,
+            backup.id,
+            "not started before the deadline; handed over",
+            action=ACTION,
+            name=backup.display_name,
         )
 
-    run_bounded(
-        candidates,
-        lambda backup_id: _retag(invocation, backup_id, None),
-        concurrency=settings.max_concurrency,
-        deadline=invocation.deadline,
-        on_deferred=defer,
+    def work(backup: BackupBase) -> None:
+        _retag(context, backup.id, None, listed=backup)
+
+    run_bounded(candidates, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
+    if deferred:
+        _hand_over(invocation, deferred)
+
+
+def _hand_over(invocation: Run, deferred: list[str]) -> None:
+    schedule = invocation.schedule
+    if invocation.dry_run or invocation.invoke_self is None or schedule is None:
+        invocation.report.note(f"{len(deferred)} group backups left for the next run (not started before the deadline)")
+        return
+    payload = {"trigger": "schedule", "schedule": schedule.schedule, "slot": schedule.slot, "resourceIds": deferred}
+    try:
+        request_id = invocation.invoke_self(payload)
+        invocation.report.note(
+            f"handed {len(deferred)} group backups to a detached invocation of this function "
+            f"(opc-request-id {request_id})"
+        )
+    except OciError as exc:
+        invocation.report.note(
+            f"could not hand over {len(deferred)} group backups ({exc}); the next schedule takes them"
+        )
+
+
+# --- one group backup -------------------------------------------------------------------------
+
+
+def _retag(context: Context, backup_id: str, request: RetagRequest | None, listed: BackupBase | None) -> None:
+    """Members first, then the group backup. ``listed``: the group backup as a sweep listed it."""
+    try:
+        if listed is not None and _settled(context, listed):
+            return
+        _retag_fully(context, backup_id, request)
+    except NotAuthorizedOrNotFound:
+        if request is not None:
+            raise  # the runtime answers 404
+        context.report(ItemStatus.FAILED, backup_id, f"not found in {context.invocation.region}", action=ACTION)
+    except OciError as exc:
+        context.report(ItemStatus.FAILED, backup_id, str(exc), action=ACTION)
+
+
+def _settled(context: Context, listed: BackupBase) -> bool:
+    """A sweep's shortcut: reported as skipped from the listing alone (not selected, or already as wanted).
+
+    Members are done before their group backup, so a group backup as wanted means its members were done.
+    """
+    group = context.group(listed.source_id)
+    base = {"action": ACTION, "name": listed.display_name}
+    if not _selected(context, listed, group, None):
+        context.report(ItemStatus.SKIPPED, listed.id, f"does not match SELECTOR {context.settings.selector}", **base)
+        return True
+    if not _change(listed, _namer(context, group, None), _wanted(context, group, None)):
+        context.report(ItemStatus.SKIPPED, listed.id, "already as wanted", **base)
+        return True
+    return False
+
+
+def _retag_fully(context: Context, backup_id: str, request: RetagRequest | None) -> None:
+    current = context.invocation.storage.get_backup(BackupKind.VOLUME_GROUP, backup_id)
+    backup = current.value
+    assert isinstance(backup, VolumeGroupBackup)
+    base = {"action": ACTION, "name": backup.display_name}
+    if backup.lifecycle_state in GONE_STATES:
+        context.report(ItemStatus.SKIPPED, backup_id, f"is {backup.lifecycle_state}", **base)
+        return
+    group = context.group(backup.source_id)
+    if not _selected(context, backup, group, request):
+        context.report(ItemStatus.SKIPPED, backup_id, f"does not match SELECTOR {context.settings.selector}", **base)
+        return
+    wanted = _wanted(context, group, request)
+    failed = sum(not _retag_member(context, member_id, wanted) for member_id in backup.volume_backup_ids)
+    if failed:
+        context.report(
+            ItemStatus.FAILED,
+            backup_id,
+            f"left as it was: {failed} member backup(s) failed; the next run tries again",
+            **base,
+        )
+        return
+    _apply(context, BackupKind.VOLUME_GROUP, backup_id, current, _namer(context, group, request), wanted, ACTION)
+
+
+def _retag_member(context: Context, member_id: str, wanted: Wanted) -> bool:
+    """Bring one member backup to the wanted tags; False when it failed."""
+    kind = BackupKind.of_ocid(member_id)
+    if kind not in (BackupKind.VOLUME, BackupKind.BOOT_VOLUME):
+        context.report(ItemStatus.FAILED, member_id, "not a volume or boot volume backup OCID", action=MEMBER_ACTION)
+        return False
+    assert kind is not None
+    try:
+        return _apply(context, kind, member_id, None, None, wanted, MEMBER_ACTION)
+    except OciError as exc:
+        context.report(ItemStatus.FAILED, member_id, str(exc), action=MEMBER_ACTION)
+        return False
+
+
+def _selected(context: Context, backup: BackupBase, group: VolumeGroup | None, request: RetagRequest | None) -> bool:
+    """An explicit request is always acted on; event and schedule runs honour SELECTOR."""
+    selector = context.settings.selector
+    if request is not None or selector is None:
+        return True
+    if selector.matches(backup.freeform_tags, backup.defined_tags):
+        return True
+    return group is not None and selector.matches(group.freeform_tags, group.defined_tags)
+
+
+def _wanted(context: Context, group: VolumeGroup | None, request: RetagRequest | None) -> Wanted:
+    settings = context.settings
+    copied = group if group is not None and settings.copy_group_tags else None
+    return Wanted(
+        fill_freeform=dict(copied.freeform_tags) if copied else {},
+        fill_defined={ns: dict(kv) for ns, kv in copied.defined_tags.items() if ns != ORACLE_TAGS} if copied else {},
+        add_freeform=merge_freeform(
+            settings.freeform_tags,
+            request.freeform_tags if request else None,
+            {RETAGGED_BY_KEY: RETAGGED_BY_VALUE},
+        ),
+        add_defined=merge_defined(settings.defined, request.defined_tags if request else None),
+        replace=settings.replace_tags,
     )
 
 
-def _retag(invocation: Run, backup_id: str, request: RetagRequest | None) -> None:
-    storage = invocation.storage
-    try:
-        group_backup = storage.get_backup(BackupKind.VOLUME_GROUP, backup_id)
-    except NotAuthorizedOrNotFound:
-        if request is not None:
-            raise
-        invocation.report.add(
-            Item(
-                status=ItemStatus.FAILED,
-                action="retag",
-                resource_id=backup_id,
-                reason=f"not found in {invocation.region}",
-            )
-        )
-        return
-    backup = group_backup.value
-    if backup.lifecycle_state in GONE_STATES:
-        invocation.report.add(
-            Item(
-                status=ItemStatus.SKIPPED, action="retag", resource_id=backup_id, reason=f"is {backup.lifecycle_state}"
-            )
-        )
-        return
-    group = _group(storage, backup)
-    name = _wanted_name(invocation, backup, group, request)
-    freeform, defined = _added_tags(invocation.settings, group, request)
-    done = _apply(invocation, BackupKind.VOLUME_GROUP, backup_id, name, freeform, defined, "retag")
-    if not isinstance(done, VolumeGroupBackup):
-        return
-    for member_id in done.volume_backup_ids:
-        _apply(invocation, BackupKind.VOLUME, member_id, None, freeform, defined, "retag-member")
+def _namer(context: Context, group: VolumeGroup | None, request: RetagRequest | None) -> Namer:
+    settings = context.settings
+    region = context.invocation.region
 
-
-def _group(storage: BlockStorage, backup: BackupBase) -> VolumeGroup | None:
-    group_id = backup.source_id
-    if not group_id:
-        return None
-    try:
-        return storage.get_volume_group(group_id).value
-    except NotAuthorizedOrNotFound:
-        return None  # the group may be gone; its backup is still worth naming
-
-
-def _wanted_name(invocation: Run, backup: BackupBase, group: VolumeGroup | None, request: RetagRequest | None) -> str:
-    if request is not None and request.display_name:
-        return request.display_name
-    created = backup.time_created
-    return render(
-        invocation.settings.name_template,
-        {
-            "group": group.display_name if group else backup.display_name,
-            "name": backup.display_name,
+    def wanted_name(backup: BackupBase) -> str | None:
+        if request is not None and request.display_name:
+            return request.display_name
+        if not settings.rename:
+            return None
+        if request is None and (ORIGINAL_NAME_KEY in backup.freeform_tags or is_managed(backup.freeform_tags)):
+            return None  # named once already (by this tool or at creation); later renames are someone's choice
+        original = backup.freeform_tags.get(ORIGINAL_NAME_KEY) or backup.display_name
+        created = backup.time_created
+        values = {
+            "group": group.display_name if group is not None and group.display_name else original,
+            "name": original,
             "type": str(backup.type or "").lower(),
             "source_type": str(backup.source_type or "").lower(),
             "date": created.strftime("%Y-%m-%d"),
             "time": created.strftime("%H%M"),
-            "region": invocation.region,
-        },
+            "region": region,
+        }
+        return render(settings.name_template, values)
+
+    return wanted_name
+
+
+def _change(backup: BackupBase, namer: Namer | None, wanted: Wanted) -> Change:
+    name = namer(backup) if namer is not None else None
+    renamed = name is not None and name != backup.display_name
+    freeform, defined = wanted.tags_for(backup)
+    if renamed and ORIGINAL_NAME_KEY not in freeform:
+        freeform[ORIGINAL_NAME_KEY] = backup.display_name
+    summary: list[str] = []
+    if renamed:
+        summary.append(f"rename to {name!r}")
+    set_keys = sorted(k for k, v in freeform.items() if backup.freeform_tags.get(k) != v)
+    dropped = sorted(set(backup.freeform_tags) - set(freeform))
+    if set_keys:
+        summary.append(f"set tags {', '.join(set_keys)}")
+    if dropped:
+        summary.append(f"remove tags {', '.join(dropped)}")
+    defined_changes = _defined_changes(backup.defined_tags, defined)
+    if defined_changes:
+        summary.append(f"set defined tags {', '.join(defined_changes)}")
+    return Change(
+        name=name if renamed else None,
+        freeform=freeform if freeform != backup.freeform_tags else None,
+        defined=defined if defined != backup.defined_tags else None,
+        summary=summary,
     )
 
 
-def _added_tags(
-    settings: RetagSettings, group: VolumeGroup | None, request: RetagRequest | None
-) -> tuple[FreeformTags, DefinedTags]:
-    """What this run adds on top of the resource's own tags, in precedence order."""
-    group_freeform = group.freeform_tags if group and settings.copy_group_tags else {}
-    group_defined = group.defined_tags if group and settings.copy_group_tags else {}
-    freeform = merge_freeform(
-        group_freeform,
-        settings.freeform_tags,
-        request.freeform_tags if request else None,
-        {RETAGGED_BY_KEY: RETAGGED_BY_VALUE},
-    )
-    defined = merge_defined(group_defined, settings.defined, request.defined_tags if request else None)
-    return freeform, defined
+def _defined_changes(have: DefinedTags, want: DefinedTags) -> list[str]:
+    names = {f"{ns}.{k}" for ns, pairs in want.items() for k, v in pairs.items() if have.get(ns, {}).get(k) != v}
+    names |= {f"{ns}.{k} (removed)" for ns, pairs in have.items() for k in pairs if k not in want.get(ns, {})}
+    return sorted(names)
 
 
 def _apply(
-    invocation: Run,
+    context: Context,
     kind: BackupKind,
     resource_id: str,
-    name: str | None,
-    freeform: FreeformTags,
-    defined: DefinedTags,
+    first: Versioned[BackupBase] | None,
+    namer: Namer | None,
+    wanted: Wanted,
     action: str,
-) -> BackupBase | None:
-    """Bring one backup to the wanted name and tags; returns it (as last read/written) or None on failure."""
+) -> bool:
+    """Bring one backup to the wanted name and tags with GET + PUT if-match; False when it failed.
+
+    Each attempt starts from what OCI has now, so a concurrent writer's tags are merged, not lost.
+    """
+    invocation = context.invocation
     storage = invocation.storage
-    replace = invocation.settings.replace_tags
-    base: dict[str, Any] = {"action": action, "resource_id": resource_id}
-    try:
-        for attempt in range(1, invocation.settings.max_attempts + 1):
+    attempts = context.settings.max_attempts
+    current = first
+    for attempt in range(1, attempts + 1):
+        if current is None:
             current = storage.get_backup(kind, resource_id)
-            backup = current.value
-            base["name"] = name or backup.display_name
-            want_freeform = freeform if replace else merge_freeform(backup.freeform_tags, freeform)
-            want_defined = defined if replace else merge_defined(backup.defined_tags, defined)
-            same_tags = (
-                backup.freeform_tags == want_freeform and backup.defined_tags == want_defined
-                if replace
-                else contains(backup.freeform_tags, freeform) and contains(backup.defined_tags, defined)
-            )
-            if same_tags and (name is None or backup.display_name == name):
-                invocation.report.add(Item(status=ItemStatus.SKIPPED, reason="already as wanted", **base))
-                return backup
-            if invocation.dry_run:
-                invocation.report.add(Item(status=ItemStatus.PLANNED, reason=_describe(backup, name, freeform), **base))
-                return backup
-            details = TagsUpdate(display_name=name, freeform_tags=want_freeform, defined_tags=want_defined)
-            try:
-                updated = storage.update_backup(kind, resource_id, details, if_match=current.etag)
-            except NoEtagMatch:
-                continue  # someone wrote in between: re-read, re-merge, retry
-            reason = "renamed and re-tagged" if name and name != backup.display_name else "re-tagged"
-            if attempt > 1:
-                reason += f" (after {attempt - 1} concurrent change{'s' if attempt > 2 else ''})"
-            invocation.report.add(
-                Item(status=ItemStatus.UPDATED, reason=reason, opc_request_id=updated.opc_request_id, **base)
-            )
-            return updated.value
-        invocation.report.add(
-            Item(
-                status=ItemStatus.FAILED,
-                reason=f"changed by someone else on each of {invocation.settings.max_attempts} attempts",
-                **base,
-            )
-        )
-    except OciError as exc:
-        invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
-    return None
+        backup = current.value
+        base: dict[str, Any] = {"action": action, "name": backup.display_name}
+        if backup.lifecycle_state in GONE_STATES:
+            context.report(ItemStatus.SKIPPED, resource_id, f"is {backup.lifecycle_state}", **base)
+            return True
+        change = _change(backup, namer, wanted)
+        if not change:
+            context.report(ItemStatus.SKIPPED, resource_id, "already as wanted", **base)
+            return True
+        if invocation.dry_run:
+            context.report(ItemStatus.PLANNED, resource_id, "would " + "; ".join(change.summary), **base)
+            return True
+        details = TagsUpdate(display_name=change.name, freeform_tags=change.freeform, defined_tags=change.defined)
+        try:
+            updated = storage.update_backup(kind, resource_id, details, if_match=current.etag)
+        except NoEtagMatch:
+            current = None  # someone wrote in between: re-read, re-merge, retry
+            _pause(attempt)
+            continue
+        reason = "; ".join(change.summary)
+        if attempt > 1:
+            reason += f" (after {attempt - 1} concurrent change{'s' if attempt > 2 else ''})"
+        base["name"] = updated.value.display_name
+        context.report(ItemStatus.UPDATED, resource_id, reason, opc_request_id=updated.opc_request_id, **base)
+        return True
+    context.report(
+        ItemStatus.FAILED,
+        resource_id,
+        f"changed by someone else on each of {attempts} attempt{'s' if attempts > 1 else ''}; the next run tries again",
+        action=action,
+    )
+    return False
 
 
-def _describe(backup: BackupBase, name: str | None, freeform: FreeformTags) -> str:
-    parts = []
-    if name and name != backup.display_name:
-        parts.append(f"would rename to {name!r}")
-    missing = sorted(k for k, v in freeform.items() if backup.freeform_tags.get(k) != v)
-    if missing:
-        parts.append(f"would set tags {', '.join(missing)}")
-    return "; ".join(parts) or "would update defined tags"
+def _pause(attempt: int) -> None:
+    """A short jittered pause before re-reading, so two writers do not keep colliding."""
+    time.sleep(random.uniform(0, min(0.05 * attempt, 0.5)))  # jitter, not crypto
 
 
 SPEC = HandlerSpec(
