@@ -124,7 +124,8 @@ def digest(result: RunResult) -> tuple[str, str]:
     dry = " [dry-run]" if result.dry_run else ""
     title = f"[{outcome}] {_TITLES.get(result.function, result.function)} ({result.trigger}){dry}: {counts}"
     head = [
-        f"{_TITLES.get(result.function, result.function)} ran from a {result.trigger} trigger"
+        f"{_TITLES.get(result.function, result.function)} ran on a{'n' if result.trigger[0] in 'aeiouh' else ''} "
+        f"{result.trigger} trigger"
         f"{' as a dry run (nothing was changed)' if result.dry_run else ''}.",
         f"Started {result.started_at.isoformat(timespec='seconds')}, "
         f"finished {result.finished_at.isoformat(timespec='seconds') if result.finished_at else '-'}.",

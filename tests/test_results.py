@@ -21,7 +21,7 @@ def test_counts_and_readable_digest() -> None:
     title, body = digest(result)
     assert title == "[FAILED] create-backup (schedule): 2 created, 1 failed"
     lines = body.splitlines()
-    assert lines[0] == "create-backup ran from a schedule trigger."
+    assert lines[0] == "create-backup ran on a schedule trigger."
     items = lines[lines.index("Items:") + 1 :]
     assert items[0].startswith("- FAILED   backup db02") and "(boom)" in items[0]
     assert "Result (JSON):" in body and '"resultId": "b1"' in body
