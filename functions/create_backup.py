@@ -219,7 +219,7 @@ def _sweep(
 
     run_bounded(targets, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
     if deferred:
-        _hand_over(invocation, deferred)
+        invocation.hand_over(deferred, "resources")
 
 
 def _targets(invocation: Run, compartments: list[str], only: set[str] | None, full: bool) -> Iterator[Target]:
@@ -236,26 +236,6 @@ def _targets(invocation: Run, compartments: list[str], only: set[str] | None, fu
                 if settings.selector and not settings.selector.matches(source.freeform_tags, source.defined_tags):
                     continue
                 yield Target(kind, source, full)
-
-
-def _hand_over(invocation: Run, deferred: list[str]) -> None:
-    schedule = invocation.schedule
-    if invocation.dry_run or invocation.invoke_self is None or schedule is None:
-        invocation.report.note(f"{len(deferred)} resources left for the next run (not started before the deadline)")
-        return
-    payload = {
-        "trigger": "schedule",
-        "schedule": schedule.schedule,
-        "slot": schedule.slot,
-        "resourceIds": deferred,
-    }
-    try:
-        request_id = invocation.invoke_self(payload)
-        invocation.report.note(
-            f"handed {len(deferred)} resources to a detached invocation of this function (opc-request-id {request_id})"
-        )
-    except OciError as exc:
-        invocation.report.note(f"could not hand over {len(deferred)} resources ({exc}); the next schedule takes them")
 
 
 def _protect(invocation: Run, target: Target, *, explicit: bool, prune: bool = False) -> None:

@@ -326,25 +326,7 @@ def _sweep(context: Context) -> None:
 
     run_bounded(candidates, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
     if deferred:
-        _hand_over(invocation, deferred)
-
-
-def _hand_over(invocation: Run, deferred: list[str]) -> None:
-    schedule = invocation.schedule
-    if invocation.dry_run or invocation.invoke_self is None or schedule is None:
-        invocation.report.note(f"{len(deferred)} group backups left for the next run (not started before the deadline)")
-        return
-    payload = {"trigger": "schedule", "schedule": schedule.schedule, "slot": schedule.slot, "resourceIds": deferred}
-    try:
-        request_id = invocation.invoke_self(payload)
-        invocation.report.note(
-            f"handed {len(deferred)} group backups to a detached invocation of this function "
-            f"(opc-request-id {request_id})"
-        )
-    except OciError as exc:
-        invocation.report.note(
-            f"could not hand over {len(deferred)} group backups ({exc}); the next schedule takes them"
-        )
+        invocation.hand_over(deferred, "group backups")
 
 
 # --- one group backup -------------------------------------------------------------------------

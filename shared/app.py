@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from shared.blockstorage import BlockStorage
 from shared.client import OciClient
+from shared.errors import OciError
 from shared.results import Report
 from shared.retry import Deadline
 from shared.settings import CommonSettings
@@ -66,6 +67,27 @@ class Invocation(Generic[S, R]):
 
     def storage_in(self, region: str) -> BlockStorage:
         return BlockStorage(self.client, region, self.call_deadline)
+
+    def hand_over(self, deferred: list[str], what: str) -> None:
+        """Give what a schedule run could not start to a detached invocation of this function.
+
+        The hand-over carries the same schedule and slot, so its retry tokens and run tags are the
+        ones this run would have used: nothing is done twice. Without a way to invoke (dry run, no
+        function id, not a schedule run) the next schedule takes the rest; either way it is noted.
+        """
+        schedule = self.schedule
+        if self.dry_run or self.invoke_self is None or schedule is None:
+            self.report.note(f"{len(deferred)} {what} left for the next run (not started before the deadline)")
+            return
+        payload = {"trigger": "schedule", "schedule": schedule.schedule, "slot": schedule.slot, "resourceIds": deferred}
+        try:
+            request_id = self.invoke_self(payload)
+        except OciError as exc:
+            self.report.note(f"could not hand over {len(deferred)} {what} ({exc}); the next schedule takes them")
+            return
+        self.report.note(
+            f"handed {len(deferred)} {what} to a detached invocation of this function (opc-request-id {request_id})"
+        )
 
 
 def run_bounded(

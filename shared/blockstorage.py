@@ -257,67 +257,30 @@ class BlockStorage:
             retry=retry,
         )
 
-    # --- the five seed operations, typed --------------------------------------------------------
+    # --- the five seed operations, typed ---------------------------------------------------------
 
     def create_volume_backup(self, details: CreateVolumeBackupDetails, retry_token: str) -> Versioned[VolumeBackup]:
-        return self._one(
-            VolumeBackup,
-            "CreateVolumeBackup",
-            "POST",
-            "/volumeBackups",
-            body=details,
-            retry_token=retry_token,
-        )
+        return narrow(self.create_backup(BackupKind.VOLUME, details, retry_token), VolumeBackup)
 
     def create_boot_volume_backup(
         self, details: CreateBootVolumeBackupDetails, retry_token: str
     ) -> Versioned[BootVolumeBackup]:
-        return self._one(
-            BootVolumeBackup,
-            "CreateBootVolumeBackup",
-            "POST",
-            "/bootVolumeBackups",
-            body=details,
-            retry_token=retry_token,
-        )
+        return narrow(self.create_backup(BackupKind.BOOT_VOLUME, details, retry_token), BootVolumeBackup)
 
     def copy_volume_backup(
         self, backup_id: str, details: CopyBackupDetails, retry_token: str
     ) -> Versioned[VolumeBackup]:
-        return self._one(
-            VolumeBackup,
-            "CopyVolumeBackup",
-            "POST",
-            f"/volumeBackups/{backup_id}/actions/copy",
-            body=details,
-            retry_token=retry_token,
-            region=details.destination_region,
-        )
+        return narrow(self.copy_backup(BackupKind.VOLUME, backup_id, details, retry_token), VolumeBackup)
 
     def copy_boot_volume_backup(
         self, backup_id: str, details: CopyBackupDetails, retry_token: str
     ) -> Versioned[BootVolumeBackup]:
-        return self._one(
-            BootVolumeBackup,
-            "CopyBootVolumeBackup",
-            "POST",
-            f"/bootVolumeBackups/{backup_id}/actions/copy",
-            body=details,
-            retry_token=retry_token,
-            region=details.destination_region,
-        )
+        return narrow(self.copy_backup(BackupKind.BOOT_VOLUME, backup_id, details, retry_token), BootVolumeBackup)
 
     def update_volume_group_backup(
         self, backup_id: str, details: TagsUpdate, if_match: str | None
     ) -> Versioned[VolumeGroupBackup]:
-        return self._one(
-            VolumeGroupBackup,
-            "UpdateVolumeGroupBackup",
-            "PUT",
-            f"/volumeGroupBackups/{backup_id}",
-            body=details,
-            if_match=if_match,
-        )
+        return narrow(self.update_backup(BackupKind.VOLUME_GROUP, backup_id, details, if_match), VolumeGroupBackup)
 
 
 def narrow(value: Versioned[BackupBase], model: type[B]) -> Versioned[B]:
