@@ -124,6 +124,7 @@ class VolumeBackup(BackupBase):
 class BootVolumeBackup(BackupBase):
     boot_volume_id: str | None = None
     source_boot_volume_backup_id: str | None = None
+    volume_group_backup_id: str | None = None
     image_id: str | None = None
     size_in_gbs: int | None = Field(default=None, alias="sizeInGBs")
 
