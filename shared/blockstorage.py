@@ -101,9 +101,6 @@ class BlockStorage:
         self.region = region
         self.deadline = deadline
 
-    def in_region(self, region: str) -> BlockStorage:
-        return BlockStorage(self.client, region, self.deadline)
-
     # --- generic plumbing ---------------------------------------------------------------------
 
     def _one(
@@ -157,9 +154,6 @@ class BlockStorage:
 
     def get_volume(self, volume_id: str) -> Versioned[Volume]:
         return self._one(Volume, "GetVolume", "GET", f"/volumes/{volume_id}")
-
-    def get_boot_volume(self, boot_volume_id: str) -> Versioned[BootVolume]:
-        return self._one(BootVolume, "GetBootVolume", "GET", f"/bootVolumes/{boot_volume_id}")
 
     def get_volume_group(self, volume_group_id: str) -> Versioned[VolumeGroup]:
         return self._one(VolumeGroup, "GetVolumeGroup", "GET", f"/volumeGroups/{volume_group_id}")
