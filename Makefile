@@ -50,3 +50,15 @@ demo: venv
 #   make invoke HANDLER=create_backup BODY='{"volumeId":"ocid1.volume.oc1..."}' [CONFIG='KEY=V,...'] [DRY_RUN=0]
 invoke: venv
 	$(PY) -m demo.invoke
+
+# Benchmarks vs the same handler on the official oci SDK (issue 10): writes bench/RESULTS.md and
+# bench/results.json. The SDK lives in its own venv, never in ours. Not part of `make test`.
+SDK_VENV := bench/.venv-sdk
+$(SDK_VENV)/.installed: bench/requirements-sdk.txt
+	rm -rf $(SDK_VENV)
+	$(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-sdk.txt
+	touch $@
+
+bench: venv $(SDK_VENV)/.installed
+	PYTHONPATH=. $(PY) -m bench.run
