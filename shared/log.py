@@ -44,7 +44,7 @@ def clear() -> None:
 
 def is_secret(name: str) -> bool:
     lowered = name.lower()
-    return any(marker in lowered for marker in SECRET_MARKERS) and lowered != "retry_token_source"
+    return any(marker in lowered for marker in SECRET_MARKERS)
 
 
 class RedactingFilter(logging.Filter):

@@ -60,7 +60,7 @@ def _int_values(value: Any) -> Any:
 
 
 KeyInts = Annotated[dict[str, int], BeforeValidator(_int_values)]
-Optional = BeforeValidator(_blank_to_none)
+BlankIsNone = BeforeValidator(_blank_to_none)
 
 
 def is_ocid(value: str) -> bool:
@@ -124,11 +124,11 @@ class CommonSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 
     handler: str = Field(alias="HANDLER")
-    notification_topic_id: Annotated[str | None, Optional] = Field(default=None, alias="NOTIFICATION_TOPIC_ID")
+    notification_topic_id: Annotated[str | None, BlankIsNone] = Field(default=None, alias="NOTIFICATION_TOPIC_ID")
     notify_on: NotifyOn = Field(default=NotifyOn.ALL, alias="NOTIFY_ON")
-    gateway_token_sha256: Annotated[str | None, Optional] = Field(default=None, alias="GATEWAY_TOKEN_SHA256")
+    gateway_token_sha256: Annotated[str | None, BlankIsNone] = Field(default=None, alias="GATEWAY_TOKEN_SHA256")
     http_allowed_subjects: CsvList = Field(default_factory=list, alias="HTTP_ALLOWED_SUBJECTS")
-    endpoint_template: Annotated[str | None, Optional] = Field(default=None, alias="OCI_ENDPOINT_TEMPLATE")
+    endpoint_template: Annotated[str | None, BlankIsNone] = Field(default=None, alias="OCI_ENDPOINT_TEMPLATE")
     compartment_ids: CsvList = Field(default_factory=list, alias="COMPARTMENT_IDS")
     include_subcompartments: bool = Field(default=False, alias="INCLUDE_SUBCOMPARTMENTS")
     selector: Selector = Field(default=None, alias="SELECTOR")
@@ -136,7 +136,7 @@ class CommonSettings(BaseModel):
     max_concurrency: int = Field(default=8, ge=1, le=64, alias="MAX_CONCURRENCY")
     deadline_margin_seconds: float = Field(default=20.0, ge=0, le=120, alias="DEADLINE_MARGIN_SECONDS")
     schedule_slot_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60, alias="SCHEDULE_SLOT_MINUTES")
-    self_invoke_endpoint: Annotated[str | None, Optional] = Field(default=None, alias="SELF_INVOKE_ENDPOINT")
+    self_invoke_endpoint: Annotated[str | None, BlankIsNone] = Field(default=None, alias="SELF_INVOKE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("handler")
