@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -79,6 +81,13 @@ class OciClient:
         adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=self.pool_size, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        # requests re-reads proxy and CA settings from the environment on every send (a fifth of the
+        # client's CPU per request); read them once here instead.
+        self.session.trust_env = False
+        self.session.proxies.update(environment_proxies())
+        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if ca_bundle:
+            self.session.verify = ca_bundle
 
     @property
     def region(self) -> str:
@@ -151,7 +160,7 @@ class OciClient:
             extra["if-match"] = if_match
         replay_safe = method != "POST" or retry_token is not None
         refreshed = False
-        number = 0
+        number = throttled = 0
         while True:
             number += 1
             deadline.check(f"call {operation}")
@@ -160,7 +169,7 @@ class OciClient:
             try:
                 response = self._send(method, url, query, payload, extra, request_id, deadline)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                attempt = Attempt(number, connection_error=True)
+                attempt = Attempt(number, connection_error=True, throttled_before=throttled)
                 log.event(
                     "oci call failed to connect",
                     logging.WARNING,
@@ -197,9 +206,10 @@ class OciClient:
                 refreshed = True
                 number -= 1  # the refresh retry is free, once
                 continue
-            attempt = Attempt(number, status=response.status_code, code=code)
-            retry_allowed = replay_safe or response.status_code == 429
+            attempt = Attempt(number, status=response.status_code, code=code, throttled_before=throttled)
+            retry_allowed = replay_safe or attempt.is_throttled
             if retry_allowed and policy.should_retry(attempt) and policy.wait(attempt, deadline):
+                throttled += attempt.is_throttled
                 continue
             raise service_error(response.status_code, code, message, server_id, operation, number)
 
@@ -249,6 +259,11 @@ class OciClient:
             page = response.next_page
             if not page:
                 return
+
+
+def environment_proxies() -> dict[str, str]:
+    """``HTTP(S)_PROXY`` from the environment (``NO_PROXY`` is not applied: OCI endpoints only)."""
+    return {scheme: url for scheme, url in urllib.request.getproxies().items() if scheme in ("http", "https")}
 
 
 def _query_value(value: str | int | bool) -> str:

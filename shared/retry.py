@@ -23,10 +23,20 @@ RETRYABLE_409_CODES = frozenset({"IncorrectState", "LockConflict"})
 class Attempt:
     """What one attempt produced: an HTTP status + OCI code, or a connection error."""
 
-    number: int  # 1-based
+    number: int  # 1-based, all attempts
     status: int | None = None
     code: str | None = None
     connection_error: bool = False
+    throttled_before: int = 0  # how many earlier attempts were answered 429
+
+    @property
+    def is_throttled(self) -> bool:
+        return self.status == 429
+
+    @property
+    def failures(self) -> int:
+        """Attempts that failed for other reasons than throttling (this one included)."""
+        return self.number - self.throttled_before - (1 if self.is_throttled else 0)
 
 
 class RetryChecker(Protocol):
@@ -105,29 +115,46 @@ class RetryQuota:
 
 @dataclass
 class RetryPolicy:
-    """Decides whether and how long to wait before the next attempt."""
+    """Decides whether and how long to wait before the next attempt.
+
+    Failures (5xx, 409 IncorrectState, connection errors) are retried up to ``max_attempts`` with
+    full-jitter backoff capped at ``max_delay``, each retry drawing on the retry quota. Throttling
+    (429) is different: the request changed nothing, so it is retried more often
+    (``max_throttled_attempts``), with a short backoff capped at ``throttle_max_delay`` that paces
+    the caller to the limit, and without spending the quota; the deadline still bounds it.
+    """
 
     max_attempts: int = 6
     base_delay: float = 0.5
     max_delay: float = 30.0
+    max_throttled_attempts: int = 30
+    throttle_max_delay: float = 2.0
     checkers: tuple[RetryChecker, ...] = DEFAULT_CHECKERS
     quota: RetryQuota = field(default_factory=RetryQuota)
     random: Callable[[], float] = random.random
     sleep: Callable[[float], None] = time.sleep
 
     def should_retry(self, attempt: Attempt) -> bool:
-        if attempt.number >= self.max_attempts:
+        if not any(check(attempt) for check in self.checkers):
             return False
-        return any(check(attempt) for check in self.checkers)
+        if attempt.is_throttled:
+            return attempt.throttled_before + 1 < self.max_throttled_attempts
+        return attempt.failures < self.max_attempts
 
-    def backoff(self, attempt_number: int) -> float:
+    def backoff(self, attempt_number: int, cap: float | None = None) -> float:
         """Full jitter: uniform(0, min(cap, base * 2**(n-1)))."""
-        return float(self.random() * min(self.max_delay, self.base_delay * 2 ** (attempt_number - 1)))
+        limit = self.max_delay if cap is None else cap
+        return float(self.random() * min(limit, self.base_delay * 2 ** (attempt_number - 1)))
 
     def wait(self, attempt: Attempt, deadline: Deadline) -> bool:
         """Sleep before the next attempt; False when the deadline or the quota forbids one."""
-        delay = self.backoff(attempt.number)
-        if delay >= deadline.remaining() or not self.quota.acquire():
+        if attempt.is_throttled:
+            delay = self.backoff(attempt.throttled_before + 1, self.throttle_max_delay)
+        else:
+            delay = self.backoff(attempt.failures)
+            if delay < deadline.remaining() and not self.quota.acquire():
+                return False
+        if delay >= deadline.remaining():
             return False
         if delay > 0:
             self.sleep(delay)

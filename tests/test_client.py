@@ -142,7 +142,7 @@ def test_create_retries_throttling_with_one_retry_token(httpserver: HTTPServer) 
     request_ids = [r.headers["opc-request-id"] for r in recorder.requests]
     assert tokens == {"token-1"} and len(recorder.requests) == 3
     assert len(set(request_ids)) == 3  # every attempt has its own id
-    assert clock.slept == [0.1, 0.2]  # full jitter with random()=1.0: base * 2**(n-1)
+    assert clock.slept == [0.1, 0.1]  # random()=1.0: the 429 and the first failure each wait base * 2**0
     assert json.loads(recorder.requests[0].get_data()) == {"volumeId": "ocid1.volume.oc1.iad.v1"}
     # each attempt was signed afresh
     assert all(r.headers["authorization"].startswith("Signature ") for r in recorder.requests)
@@ -249,9 +249,12 @@ def test_throttling_exhausted_is_too_many_requests(httpserver: HTTPServer) -> No
     httpserver.expect_request("/us-ashburn-1/20160918/volumes/v9").respond_with_json(
         {"code": "TooManyRequests", "message": "slow down"}, status=429
     )
-    storage = BlockStorage(make_client(httpserver, max_attempts=2), REGION)
-    with pytest.raises(TooManyRequests):
+    clock = FakeClock()
+    storage = BlockStorage(make_client(httpserver, clock, max_throttled_attempts=5), REGION)
+    with pytest.raises(TooManyRequests) as caught:
         storage.get_volume("v9")
+    assert caught.value.attempts == 5
+    assert clock.slept == [0.1, 0.2, 0.4, 0.8]  # doubling, capped at throttle_max_delay (2 s)
 
 
 def test_401_refreshes_credentials_once(httpserver: HTTPServer) -> None:
@@ -280,3 +283,16 @@ def test_connection_errors_are_retried_then_typed() -> None:
     with pytest.raises(OciTransportError) as caught:
         BlockStorage(client, REGION).get_volume("v1")
     assert caught.value.attempts == 3 and len(clock.slept) == 2
+
+
+def test_throttling_is_paced_not_counted_as_failures(httpserver: HTTPServer) -> None:
+    """429 changed nothing: more tries than max_attempts, short capped backoff, no retry quota spent."""
+    recorder = Recorder([*[error(429, "TooManyRequests")] * 6, (200, volume_backup(), {})])
+    httpserver.expect_request(f"/{REGION}/20160918/volumeBackups", method="POST").respond_with_handler(recorder)
+    clock = FakeClock()
+    client = make_client(httpserver, clock, max_attempts=2)
+    quota_before = client.retry.quota.available
+    BlockStorage(client, REGION).create_volume_backup(CreateVolumeBackupDetails(volume_id="v"), "tok")
+    assert len(recorder.requests) == 7
+    assert clock.slept == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0]
+    assert client.retry.quota.available == quota_before  # only refunded, never spent
