@@ -3,7 +3,9 @@
 FROM fnproject/python:3.12-dev AS build-stage
 WORKDIR /function
 ADD requirements.txt /function/
-RUN pip3 install --target /python/ --no-cache --no-cache-dir -r requirements.txt \
+# --no-deps: requirements.txt is the complete, pinned run-time set (fdk's test-only install
+# requirements are deliberately left out; see requirements.txt)
+RUN pip3 install --target /python/ --no-cache --no-cache-dir --no-deps -r requirements.txt \
     && rm -fr ~/.cache/pip /tmp* requirements.txt func.yaml Dockerfile .venv \
     && chmod -R o+r /python
 ADD . /function/

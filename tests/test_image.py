@@ -1,0 +1,79 @@
+"""The function image: pinned run-time set, what the build context leaves out, and a function that
+works without fdk's install-time-only dependencies (the image installs with --no-deps)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+
+from tests.conftest import HOME_REGION, StartFunction
+from tests.emulator import EmulatorControl
+from tests.fdk_harness import ROOT
+
+NOT_IN_IMAGE = ("pytest", "pytest-asyncio", "cython", "pbr", "wheel", "iso8601", "setuptools", "pygments")
+
+
+def requirement_names(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        name, sep, version = line.partition("==")
+        assert sep and re.fullmatch(r"[0-9][0-9a-z.]*", version), f"not pinned: {line}"
+        pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_runtime_requirements_are_few_pinned_and_test_free() -> None:
+    pins = requirement_names(ROOT / "requirements.txt")
+    assert {"fdk", "requests", "cryptography", "pydantic"} <= set(pins)
+    assert not set(pins) & set(NOT_IN_IMAGE)
+    dev = (ROOT / "requirements-dev.txt").read_text()
+    assert "-r requirements.txt" in dev and "pytest-httpserver" not in (ROOT / "requirements.txt").read_text()
+
+
+def test_func_yaml_and_dockerfile_agree() -> None:
+    func_yaml = dict(
+        line.split(":", 1) for line in (ROOT / "func.yaml").read_text().splitlines() if re.match(r"^[a-z_]+:", line)
+    )
+    assert func_yaml["runtime"].strip() == "python3.12"
+    assert func_yaml["entrypoint"].strip() == "/python/bin/fdk /function/func.py handler"
+    assert int(func_yaml["timeout"]) == 300 and int(func_yaml["memory"]) >= 128
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--no-deps -r requirements.txt" in dockerfile
+    assert 'ENTRYPOINT ["/python/bin/fdk", "/function/func.py", "handler"]' in dockerfile
+
+
+def test_build_context_leaves_out_tests_terraform_and_git() -> None:
+    patterns = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines() if p.strip() and p[0] != "#"]
+
+    def ignored(path: str) -> bool:
+        return any(fnmatch.fnmatch(path, p) or path.split("/")[0] == p for p in patterns)
+
+    for path in (".git", "tests/test_image.py", "terraform/functions.tf", "bench/run.py", "demo/run.py", ".venv"):
+        assert ignored(path), path
+    for path in ("func.py", "shared/runtime.py", "functions/create_backup.py", "requirements.txt"):
+        assert not ignored(path), path
+
+
+def test_function_runs_without_fdk_install_time_dependencies(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, tmp_path: Path
+) -> None:
+    """A ``sitecustomize`` that refuses to import pytest, Cython, pbr, ... : the event path still works."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocked = ("pytest", "_pytest", "pytest_asyncio", "Cython", "pbr", "wheel", "iso8601", "setuptools", "pygments")
+    blocker.write_text(
+        "import sys\n"
+        "class _Refuse:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {blocked!r}:\n"
+        "            raise ImportError(f'{name} is not in the function image')\n"
+        "sys.meta_path.insert(0, _Refuse())\n"
+    )
+    volume = emu.create_volume(HOME_REGION, compartment, "v")
+    event = next(e for e in emu.event_envelopes("createvolume.end") if e["data"]["resourceId"] == volume["id"])
+    fn = start_function("create_backup", {"PYTHONPATH": f"{tmp_path}:{ROOT}"})
+    result = fn.call(event).json()
+    assert result["counts"] == {"created": 1}, fn.logs()
