@@ -200,6 +200,7 @@ def _sweep(
     if settings.include_subcompartments:
         compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
     targets = list(_targets(invocation, compartments, only, backup_type is BackupType.FULL))
+    histories = _histories(invocation, targets)
     deferred: list[str] = []
 
     def defer(target: Target) -> None:
@@ -215,7 +216,7 @@ def _sweep(
         )
 
     def work(target: Target) -> None:
-        _protect(invocation, target, explicit=False, prune=prune)
+        _protect(invocation, target, explicit=False, prune=prune, history=histories.get(target.source.id, []))
 
     run_bounded(targets, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
     if deferred:
@@ -238,8 +239,30 @@ def _targets(invocation: Run, compartments: list[str], only: set[str] | None, fu
                 yield Target(kind, source, full)
 
 
-def _protect(invocation: Run, target: Target, *, explicit: bool, prune: bool = False) -> None:
-    """Back up one source (unless matched out, duplicated or busy), then prune its old backups."""
+def _histories(invocation: Run, targets: list[Target]) -> dict[str, list[BackupBase]]:
+    """The backups of every swept source, by source id: one paged listing per compartment and kind
+    (1,000 a page) instead of one listing per source, which halves the requests of a sweep."""
+    histories: dict[str, list[BackupBase]] = {}
+    for compartment, kind in dict.fromkeys((t.source.compartment_id, t.kind) for t in targets):
+        for backup in invocation.storage.list_backups(kind, compartment, limit=1000):
+            if backup.source_id:
+                histories.setdefault(backup.source_id, []).append(backup)
+    return histories
+
+
+def _protect(
+    invocation: Run,
+    target: Target,
+    *,
+    explicit: bool,
+    prune: bool = False,
+    history: list[BackupBase] | None = None,
+) -> None:
+    """Back up one source (unless matched out, duplicated or busy), then prune its old backups.
+
+    ``history`` is the source's backups when the caller listed them already (a sweep); otherwise
+    they are listed here. A backup started since that listing is still caught: the retry token
+    returns it for a duplicate, and OCI refuses a second backup in progress (``IncorrectState``)."""
     settings = invocation.settings
     source = target.source
     storage = invocation.storage
@@ -254,7 +277,8 @@ def _protect(invocation: Run, target: Target, *, explicit: bool, prune: bool = F
                 Item(status=ItemStatus.SKIPPED, reason=f"does not match SELECTOR {settings.selector}", **base)
             )
             return
-        history = list(storage.list_backups(target.kind, source.compartment_id, source_id=source.id))
+        if history is None:
+            history = list(storage.list_backups(target.kind, source.compartment_id, source_id=source.id))
         history = [b for b in history if b.lifecycle_state not in GONE_STATES and not _group_member(b)]
         _backup(invocation, target, history, base)
         if prune:

@@ -135,6 +135,9 @@ def test_schedule_sweeps_the_tagged_fleet_incrementally(
     assert result["counts"] == {"created": 4}
     assert {i["resourceId"] for i in result["items"]} == {v["id"] for v in fleet} | {boot["id"]}
     assert all("INCREMENTAL backup" in i["reason"] for i in result["items"])
+    calls = emu.calls()  # backups listed once per compartment and kind, not once per volume
+    assert calls[f"{HOME_REGION} ListVolumeBackups"] == 1 and calls[f"{HOME_REGION} ListBootVolumeBackups"] == 1
+    assert calls[f"{HOME_REGION} CreateVolumeBackup"] == 3
     # the same slot again: every resource already has this run's backup
     emu.advance(120)
     rerun = fn.call({"trigger": "schedule", "schedule": "nightly"}).json()
@@ -261,7 +264,7 @@ def test_short_deadline_hands_the_rest_to_a_detached_invocation(
 ) -> None:
     """Deadline hit mid-sweep: the remainder goes to a detached self-invocation; replaying it finishes
     the sweep and nothing is backed up twice."""
-    ids = {emu.create_volume(HOME_REGION, compartment, f"v{n:02d}")["id"] for n in range(40)}
+    ids = {emu.create_volume(HOME_REGION, compartment, f"v{n:02d}")["id"] for n in range(80)}
     emu.set_latency(0.2)
     fn = start_function(
         "create_backup", {"BACKUP_KINDS": "volume", "MAX_CONCURRENCY": "4", "DEADLINE_MARGIN_SECONDS": "25"}

@@ -45,6 +45,18 @@ def test_reset_wipes_state_and_keys(emulator: Emulator, emu: EmulatorControl, si
     assert signed_api.get(f"/20160918/volumes/{volume['id']}").status_code == 401
 
 
+def test_calls_count_authenticated_requests(emu: EmulatorControl, signed_api: SignedApi) -> None:
+    volume = emu.create_volume(REGION, COMP, "data")  # the control API is not counted
+    for _ in range(2):
+        assert signed_api.get(f"/20160918/volumes/{volume['id']}").status_code == 200
+    assert signed_api.get(f"/20160918/volumeBackups?compartmentId={COMP}").status_code == 200
+    unsigned = requests.get(signed_api.url(f"/20160918/volumes/{volume['id']}"), timeout=10)
+    assert unsigned.status_code == 401  # refused before it counts
+    assert emu.calls() == {f"{REGION} GetVolume": 2, f"{REGION} ListVolumeBackups": 1}
+    emu.reset()
+    assert emu.calls() == {}
+
+
 def test_clock(emu: EmulatorControl) -> None:
     before = emu.clock()
     after = emu.advance(3600)

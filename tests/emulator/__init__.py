@@ -98,6 +98,8 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
 ``GET  invocations?since=N``                   ``{"invocations": [{"functionId", "region", "tenancyId",
                                                "invokeType": sync|detached, "body", "headers", "time"}],
                                                "next": M}``
+``GET  calls``                                 ``{"calls": {"<region> <Operation>": N}}``: API requests that passed
+                                               signature verification, per region and operation
 ``GET  clock`` / ``POST clock``                ``{"advanceSeconds": N}`` moves the emulator clock forward and
                                                applies due transitions -> ``{"now", "epochSeconds",
                                                "offsetSeconds"}``

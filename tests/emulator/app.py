@@ -70,6 +70,8 @@ class EmulatorApp:
         headers = {k.lower(): v for k, v in request.headers.items()}
         body = request.get_data()
         principal = self.verifier.verify(SignedRequest(request.method, _raw_target(request), headers, body))
+        with self.world.lock:
+            self.world.calls[f"{region.name} {route.operation}"] += 1
         decision = self.world.faults.decide(route.operation, region.name)
         latency = decision.latency + self.world.settings.latency_seconds
         if latency > 0:

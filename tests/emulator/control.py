@@ -56,6 +56,7 @@ class ControlApi:
         ("GET", "/compartments", "list_compartments"),
         ("GET", "/events", "events"),
         ("GET", "/invocations", "invocations"),
+        ("GET", "/calls", "calls"),
         ("GET", "/clock", "clock"),
         ("POST", "/clock", "advance_clock"),
         ("GET", "/faults", "get_faults"),
@@ -179,6 +180,9 @@ class ControlApi:
     def invocations(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         items, cursor = self.world.invocations.since(self._cursor(request))
         return self._ok({"invocations": items, "next": cursor})
+
+    def calls(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        return self._ok({"calls": dict(self.world.calls)})
 
     def clock(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         now = self.world.clock.now()

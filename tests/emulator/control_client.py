@@ -250,6 +250,10 @@ class EmulatorControl:
     def invocations(self, since: int = 0) -> list[dict[str, Any]]:
         return list(self._call("GET", "invocations", since=since)["invocations"])
 
+    def calls(self) -> dict[str, int]:
+        """Authenticated API requests so far, by ``"<region> <Operation>"``."""
+        return dict(self._call("GET", "calls")["calls"])
+
     # ---- clock, faults, settings ---------------------------------------------------------------------
 
     def advance(self, seconds: float) -> dict[str, Any]:

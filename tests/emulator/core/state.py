@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from typing import Any, TypeVar
 
 from .backends import BackendDict, BaseBackend
@@ -28,6 +29,7 @@ class World:
         self.keys = KeyStore()
         self.events = Recorder()
         self.invocations = Recorder()
+        self.calls: Counter[str] = Counter()  # "<region> <Operation>" -> authenticated API requests
         self.faults = FaultInjector()
         self._dicts: dict[type[BaseBackend], BackendDict[Any]] = {}
         self._dicts_lock = threading.Lock()
@@ -60,4 +62,5 @@ class World:
             self.keys.reset()
             self.events.reset()
             self.invocations.reset()
+            self.calls.clear()
             self.faults.reset()
