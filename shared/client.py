@@ -1,7 +1,9 @@
 """The one HTTP path to OCI: sign, send, retry, page, and turn errors into typed exceptions.
 
 Every attempt is prepared and signed afresh (new Date), carries an ``opc-request-id`` and, for
-create/copy POSTs, the same ``opc-retry-token`` as the attempts before it.
+create/copy POSTs, the same ``opc-retry-token`` as the attempts before it. Each attempt first takes
+its turn from the operation's adaptive rate limiter (``shared/ratelimit.py``), shared by the threads
+that use this client.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pydantic import BaseModel
 from shared import log
 from shared.endpoints import Service, service_endpoint
 from shared.errors import OciTransportError, service_error
+from shared.ratelimit import RateLimiters
 from shared.retry import NO_DEADLINE, Attempt, Deadline, RetryPolicy
 
 if TYPE_CHECKING:
@@ -76,6 +79,7 @@ class OciClient:
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     session: requests.Session = field(default_factory=requests.Session)
     pool_size: int = 32
+    limiters: RateLimiters = field(default_factory=RateLimiters)
 
     def __post_init__(self) -> None:
         adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=self.pool_size, max_retries=0)
@@ -159,11 +163,13 @@ class OciClient:
         if if_match:
             extra["if-match"] = if_match
         replay_safe = method != "POST" or retry_token is not None
+        limiter = self.limiters.get(region, operation)
         refreshed = False
         number = throttled = 0
         while True:
             number += 1
             deadline.check(f"call {operation}")
+            sent_at = limiter.acquire(deadline)
             request_id = new_request_id()
             started = time.monotonic()
             try:
@@ -192,6 +198,8 @@ class OciClient:
                 opc_request_id=server_id,
                 duration_ms=round((time.monotonic() - started) * 1000, 1),
             )
+            if response.status_code < 300 or response.status_code == 429:
+                limiter.record(sent_at, throttled=response.status_code == 429)
             if response.status_code < 300:
                 policy.quota.release()
                 return OciResponse(

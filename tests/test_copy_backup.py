@@ -461,7 +461,7 @@ def test_throttling_backs_off_and_tagging_failures_are_caught_up(
     assert result["counts"] == {"copied": 1}, result  # two 429s, backed off, third attempt went through
 
     emu.faults([{"operation": "CopyVolumeBackup", "status": 429, "errorRate": 1.0}])
-    result = fn.call(end_event(emu, second["id"])).json()
+    result = fn.call(end_event(emu, second["id"]), deadline_seconds=4).json()  # throttled until the deadline
     (item,) = result["items"]
     assert item["status"] == "deferred" and "429 TooManyRequests" in item["reason"], item
 
