@@ -221,7 +221,7 @@ def _check_region_keys(value: dict[str, Any], info: ValidationInfo) -> None:
 
 
 class CopyBackupRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     backup_id: str = Field(alias="backupId")
     regions: list[str] | None = Field(default=None, min_length=1, max_length=20)

@@ -90,7 +90,7 @@ class CreateBackupSettings(CommonSettings):
 class CreateBackupRequest(BaseModel):
     """The HTTP / direct body: exactly one target."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     volume_id: str | None = Field(default=None, alias="volumeId")
     boot_volume_id: str | None = Field(default=None, alias="bootVolumeId")

@@ -145,7 +145,7 @@ class RetagSettings(CommonSettings):
 class RetagRequest(BaseModel):
     """The HTTP / direct body: one volume group backup."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     volume_group_backup_id: str = Field(alias="volumeGroupBackupId")
     display_name: str | None = Field(default=None, alias="displayName", min_length=1, max_length=255)

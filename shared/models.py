@@ -53,13 +53,13 @@ OpenSourceType = Annotated[SourceType | str, Field(union_mode="left_to_right")]
 class OciModel(BaseModel):
     """A resource as OCI returns it."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 class RequestModel(BaseModel):
     """A request body we send."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True)
 
 
 class Tagged(OciModel):

@@ -30,7 +30,7 @@ class ItemStatus(StrEnum):
 class Item(BaseModel):
     """One thing the run acted on (or decided not to)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
     status: ItemStatus
     action: str  # e.g. "backup", "copy", "retag", "prune"
@@ -43,7 +43,7 @@ class Item(BaseModel):
 
 
 class RunResult(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
     function: str
     trigger: str

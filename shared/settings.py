@@ -121,7 +121,7 @@ Selector = Annotated[TagSelector | None, BeforeValidator(_parse_selector)]
 class CommonSettings(BaseModel):
     """Keys every handler reads. Field aliases are the config key names."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True, defer_build=True)
 
     handler: str = Field(alias="HANDLER")
     notification_topic_id: Annotated[str | None, BlankIsNone] = Field(default=None, alias="NOTIFICATION_TOPIC_ID")

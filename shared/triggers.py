@@ -54,7 +54,7 @@ class InputError(ValueError):
 
 
 class EventData(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     compartment_id: str | None = Field(default=None, alias="compartmentId")
     compartment_name: str | None = Field(default=None, alias="compartmentName")
@@ -81,7 +81,7 @@ class EventData(BaseModel):
 class OciEvent(BaseModel):
     """The CloudEvents 0.1 envelope OCI Events delivers to a FAAS action."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     cloud_events_version: Literal["0.1"] = Field(alias="cloudEventsVersion")
     event_type: str = Field(alias="eventType", pattern=r"^com\.oraclecloud\.[a-z0-9.]+$")
@@ -104,7 +104,7 @@ class OciEvent(BaseModel):
 class ScheduleRequest(BaseModel):
     """The BODY of a Resource Scheduler schedule (and of a sweep's hand-over to itself)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     trigger: Literal["schedule"] = "schedule"
     schedule: str = Field(default="default", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
