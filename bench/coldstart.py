@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from bench.lab import Lab
-from bench.procs import FLOOR, PRODUCT, SDK, BenchFunction, Side
+from bench.procs import FLOOR, PRODUCT, SDK, STACK_FLOOR, BenchFunction, Side
 from bench.stats import Samples, alternating, median
 
 
@@ -65,7 +65,7 @@ def measure(lab: Lab, runs: int) -> Samples:
     samples = Samples()
     lab.fresh()
     warmup = Samples()
-    for side in (PRODUCT, SDK, FLOOR):  # writes any missing .pyc, fills the page cache
+    for side in (PRODUCT, SDK, FLOOR, STACK_FLOOR):  # writes any missing .pyc, fills the page cache
         one_cold_start(lab, side, warmup, "warmup", bytecode=True, n=0)
     samples.failures += warmup.failures
     samples.problems += warmup.problems
@@ -73,7 +73,8 @@ def measure(lab: Lab, runs: int) -> Samples:
         for n, side in enumerate(alternating(PRODUCT, SDK, runs)):
             one_cold_start(lab, side, samples, label, bytecode=bytecode, n=n)
         for n in range(runs):
-            one_cold_start(lab, FLOOR, samples, label, bytecode=bytecode, n=n)
+            for floor in (FLOOR, STACK_FLOOR):
+                one_cold_start(lab, floor, samples, label, bytecode=bytecode, n=n)
     return samples
 
 

@@ -42,6 +42,8 @@ class Side:
 PRODUCT = Side("product", PRODUCT_VENV, ROOT, {"HANDLER": "create_backup"})
 SDK = Side("oci-sdk", SDK_VENV, BENCH / "sdk_handler", {})
 FLOOR = Side("fdk-floor", PRODUCT_VENV, BENCH / "floor_handler", {})  # answers at once: the fdk's own cost
+# the fdk + requests + pydantic + cryptography, key loaded, nothing of ours: the least this stack costs
+STACK_FLOOR = Side("stack-floor", PRODUCT_VENV, BENCH / "stack_floor_handler", {})
 
 
 class BenchFunction(FdkProcess):

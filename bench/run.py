@@ -18,7 +18,7 @@ from typing import Any
 
 from bench import coldstart, footprint, machine, report, signing_cost, sweep
 from bench.lab import lab
-from bench.procs import BENCH, FLOOR, PRODUCT, SDK
+from bench.procs import BENCH, FLOOR, PRODUCT, SDK, STACK_FLOOR
 from bench.stats import Samples
 from tests.fdk_harness import ROOT
 
@@ -59,11 +59,14 @@ def cold_figures(samples: Samples, label: str, runs: int) -> dict[str, Any]:
     def m(kind: str, side: str) -> float:
         return samples.median(f"{label}{kind}:{side}")
 
-    product, sdk, floor = (m("", s.name) for s in (PRODUCT, SDK, FLOOR))
+    product, sdk, floor, stack = (m("", s.name) for s in (PRODUCT, SDK, FLOOR, STACK_FLOOR))
     return {
         "product_seconds": product,
         "sdk_seconds": sdk,
         "floor_seconds": floor,
+        "stack_floor_seconds": stack,
+        "stack_floor_ratio": ratio(stack, sdk),
+        "stack_floor_cpu_seconds": m(":cpu", STACK_FLOOR.name),
         "ratio": ratio(product, sdk),
         "ratio_above_floor": ratio(product - floor, sdk - floor),
         "product_cpu_seconds": m(":cpu", PRODUCT.name),
@@ -162,6 +165,7 @@ def measure(plan: Plan) -> dict[str, Any]:
             "sdk_list_seconds": swept.median("sdk_list_seconds"),
             "sdk_per_volume_seconds": swept.median("sdk_per_volume_seconds"),
             "product_cpu_seconds": swept.median("product_cpu_seconds"),
+            "product_requests": swept.median("product_requests"),
             "emulator_cpu_seconds": swept.median("emulator_cpu_seconds"),
             "runs_per_side": plan.sweep_runs,
         }

@@ -2,11 +2,12 @@
 
 Sweep: ``volumes`` AVAILABLE volumes in one compartment, every API answer delayed by ``latency``.
 Ours: one schedule invocation (``MAX_CONCURRENCY``) of a started function, timed from the call to
-the answer (ListVolumes pages, then per volume ListVolumeBackups + CreateVolumeBackup, then the
-digest). The SDK loop (``sdk_handler/sweep.py``, timed inside the script after its imports) lists
-all the volumes and backs up the first ``sdk_sample`` one after another (one call per volume; the
-"same work" variant also lists each volume's backups first, as ours does); its time for all of them is
-the list time plus the per-volume time times ``volumes`` (linear: the loop is serial).
+the answer (ListVolumes pages, ListVolumeBackups pages of the compartment, then one
+CreateVolumeBackup per volume, then the digest). The SDK loop (``sdk_handler/sweep.py``, timed
+inside the script after its imports) lists all the volumes and backs up the first ``sdk_sample``
+one after another (one call per volume; the "same work" variant also lists each volume's backups
+first, the duplicate check a careful loop makes); its time for all of them is the list time plus
+the per-volume time times ``volumes`` (linear: the loop is serial).
 
 Rate limit: the emulator lets ``rate`` CreateVolumeBackup per second through (token bucket holding
 ``burst`` = ``rate`` tokens, i.e. one second's worth, full at the start) and answers the rest 429.
@@ -33,6 +34,7 @@ class SweepRun:
     result: dict[str, Any]
     function_cpu_seconds: float
     emulator_cpu_seconds: float
+    requests: int  # API requests the emulator authenticated during the run
 
     @property
     def counts(self) -> dict[str, int]:
@@ -52,7 +54,7 @@ def product_sweep(lab: Lab, concurrency: int, schedule: str) -> SweepRun:
     finally:
         function.stop()
     result: dict[str, Any] = json.loads(answer.body) if answer.status == 200 else {"error": answer.body.decode()}
-    return SweepRun(elapsed, result, cpu, emulator_cpu)
+    return SweepRun(elapsed, result, cpu, emulator_cpu, sum(lab.control.calls().values()))
 
 
 def sdk_sweep(lab: Lab, sample: int, run_id: str, *, check_history: bool) -> dict[str, Any]:
@@ -82,7 +84,7 @@ SWEEP_SIDES = ("product", "sdk", "sdk_same_work")
 
 
 def measure_sweep(lab: Lab, runs: int, volumes: int, latency: float, concurrency: int, sdk_sample: int) -> Samples:
-    """Each run: ours, the SDK loop, the SDK loop doing our two calls per volume; the order rotates."""
+    """Each run: ours, the SDK loop, the SDK loop with a duplicate check per volume; the order rotates."""
     samples = Samples()
     for n in range(runs):
         for side in SWEEP_SIDES[n % 3 :] + SWEEP_SIDES[: n % 3]:
@@ -95,6 +97,7 @@ def measure_sweep(lab: Lab, runs: int, volumes: int, latency: float, concurrency
                 samples.add("product_seconds", run.seconds)
                 samples.add("product_cpu_seconds", run.function_cpu_seconds)
                 samples.add("emulator_cpu_seconds", run.emulator_cpu_seconds)
+                samples.add("product_requests", run.requests)
                 continue
             sdk = sdk_sweep(lab, sdk_sample, f"bench-{n}", check_history=side == "sdk_same_work")
             if sdk.get("created") != min(sdk_sample, volumes) or sdk.get("volumesListed") != volumes:

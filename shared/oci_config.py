@@ -8,12 +8,14 @@ value (a value may be a pass phrase or a pasted key).
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import configparser
 
 CONFIG_FILE_ENV: Final = "OCI_CONFIG_FILE"
 PROFILE_ENV: Final = "OCI_CONFIG_PROFILE"
@@ -88,6 +90,8 @@ class ConfigProfile:
 
 
 def _parse(path: Path) -> configparser.ConfigParser:
+    import configparser  # here, not at the top: a function on resource principals never reads a config file
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with path.open(encoding="utf-8") as handle:

@@ -6,7 +6,7 @@ Reads the same env as the function (resource principal, ``OCI_ENDPOINT_TEMPLATE`
 ``COMPARTMENT_IDS``). Lists every volume of the compartment (all pages), then creates an
 INCREMENTAL backup of each of the first ``--sample`` AVAILABLE ones, one after another, with the
 SDK's default (no) retry. ``--check-history`` first lists each volume's backups (skipping one with a
-backup in progress), the same two calls per volume as our sweep. Prints one JSON line: timings, counts, failures.
+backup in progress), the duplicate check a careful loop makes. Prints one JSON line: timings, counts, failures.
 """
 
 from __future__ import annotations
