@@ -9,7 +9,11 @@ RUN pip3 install --target /python/ --no-cache --no-cache-dir --no-deps -r requir
     && rm -fr ~/.cache/pip /tmp* requirements.txt func.yaml Dockerfile .venv \
     && chmod -R o+r /python
 ADD . /function/
-RUN rm -fr /function/.pip_cache
+# A function's file system is read-only (only /tmp is writable), so Python cannot cache the bytecode
+# of our own modules at run time: compile it here, or every cold start compiles shared/ and functions/
+# again (~30 ms). unchecked-hash: valid whatever the files' times after COPY.
+RUN rm -fr /function/.pip_cache \
+    && python3 -m compileall -q --invalidation-mode unchecked-hash /function/func.py /function/shared /function/functions
 
 FROM fnproject/python:3.12
 WORKDIR /function

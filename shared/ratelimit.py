@@ -23,6 +23,7 @@ SCALE = 0.4  # CUBIC scale: how fast the rate grows back
 MIN_RATE = 0.5  # requests per second, never slower
 WINDOW_SECONDS = 1.0  # accepted rate = successes in this window / its length
 MIN_ACCEPTED = 2.0  # successes per second before a 429 can start the pacing
+FORGET_SECONDS = 30.0  # no 429 for this long: unlimited again (a warm function's next run starts afresh)
 
 
 class AdaptiveRateLimiter:
@@ -54,6 +55,8 @@ class AdaptiveRateLimiter:
 
         Raises ``DeadlineExceeded`` rather than wait past the deadline."""
         with self._lock:
+            if self._enabled and self._clock() - self._throttled_at > FORGET_SECONDS:
+                self._enabled = False
             if not self._enabled:
                 return self._clock()
             self._refill()

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import HOME_REGION, StartFunction
@@ -44,6 +48,25 @@ def test_func_yaml_and_dockerfile_agree() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "--no-deps -r requirements.txt" in dockerfile
     assert 'ENTRYPOINT ["/python/bin/fdk", "/function/func.py", "handler"]' in dockerfile
+
+
+def test_dockerfile_byte_compiles_the_code_for_a_read_only_file_system(tmp_path: Path) -> None:
+    """The image's compile step, run on a copy of the code: every module gets a hash-based .pyc."""
+    line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines() if "compileall" in line)
+    command = shlex.split(line.split("&&", 1)[1])
+    assert command[:3] == ["python3", "-m", "compileall"] and "unchecked-hash" in command
+    function = tmp_path / "function"
+    shutil.copytree(ROOT / "shared", function / "shared", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "functions", function / "functions", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "func.py", function / "func.py")
+    args = [
+        str(function) + arg.removeprefix("/function") if arg.startswith("/function/") else arg for arg in command[1:]
+    ]
+    subprocess.run([sys.executable, *args], check=True)
+    sources = [function / "func.py", *function.glob("shared/*.py"), *function.glob("functions/*.py")]
+    for source in sources:
+        (cached,) = (source.parent / "__pycache__").glob(f"{source.stem}.*.pyc")
+        assert cached.read_bytes()[4:8] == b"\x01\x00\x00\x00", f"{cached} is not an unchecked-hash pyc"
 
 
 def test_build_context_leaves_out_tests_terraform_and_git() -> None:

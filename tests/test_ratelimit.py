@@ -12,7 +12,7 @@ from shared.client import OciClient
 from shared.credentials import ApiKeyCredentials
 from shared.endpoints import Service
 from shared.errors import DeadlineExceeded
-from shared.ratelimit import BETA, MIN_RATE, AdaptiveRateLimiter, RateLimiters
+from shared.ratelimit import BETA, FORGET_SECONDS, MIN_RATE, AdaptiveRateLimiter, RateLimiters
 from shared.retry import NO_DEADLINE, Deadline
 from tests.emulator import EmulatorControl
 from tests.emulator.fixtures import ApiKey
@@ -108,6 +108,13 @@ def test_a_wait_past_the_deadline_raises_and_gives_the_turn_back(fake: FakeTime)
     fake.now += 10  # a second of credit back
     limiter.acquire(deadline := Deadline(fake.now + 5, fake.clock))
     assert len(fake.slept) == spent  # no queue left behind by the refused turn
+
+
+def test_a_throttle_is_forgotten_after_a_quiet_while(fake: FakeTime) -> None:
+    limiter = limiter_throttled_at(fake, 20)
+    fake.now += FORGET_SECONDS + 1  # e.g. the next invocation of a warm function
+    limiter.record(limiter.acquire(NO_DEADLINE), throttled=False)
+    assert limiter.rate is None
 
 
 def test_one_limiter_per_region_and_operation() -> None:
