@@ -283,9 +283,7 @@ def _misses(r: dict[str, Any]) -> list[str]:
             f"shared machine: during the {sw['product_seconds']:.1f} s the function used "
             f"{sw['product_cpu_seconds']:.1f} s of CPU and the emulator (one Python process) "
             f"{sw['emulator_cpu_seconds']:.1f} s — {busy:.1f} CPU-seconds on {r['machine']['cpus']} CPUs shared "
-            "with anything else running. On real OCI neither the emulator's CPU nor its lack of keep-alive (it "
-            "answers `Connection: close`, so every request opens a new connection, on both sides) is shared with the "
-            "function.",
+            "with anything else running. On real OCI the service's CPU is not shared with the function.",
         ]
     rate_met = t["rate_limit_efficiency"]["met"] and t["rate_limit_failures"]["met"]
     if not rate_met or rl["efficiency"] < 0.95:

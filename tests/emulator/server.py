@@ -17,7 +17,10 @@ from .core.state import World
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No per-request access log (it costs throughput and floods test output)."""
+    """HTTP/1.1 with keep-alive, as OCI serves; no per-request access log (it costs throughput and
+    floods test output)."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
