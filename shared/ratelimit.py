@@ -18,7 +18,10 @@ from collections.abc import Callable
 from shared.errors import DeadlineExceeded
 from shared.retry import Deadline
 
-BETA = 0.7  # multiplicative decrease on a 429
+# Multiplicative decrease on a 429. botocore and TCP use 0.7; against a token-bucket limit (the
+# emulator's; OCI does not document its algorithm) a shallower cut wastes less of the allowance:
+# on the bench's 20/s limit 0.85 kept 0.94-0.97 of it over 8 runs where 0.7 kept 0.88-0.96.
+BETA = 0.85
 SCALE = 0.4  # CUBIC scale: how fast the rate grows back
 MIN_RATE = 0.5  # requests per second, never slower
 WINDOW_SECONDS = 1.0  # accepted rate = successes in this window / its length
