@@ -249,7 +249,7 @@ def _misses(r: dict[str, Any]) -> list[str]:
             f"{cold['stack_floor_seconds']:.3f} s: {cold['stack_floor_ratio']:.2f} of the SDK's cold start, so "
             "**on this stack the 0.4 target cannot be met**, whatever the handler does. Ours costs "
             f"{above:.3f} s above that floor: our own modules' imports (pydantic model classes and dataclasses "
-            "built at import; largest self times per package: "
+            "built at import; for scale, the largest import self times on our whole event path, per package: "
             + ", ".join(f"{name} {s * 1000:.0f} ms" for name, s in ours)
             + "), config validation, the first use of each pydantic model (schemas are built on first use, "
             "`defer_build`), the four API calls and the digest. Already done: the RSA key's consistency check is "
