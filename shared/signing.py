@@ -14,13 +14,15 @@ import base64
 import hashlib
 from collections.abc import Mapping
 from email.utils import formatdate
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+if TYPE_CHECKING:  # importing it at run time loads every key type's module (~1 ms of cold start)
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 BASE_HEADERS: Final = ("date", "(request-target)", "host")
