@@ -58,18 +58,20 @@ class AdaptiveRateLimiter:
 
         Raises ``DeadlineExceeded`` rather than wait past the deadline."""
         with self._lock:
-            if self._enabled and self._clock() - self._throttled_at > FORGET_SECONDS:
+            now = self._clock()
+            if self._enabled and now - self._throttled_at > FORGET_SECONDS:
                 self._enabled = False
             if not self._enabled:
-                return self._clock()
-            self._refill()
+                return now
+            self._refill(now)
             self._tokens -= 1  # a reservation: later callers queue behind it
             wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
             if wait and wait >= deadline.remaining():
                 self._tokens += 1  # not sent: give the turn back
                 raise DeadlineExceeded("no time left before the deadline to wait for the client-side rate limit")
-        if wait:
-            self._sleep(wait)
+        if not wait:
+            return now
+        self._sleep(wait)
         return self._clock()
 
     def record(self, sent_at: float, *, throttled: bool) -> None:
@@ -109,8 +111,7 @@ class AdaptiveRateLimiter:
         self._refill(now)
         self._rate = max(rate, MIN_RATE)
 
-    def _refill(self, now: float | None = None) -> None:
-        now = self._clock() if now is None else now
+    def _refill(self, now: float) -> None:
         if self._rate:
             capacity = max(1.0, self._rate)  # at most one second's worth saved up
             self._tokens = min(capacity, self._tokens + (now - self._refilled_at) * self._rate)
