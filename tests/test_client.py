@@ -27,6 +27,7 @@ from shared.errors import (
 from shared.models import CreateVolumeBackupDetails, LifecycleState
 from shared.retry import Deadline, RetryPolicy
 from shared.signing import RequestSigner
+from tests.fake_clock import FakeClock
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 REGION = "us-ashburn-1"
@@ -50,19 +51,6 @@ class StaticKeyCredentials:
     def refresh_after_unauthorized(self) -> bool:
         self.refreshes += 1
         return self.refresh_result
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def make_client(server: HTTPServer, clock: FakeClock | None = None, **policy: Any) -> OciClient:

@@ -16,31 +16,19 @@ from shared.ratelimit import BETA, FORGET_SECONDS, MIN_RATE, AdaptiveRateLimiter
 from shared.retry import NO_DEADLINE, Deadline
 from tests.emulator import EmulatorControl
 from tests.emulator.fixtures import ApiKey
+from tests.fake_clock import FakeClock
 
 REGION = "us-ashburn-1"
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
+def fake() -> FakeClock:
+    return FakeClock()
 
 
-def limiter_throttled_at(fake: FakeTime, accepted_per_second: int) -> AdaptiveRateLimiter:
+def limiter_throttled_at(fake: FakeClock, accepted_per_second: int) -> AdaptiveRateLimiter:
     """A limiter that saw ``accepted_per_second`` successes in the last second, then a 429."""
-    limiter = AdaptiveRateLimiter(fake.clock, fake.sleep)
+    limiter = AdaptiveRateLimiter(fake, fake.sleep)
     for _ in range(accepted_per_second):
         limiter.record(limiter.acquire(NO_DEADLINE), throttled=False)
         fake.now += 0.9 / accepted_per_second
@@ -48,20 +36,20 @@ def limiter_throttled_at(fake: FakeTime, accepted_per_second: int) -> AdaptiveRa
     return limiter
 
 
-def test_unlimited_until_a_429_follows_successes(fake: FakeTime) -> None:
-    limiter = AdaptiveRateLimiter(fake.clock, fake.sleep)
+def test_unlimited_until_a_429_follows_successes(fake: FakeClock) -> None:
+    limiter = AdaptiveRateLimiter(fake, fake.sleep)
     limiter.record(limiter.acquire(NO_DEADLINE), throttled=True)  # a lone call: nothing to learn a rate from
     for _ in range(1000):
         limiter.record(limiter.acquire(NO_DEADLINE), throttled=False)
     assert limiter.rate is None and fake.slept == []
 
 
-def test_a_429_cuts_the_rate_below_what_was_accepted(fake: FakeTime) -> None:
+def test_a_429_cuts_the_rate_below_what_was_accepted(fake: FakeClock) -> None:
     limiter = limiter_throttled_at(fake, 20)
     assert limiter.rate == pytest.approx(20 * BETA)
 
 
-def test_requests_are_paced_at_the_rate(fake: FakeTime) -> None:
+def test_requests_are_paced_at_the_rate(fake: FakeClock) -> None:
     limiter = limiter_throttled_at(fake, 20)
     started = fake.now
     for _ in range(29):
@@ -70,7 +58,7 @@ def test_requests_are_paced_at_the_rate(fake: FakeTime) -> None:
     assert fake.now - started == pytest.approx(28 / (20 * BETA), rel=0.01)
 
 
-def test_successes_grow_the_rate_back_past_the_throttled_one(fake: FakeTime) -> None:
+def test_successes_grow_the_rate_back_past_the_throttled_one(fake: FakeClock) -> None:
     limiter = limiter_throttled_at(fake, 20)
     rates = []
     for _ in range(120):  # ~6 s of paced successes
@@ -81,7 +69,7 @@ def test_successes_grow_the_rate_back_past_the_throttled_one(fake: FakeTime) -> 
     assert max(rates) <= 2 * 21  # never beyond twice what is being accepted
 
 
-def test_repeated_429s_converge_on_the_limit(fake: FakeTime) -> None:
+def test_repeated_429s_converge_on_the_limit(fake: FakeClock) -> None:
     limiter = limiter_throttled_at(fake, 200)
     first = limiter.rate
     assert first is not None
@@ -98,19 +86,19 @@ def test_repeated_429s_converge_on_the_limit(fake: FakeTime) -> None:
     assert limiter.rate == MIN_RATE  # floor
 
 
-def test_a_wait_past_the_deadline_raises_and_gives_the_turn_back(fake: FakeTime) -> None:
+def test_a_wait_past_the_deadline_raises_and_gives_the_turn_back(fake: FakeClock) -> None:
     limiter = limiter_throttled_at(fake, 2)
-    deadline = Deadline(fake.now + 0.5, fake.clock)
+    deadline = Deadline(fake.now + 0.5, fake)
     with pytest.raises(DeadlineExceeded, match="rate limit"):
         for _ in range(10):
             limiter.acquire(deadline)
     spent = len(fake.slept)
     fake.now += 10  # a second of credit back
-    limiter.acquire(deadline := Deadline(fake.now + 5, fake.clock))
+    limiter.acquire(deadline := Deadline(fake.now + 5, fake))
     assert len(fake.slept) == spent  # no queue left behind by the refused turn
 
 
-def test_a_throttle_is_forgotten_after_a_quiet_while(fake: FakeTime) -> None:
+def test_a_throttle_is_forgotten_after_a_quiet_while(fake: FakeClock) -> None:
     limiter = limiter_throttled_at(fake, 20)
     fake.now += FORGET_SECONDS + 1  # e.g. the next invocation of a warm function
     limiter.record(limiter.acquire(NO_DEADLINE), throttled=False)
