@@ -159,3 +159,29 @@ def test_logs_are_json_with_request_ids_and_no_secrets(
         assert secret not in text
     assert not [line for line in text.splitlines() if "DEBUG" in line]  # fdk's root DEBUG is neutralised
     json.dumps(lines)
+
+
+@pytest.mark.parametrize("header", ["Fn-Intent", "fn-intent", "FN-INTENT"])
+def test_client_fn_intent_cannot_switch_off_gateway_auth(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, header: str
+) -> None:
+    """A gateway client's ``Fn-Intent`` header must not make the request a direct/schedule call."""
+    volume(emu, compartment, backup="yes")
+    before = emu.events()
+    fn = start_function("create_backup")
+    answer = fn.http(b"", headers={header: "x"})  # no X-Gateway-Token
+    assert answer.http_status == 401, answer.body
+    assert answer.json()["error"]["field"] == "authorization"
+    assert emu.events() == before  # no sweep started, nothing written
+
+
+def test_client_platform_headers_are_ignored(emu: EmulatorControl, start_function: StartFunction) -> None:
+    """Client ``Fn-Deadline`` and ``Fn-Call-Id`` neither stretch the deadline nor set the logged call id."""
+    fn = start_function("create_backup")
+    forged = {**GATEWAY_HEADERS, "Fn-Deadline": "2099-01-01T00:00:00Z", "Fn-Call-Id": "forged-call-id"}
+    answer = fn.http({"volumeId": "ocid1.volume.oc1.iad.doesnotexist"}, headers=forged, deadline_seconds=8)
+    assert answer.http_status == 404
+    started = [line for line in fn.log_lines() if line.get("message") == "invocation"]
+    assert started and started[-1]["seconds_to_deadline"] <= 8
+    assert all(line.get("call_id") != "forged-call-id" for line in fn.log_lines())
+    assert started[-1]["call_id"] != "forged-call-id"
