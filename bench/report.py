@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from shared.ratelimit import BETA
+from shared.oci.ratelimit import BETA
 
 # name -> (target text, test)
 TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
@@ -292,7 +292,7 @@ def _misses(r: dict[str, Any]) -> list[str]:
         out += [
             f"- **Rate limit ({rl['efficiency']:.2f} of {rl['rate_per_second']:g}/s, {rl['failed_operations']} volumes "
             f"not backed up in {rl['runs']} runs; target 0.9 and none{'' if rate_met else ', missed'}).** "
-            "The workers share the client's adaptive limiter (`shared/ratelimit.py`): the first 429 cuts the send "
+            "The workers share the client's adaptive limiter (`shared/oci/ratelimit.py`): the first 429 cuts the send "
             f"rate to {BETA} of what was accepted over the last second, successes grow it back along a CUBIC curve, so "
             "the sawtooth around the limit leaves a few tokens unused, and the invocation's own listing and "
             "publishing time counts in the denominator while the bucket is already full.",

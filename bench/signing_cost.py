@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from bench.stats import Samples, median
-from shared.signing import RequestSigner, headers_to_sign, signing_string
+from shared.oci.signing import RequestSigner, headers_to_sign, signing_string
 
 URL = "https://iaas.us-ashburn-1.oraclecloud.com/20160918/volumeBackups"
 BODY = {

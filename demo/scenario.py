@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from demo.report import Step, human_part, say, short_id, subheading, table
 from demo.stage import DR_REGION, GATEWAY_HEADERS, HOME_REGION, Delivery, Outcome, Stage
-from shared.blockstorage import BackupKind
-from shared.client import new_retry_token
-from shared.models import (
+from shared.oci.blockstorage import BackupKind
+from shared.oci.client import new_retry_token
+from shared.oci.models import (
     IN_PROGRESS_STATES,
     BackupBase,
     BackupType,
@@ -21,7 +21,7 @@ from shared.models import (
     VolumeGroupBackup,
 )
 from shared.results import ItemStatus
-from shared.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY, TRIGGER_KEY, is_managed
+from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY, TRIGGER_KEY, is_managed
 
 DAY = 86400.0
 SELECTOR = "backup=daily"

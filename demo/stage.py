@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from shared.blockstorage import BlockStorage
-from shared.client import OciClient
-from shared.credentials import ApiKeyCredentials, fingerprint_of
+from shared.oci.blockstorage import BlockStorage
+from shared.oci.client import OciClient
+from shared.oci.credentials import ApiKeyCredentials, fingerprint_of
 from shared.results import Item, ItemStatus, RunResult
 from shared.runtime import load_spec
 from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl

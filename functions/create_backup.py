@@ -19,11 +19,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.app import HandlerSpec, Invocation, run_bounded
-from shared.blockstorage import BackupKind, BlockStorage
-from shared.errors import IncorrectState, LimitExceeded, NotAuthorizedOrNotFound, OciError
-from shared.idempotency import retry_token
-from shared.identity import compartment_tree
-from shared.models import (
+from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.errors import IncorrectState, LimitExceeded, NotAuthorizedOrNotFound, OciError
+from shared.oci.identity import compartment_tree
+from shared.oci.models import (
     GONE_STATES,
     IN_PROGRESS_STATES,
     BackupBase,
@@ -34,12 +33,13 @@ from shared.models import (
     LifecycleState,
     Tagged,
 )
-from shared.naming import check_template, render
+from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
 from shared.results import Item, ItemStatus
-from shared.retention import RetentionPolicy, plan_pruning
-from shared.retry import RetryPolicy, connection_error, throttled, transient_server_error
+from shared.rules.idempotency import retry_token
+from shared.rules.naming import check_template, render
+from shared.rules.retention import RetentionPolicy, plan_pruning
+from shared.rules.tags import RUN_KEY, is_managed, marker, merge_defined, merge_freeform, run_tag
 from shared.settings import CommonSettings, CsvList, is_ocid
-from shared.tags import RUN_KEY, is_managed, marker, merge_defined, merge_freeform, run_tag
 from shared.triggers import InputError, TriggerKind
 
 NAME_PLACEHOLDERS = ("name", "kind", "trigger", "type", "date", "time", "region")

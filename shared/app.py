@@ -17,11 +17,11 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from shared.blockstorage import BlockStorage
-from shared.client import OciClient
-from shared.errors import OciError
+from shared.oci.blockstorage import BlockStorage
+from shared.oci.client import OciClient
+from shared.oci.errors import OciError
+from shared.oci.retry import Deadline
 from shared.results import Report
-from shared.retry import Deadline
 from shared.settings import CommonSettings
 from shared.triggers import OciEvent, ScheduleRequest, TriggerKind
 

@@ -11,7 +11,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.notifications import MAX_MESSAGE_BYTES
+from shared.oci.notifications import MAX_MESSAGE_BYTES
 
 DIGEST_BUDGET: Final = MAX_MESSAGE_BYTES - 2048  # room for the JSON envelope ONS adds around body+title
 

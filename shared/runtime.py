@@ -26,14 +26,14 @@ from typing import Any
 
 from shared import log
 from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_deadline
-from shared.client import OciClient
-from shared.credentials import CredentialsError, resolve_credentials
-from shared.endpoints import Service
-from shared.errors import MessageTooLarge, NotAuthorizedOrNotFound, OciError
 from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape
-from shared.idempotency import idempotency_key, schedule_slot
-from shared.notifications import publish_message
+from shared.oci.client import OciClient
+from shared.oci.credentials import CredentialsError, resolve_credentials
+from shared.oci.endpoints import Service
+from shared.oci.errors import MessageTooLarge, NotAuthorizedOrNotFound, OciError
+from shared.oci.notifications import publish_message
 from shared.results import Report, RunResult, digest
+from shared.rules.idempotency import idempotency_key, schedule_slot
 from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError, NotifyOn
 from shared.triggers import (
     InputError,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY
+from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY
 from tests.conftest import DR_REGION, GATEWAY_HEADERS, HOME_REGION, StartFunction
 from tests.emulator import EmulatorControl
 from tests.emulator.api_client import SignedApi

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from shared.signing import RequestSigner, authorization_header, body_sha256, headers_to_sign, signing_string
+from shared.oci.signing import RequestSigner, authorization_header, body_sha256, headers_to_sign, signing_string
 from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
 from tests.emulator.api_client import SignedApi
 from tests.emulator.core.auth import parse_authorization

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from shared.signing import RequestSigner
+from shared.oci.signing import RequestSigner
 from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl, EmulatorControlError
 from tests.emulator.api_client import SignedApi
 from tests.emulator.fixtures import ApiKey, make_key_pair

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.models import MessageDetails
-from shared.notifications import MAX_MESSAGE_BYTES, message_size
+from shared.oci.models import MessageDetails
+from shared.oci.notifications import MAX_MESSAGE_BYTES, message_size
 from shared.results import Item, ItemStatus, Report, digest
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from functions.retag_group_backup import ORIGINAL_NAME_KEY, RETAGGED_BY_KEY, RETAGGED_BY_VALUE
+from functions.retag_group_backup.settings import ORIGINAL_NAME_KEY, RETAGGED_BY_KEY, RETAGGED_BY_VALUE
 from tests.conftest import GATEWAY_HEADERS, HOME_REGION, StartFunction
 from tests.emulator import EmulatorControl
 from tests.emulator.api_client import SignedApi

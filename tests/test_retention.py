@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.models import VolumeBackup
-from shared.retention import RetentionPolicy, plan_pruning
-from shared.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE
+from shared.oci.models import VolumeBackup
+from shared.rules.retention import RetentionPolicy, plan_pruning
+from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from shared.signing import RequestSigner
+from shared.oci.signing import RequestSigner
 
 BLOCKSTORAGE = "/20160918"
 NOTIFICATIONS = "/20181201"

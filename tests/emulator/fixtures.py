@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.signing import RequestSigner
+from shared.oci.signing import RequestSigner
 
 from .api_client import SignedApi
 from .control_client import EmulatorControl

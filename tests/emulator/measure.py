@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.signing import RequestSigner
+from shared.oci.signing import RequestSigner
 
 from .api_client import SignedApi
 from .control_client import EmulatorControl

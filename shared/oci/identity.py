@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
-from shared.client import OciClient
-from shared.endpoints import Service
-from shared.models import Compartment
-from shared.retry import NO_DEADLINE, Deadline
+from shared.oci.client import OciClient
+from shared.oci.endpoints import Service
+from shared.oci.models import Compartment
+from shared.oci.retry import NO_DEADLINE, Deadline
 
 
 def child_compartments(

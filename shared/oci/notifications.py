@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from shared.client import OciClient, encode_body
-from shared.endpoints import Service
-from shared.errors import MessageTooLarge
-from shared.models import MessageDetails, PublishResult
-from shared.retry import NO_DEADLINE, Deadline
+from shared.oci.client import OciClient, encode_body
+from shared.oci.endpoints import Service
+from shared.oci.errors import MessageTooLarge
+from shared.oci.models import MessageDetails, PublishResult
+from shared.oci.retry import NO_DEADLINE, Deadline
 
 MAX_MESSAGE_BYTES: Final = 64 * 1024
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.signing import EMPTY_BODY_SHA256, RequestSigner, SigningError, headers_to_sign, load_private_key
+from shared.oci.signing import EMPTY_BODY_SHA256, RequestSigner, SigningError, headers_to_sign, load_private_key
 from tests.reference import reference_json
 
 _VECTORS: dict[str, Any] | None = None

@@ -19,8 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from shared import regions
-from shared.credentials import (
+from shared.oci import regions
+from shared.oci.credentials import (
     ApiKeyCredentials,
     Credentials,
     CredentialsError,
@@ -30,8 +30,8 @@ from shared.credentials import (
     resolve_credentials,
     token_claims,
 )
-from shared.regions import REALM_DOMAINS, REGION_KEYS, realm_domain, realm_of, region_name
-from shared.signing import RequestSigner, signing_string
+from shared.oci.regions import REALM_DOMAINS, REGION_KEYS, realm_domain, realm_of, region_name
+from shared.oci.signing import RequestSigner, signing_string
 from tests.reference import REFERENCE_DIR, reference_json
 
 KEY_A = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -35,10 +35,10 @@ from typing import Any, ClassVar, Final, Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared import log
-from shared.oci_config import CONFIG_FILE_ENV, PROFILE_ENV, ConfigFileError, ConfigProfile, locate, read_profile
-from shared.regions import region_name, register_region_metadata
-from shared.signing import RequestSigner, SigningError, load_private_key
+from shared.oci import log
+from shared.oci.config_file import CONFIG_FILE_ENV, PROFILE_ENV, ConfigFileError, ConfigProfile, locate, read_profile
+from shared.oci.regions import region_name, register_region_metadata
+from shared.oci.signing import RequestSigner, SigningError, load_private_key
 
 Clock = Callable[[], float]
 
@@ -521,7 +521,7 @@ def resolve_credentials(
     """The first usable source: resource principal, else the config file's session token or API key.
 
     ``environ`` defaults to ``os.environ``; ``home`` to the environment's ``HOME``. ``OCI_REGION_METADATA``,
-    when set, registers its region first (see ``shared.regions``). Raises ``CredentialsError``.
+    when set, registers its region first (see ``shared.oci.regions``). Raises ``CredentialsError``.
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     home_dir = home if home is not None else _home(env)

@@ -15,8 +15,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from shared.errors import DeadlineExceeded
-from shared.retry import Deadline
+from shared.oci.errors import DeadlineExceeded
+from shared.oci.retry import Deadline
 
 # Multiplicative decrease on a 429. botocore and TCP use 0.7; against a token-bucket limit (the
 # emulator's; OCI does not document its algorithm) a shallower cut wastes less of the allowance:

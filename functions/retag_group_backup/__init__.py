@@ -54,176 +54,41 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from shared.app import HandlerSpec, Invocation, run_bounded
-from shared.blockstorage import BackupKind, Versioned
-from shared.errors import NoEtagMatch, NotAuthorizedOrNotFound, OciError
-from shared.identity import compartment_tree
-from shared.models import (
+from functions.retag_group_backup.changes import Wanted, change_for
+from functions.retag_group_backup.settings import (
+    ACTION,
+    EVENT_TYPES,
+    MEMBER_ACTION,
+    ORACLE_TAGS,
+    ORIGINAL_NAME_KEY,
+    RETAGGED_BY_KEY,
+    RETAGGED_BY_VALUE,
+    Namer,
+    RetagRequest,
+    RetagSettings,
+    Run,
+    is_group_backup_ocid,
+)
+from shared.app import HandlerSpec, run_bounded
+from shared.oci.blockstorage import BackupKind, Versioned
+from shared.oci.errors import NoEtagMatch, NotAuthorizedOrNotFound, OciError
+from shared.oci.identity import compartment_tree
+from shared.oci.models import (
     GONE_STATES,
     BackupBase,
-    DefinedTags,
-    FreeformTags,
     LifecycleState,
     TagsUpdate,
     VolumeGroup,
     VolumeGroupBackup,
 )
-from shared.naming import check_template, render
 from shared.results import Item, ItemStatus
-from shared.settings import CommonSettings, KeyValues, is_ocid
-from shared.tags import is_managed, merge_defined, merge_freeform
+from shared.rules.naming import render
+from shared.rules.tags import is_managed, merge_defined, merge_freeform
 from shared.triggers import InputError, TriggerKind
-
-RETAGGED_BY_KEY = "backup-retagged-by"
-RETAGGED_BY_VALUE = "oci-block-backup"
-ORIGINAL_NAME_KEY = "backup-original-name"
-TOOL_KEYS = frozenset({RETAGGED_BY_KEY, ORIGINAL_NAME_KEY})
-ORACLE_TAGS = "Oracle-Tags"  # CreatedBy / CreatedOn of the group itself: never copied to its backups
-NAME_PLACEHOLDERS = ("group", "name", "type", "source_type", "date", "time", "region")
-EVENT_TYPES = frozenset({"com.oraclecloud.blockvolumes.createvolumegroupbackup.end"})
-MAX_TAG_KEY = 100
-MAX_TAG_VALUE = 256
-ACTION = "retag"
-MEMBER_ACTION = "retag-member"
-
-
-def _check_tag_pairs(pairs: dict[str, Any], what: str) -> None:
-    for key, value in pairs.items():
-        if not key or len(key) > MAX_TAG_KEY:
-            raise ValueError(f"{what} keys must be 1..{MAX_TAG_KEY} characters; got {key!r}")
-        if isinstance(value, str) and len(value) > MAX_TAG_VALUE:
-            raise ValueError(f"{what} values must be at most {MAX_TAG_VALUE} characters (key {key!r})")
-
-
-class RetagSettings(CommonSettings):
-    name_template: str = Field(default="{group}-{type}-{date}-{time}", alias="RETAG_NAME_TEMPLATE")
-    rename: bool = Field(default=True, alias="RETAG_RENAME")
-    freeform_tags: KeyValues = Field(default_factory=dict, alias="RETAG_FREEFORM_TAGS")
-    defined_tags: KeyValues = Field(default_factory=dict, alias="RETAG_DEFINED_TAGS")
-    copy_group_tags: bool = Field(default=True, alias="RETAG_COPY_GROUP_TAGS")
-    replace_tags: bool = Field(default=False, alias="RETAG_REPLACE_TAGS")
-    max_attempts: int = Field(default=5, ge=1, le=20, alias="RETAG_MAX_ATTEMPTS")
-    lookback_days: int = Field(default=7, ge=1, le=3650, alias="RETAG_LOOKBACK_DAYS")
-
-    @field_validator("name_template")
-    @classmethod
-    def _template(cls, value: str) -> str:
-        return check_template(value, NAME_PLACEHOLDERS)
-
-    @field_validator("freeform_tags")
-    @classmethod
-    def _freeform(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_tag_pairs(value, "freeform tag")
-        return value
-
-    @field_validator("defined_tags")
-    @classmethod
-    def _namespaced(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            namespace, _, name = key.rpartition(".")
-            if not namespace or not name:
-                raise ValueError(f"defined tags are namespace.key=value; {key!r} has no namespace or no key")
-        _check_tag_pairs(value, "defined tag")
-        return value
-
-    @property
-    def defined(self) -> DefinedTags:
-        tags: DefinedTags = {}
-        for dotted, value in self.defined_tags.items():
-            namespace, _, key = dotted.rpartition(".")
-            tags.setdefault(namespace, {})[key] = value
-        return tags
-
-
-class RetagRequest(BaseModel):
-    """The HTTP / direct body: one volume group backup."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
-
-    volume_group_backup_id: str = Field(alias="volumeGroupBackupId")
-    display_name: str | None = Field(default=None, alias="displayName", min_length=1, max_length=255)
-    freeform_tags: FreeformTags | None = Field(default=None, alias="freeformTags")
-    defined_tags: DefinedTags | None = Field(default=None, alias="definedTags")
-    dry_run: bool = Field(default=False, alias="dryRun")
-
-    @field_validator("volume_group_backup_id")
-    @classmethod
-    def _group_backup_ocid(cls, value: str) -> str:
-        if not _is_group_backup_ocid(value):
-            raise ValueError("must be a volume group backup OCID (ocid1.volumegroupbackup...)")
-        return value
-
-    @field_validator("display_name")
-    @classmethod
-    def _visible_name(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be blank")
-        return value
-
-    @field_validator("freeform_tags")
-    @classmethod
-    def _freeform(cls, value: FreeformTags | None) -> FreeformTags | None:
-        _check_tag_pairs(value or {}, "freeform tag")
-        return value
-
-    @field_validator("defined_tags")
-    @classmethod
-    def _defined(cls, value: DefinedTags | None) -> DefinedTags | None:
-        for namespace, pairs in (value or {}).items():
-            if not namespace:
-                raise ValueError("defined tag namespaces must not be empty")
-            _check_tag_pairs(pairs, "defined tag")
-        return value
-
-
-def _is_group_backup_ocid(value: str) -> bool:
-    return is_ocid(value) and value.split(".")[1] == "volumegroupbackup"
-
-
-Run = Invocation[RetagSettings, RetagRequest]
-Namer = Callable[[BackupBase], str | None]  # the wanted display name of a backup as it is now (None: keep)
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """The tags one run wants on a backup: ``fill`` only where the backup has no such key, ``add`` always."""
-
-    fill_freeform: FreeformTags
-    fill_defined: DefinedTags
-    add_freeform: FreeformTags
-    add_defined: DefinedTags
-    replace: bool
-
-    def tags_for(self, backup: BackupBase) -> tuple[FreeformTags, DefinedTags]:
-        own_freeform = backup.freeform_tags
-        own_defined = backup.defined_tags
-        if self.replace:
-            own_freeform = {k: v for k, v in own_freeform.items() if k in TOOL_KEYS}
-            own_defined = {}
-        return (
-            merge_freeform(self.fill_freeform, own_freeform, self.add_freeform),
-            merge_defined(self.fill_defined, own_defined, self.add_defined),
-        )
-
-
-@dataclass(frozen=True)
-class Change:
-    """The difference between a backup and what is wanted; empty means already as wanted."""
-
-    name: str | None  # the new display name, if it changes
-    freeform: FreeformTags | None  # the full new freeform tags, if they change
-    defined: DefinedTags | None  # the full new defined tags, if they change
-    summary: list[str]
-
-    def __bool__(self) -> bool:
-        return bool(self.summary)
 
 
 @dataclass
@@ -273,7 +138,7 @@ def _on_event(context: Context) -> None:
     event = context.invocation.event
     assert event is not None
     backup_id = event.data.resource_id
-    if not _is_group_backup_ocid(backup_id):
+    if not is_group_backup_ocid(backup_id):
         raise InputError("not a volume group backup OCID", "data.resourceId")
     if not event.succeeded:
         context.report(
@@ -356,7 +221,7 @@ def _settled(context: Context, listed: BackupBase) -> bool:
     if not _selected(context, listed, group, None):
         context.report(ItemStatus.SKIPPED, listed.id, f"does not match SELECTOR {context.settings.selector}", **base)
         return True
-    if not _change(listed, _namer(context, group, None), _wanted(context, group, None)):
+    if not change_for(listed, _namer(context, group, None), _wanted(context, group, None)):
         context.report(ItemStatus.SKIPPED, listed.id, "already as wanted", **base)
         return True
     return False
@@ -454,38 +319,6 @@ def _namer(context: Context, group: VolumeGroup | None, request: RetagRequest | 
     return wanted_name
 
 
-def _change(backup: BackupBase, namer: Namer | None, wanted: Wanted) -> Change:
-    name = namer(backup) if namer is not None else None
-    renamed = name is not None and name != backup.display_name
-    freeform, defined = wanted.tags_for(backup)
-    if renamed and ORIGINAL_NAME_KEY not in freeform:
-        freeform[ORIGINAL_NAME_KEY] = backup.display_name
-    summary: list[str] = []
-    if renamed:
-        summary.append(f"rename to {name!r}")
-    set_keys = sorted(k for k, v in freeform.items() if backup.freeform_tags.get(k) != v)
-    dropped = sorted(set(backup.freeform_tags) - set(freeform))
-    if set_keys:
-        summary.append(f"set tags {', '.join(set_keys)}")
-    if dropped:
-        summary.append(f"remove tags {', '.join(dropped)}")
-    defined_changes = _defined_changes(backup.defined_tags, defined)
-    if defined_changes:
-        summary.append(f"set defined tags {', '.join(defined_changes)}")
-    return Change(
-        name=name if renamed else None,
-        freeform=freeform if freeform != backup.freeform_tags else None,
-        defined=defined if defined != backup.defined_tags else None,
-        summary=summary,
-    )
-
-
-def _defined_changes(have: DefinedTags, want: DefinedTags) -> list[str]:
-    names = {f"{ns}.{k}" for ns, pairs in want.items() for k, v in pairs.items() if have.get(ns, {}).get(k) != v}
-    names |= {f"{ns}.{k} (removed)" for ns, pairs in have.items() for k in pairs if k not in want.get(ns, {})}
-    return sorted(names)
-
-
 def _apply(
     context: Context,
     kind: BackupKind,
@@ -511,7 +344,7 @@ def _apply(
         if backup.lifecycle_state in GONE_STATES:
             context.report(ItemStatus.SKIPPED, resource_id, f"is {backup.lifecycle_state}", **base)
             return True
-        change = _change(backup, namer, wanted)
+        change = change_for(backup, namer, wanted)
         if not change:
             context.report(ItemStatus.SKIPPED, resource_id, "already as wanted", **base)
             return True

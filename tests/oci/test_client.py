@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from shared.blockstorage import BackupKind, BlockStorage
-from shared.client import OciClient
-from shared.endpoints import Service, service_endpoint
-from shared.errors import (
+from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.client import OciClient
+from shared.oci.endpoints import Service, service_endpoint
+from shared.oci.errors import (
     Conflict,
     DeadlineExceeded,
     IncorrectState,
@@ -24,9 +24,9 @@ from shared.errors import (
     OciTransportError,
     TooManyRequests,
 )
-from shared.models import CreateVolumeBackupDetails, LifecycleState
-from shared.retry import Deadline, RetryPolicy
-from shared.signing import RequestSigner
+from shared.oci.models import CreateVolumeBackupDetails, LifecycleState
+from shared.oci.retry import Deadline, RetryPolicy
+from shared.oci.signing import RequestSigner
 from tests.fake_clock import FakeClock
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -225,7 +225,7 @@ def test_typed_errors_and_unknown_enum(httpserver: HTTPServer) -> None:
     with pytest.raises(NotAuthorizedOrNotFound):
         storage.get_backup(BackupKind.VOLUME, "missing")
     assert storage.get_backup(BackupKind.VOLUME, "odd").value.lifecycle_state == "SHINY_NEW_STATE"
-    from shared.models import TagsUpdate
+    from shared.oci.models import TagsUpdate
 
     with pytest.raises(NoEtagMatch):
         storage.update_volume_group_backup("g", TagsUpdate(display_name="x"), if_match="stale")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from shared.errors import DeadlineExceeded
+from shared.oci.errors import DeadlineExceeded
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_409_CODES = frozenset({"IncorrectState", "LockConflict"})

@@ -2,7 +2,7 @@
 
 Every attempt is prepared and signed afresh (new Date), carries an ``opc-request-id`` and, for
 create/copy POSTs, the same ``opc-retry-token`` as the attempts before it. Each attempt first takes
-its turn from the operation's adaptive rate limiter (``shared/ratelimit.py``), shared by the threads
+its turn from the operation's adaptive rate limiter (``shared/oci/ratelimit.py``), shared by the threads
 that use this client.
 """
 
@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 import requests
 from pydantic import BaseModel
 
-from shared import log
-from shared.endpoints import Service, service_endpoint
-from shared.errors import OciTransportError, service_error
-from shared.ratelimit import RateLimiters
-from shared.retry import NO_DEADLINE, Attempt, Deadline, RetryPolicy
+from shared.oci import log
+from shared.oci.endpoints import Service, service_endpoint
+from shared.oci.errors import OciTransportError, service_error
+from shared.oci.ratelimit import RateLimiters
+from shared.oci.retry import NO_DEADLINE, Attempt, Deadline, RetryPolicy
 
 if TYPE_CHECKING:
-    from shared.credentials import Credentials
+    from shared.oci.credentials import Credentials
 
 USER_AGENT = "oci-block-backup-functions/0.1 (python; requests)"
 DEFAULT_TIMEOUT = (10.0, 60.0)

@@ -8,12 +8,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.client import OciClient
-from shared.credentials import ApiKeyCredentials
-from shared.endpoints import Service
-from shared.errors import DeadlineExceeded
-from shared.ratelimit import BETA, FORGET_SECONDS, MIN_RATE, AdaptiveRateLimiter, RateLimiters
-from shared.retry import NO_DEADLINE, Deadline
+from shared.oci.client import OciClient
+from shared.oci.credentials import ApiKeyCredentials
+from shared.oci.endpoints import Service
+from shared.oci.errors import DeadlineExceeded
+from shared.oci.ratelimit import BETA, FORGET_SECONDS, MIN_RATE, AdaptiveRateLimiter, RateLimiters
+from shared.oci.retry import NO_DEADLINE, Deadline
 from tests.emulator import EmulatorControl
 from tests.emulator.fixtures import ApiKey
 from tests.fake_clock import FakeClock

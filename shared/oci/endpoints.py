@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from shared.regions import REALM_DOMAINS, realm_of
+from shared.oci.regions import REALM_DOMAINS, realm_of
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.models import BackupBase, LifecycleState
-from shared.tags import is_managed
+from shared.oci.models import BackupBase, LifecycleState
+from shared.rules.tags import is_managed
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.blockstorage import BackupKind, BlockStorage
-from shared.client import OciClient
-from shared.credentials import ApiKeyCredentials
-from shared.errors import IncorrectState, MessageTooLarge, NoEtagMatch, NotAuthorizedOrNotFound
-from shared.models import (
+from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.client import OciClient
+from shared.oci.credentials import ApiKeyCredentials
+from shared.oci.errors import IncorrectState, MessageTooLarge, NoEtagMatch, NotAuthorizedOrNotFound
+from shared.oci.models import (
     BootVolumeBackup,
     CopyBackupDetails,
     CreateBootVolumeBackupDetails,
@@ -21,7 +21,7 @@ from shared.models import (
     TagsUpdate,
     VolumeBackup,
 )
-from shared.notifications import publish_message
+from shared.oci.notifications import publish_message
 from tests.conftest import DR_REGION, HOME_REGION
 from tests.emulator import EmulatorControl
 from tests.emulator.fixtures import ApiKey

@@ -13,9 +13,9 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
-from shared.client import OciClient
-from shared.endpoints import Service
-from shared.models import (
+from shared.oci.client import OciClient
+from shared.oci.endpoints import Service
+from shared.oci.models import (
     BackupBase,
     BootVolume,
     BootVolumeBackup,
@@ -30,7 +30,7 @@ from shared.models import (
     VolumeGroup,
     VolumeGroupBackup,
 )
-from shared.retry import NO_DEADLINE, Deadline, RetryPolicy
+from shared.oci.retry import NO_DEADLINE, Deadline, RetryPolicy
 
 T = TypeVar("T", bound=OciModel)
 B = TypeVar("B", bound=BackupBase)

@@ -1,0 +1,108 @@
+"""copy-backup: disaster-recovery copies of finished backups in other regions, limit-aware.
+
+Parts: ``settings`` (config keys, the request), ``limits`` (copies in flight, room for one more),
+``copying`` (one backup to one region: event and HTTP paths), ``reconcile`` (the schedule run: what
+each destination lacks), ``pruning`` (each destination's retention). This module only dispatches.
+
+Triggers:
+- event ``createvolumebackup.end`` / ``createbootvolumebackup.end``: the backup is read first (an
+  ``.end`` event is not proof of AVAILABLE: not AVAILABLE yet -> ``deferred``, the next reconcile
+  takes it); if it matches the copy selector it is copied to every destination region;
+- schedule (reconcile): AVAILABLE source backups of ``COMPARTMENT_IDS`` (and children with
+  ``INCLUDE_SUBCOMPARTMENTS``) from the last ``COPY_LOOKBACK_DAYS`` that match the selector and have
+  no copy in a destination (a lost event, an earlier deferral or failure) are copied there; copies
+  the tool made but could not tag are tagged; then each destination's copies are pruned by its
+  retention;
+- HTTP / direct: ``{"backupId": ..., "regions"?: [...], "dryRun"?: bool}`` copies one volume or
+  boot volume backup now, to ``regions`` (default: the destination regions), selector or not.
+
+What a copy looks like: it lands in the source backup's compartment of the destination region,
+named by the destination's name template, encrypted with the destination's Vault key if one is
+set, and carries the source backup's tags (OCI copies them) plus, set by an update in the
+destination region after the copy (the copy call itself carries no tags):
+
+- ``backup-managed-by=oci-block-backup``;
+- ``backup-source-id=<source backup OCID>`` and ``backup-source-region=<source region>``.
+
+A copy whose ``backup-source-id`` is the backup it was copied from (``sourceVolumeBackupId`` /
+``sourceBootVolumeBackupId``) is one the tool made; only those are ever pruned. A copy of a source
+backup made by someone else is left alone, and the source is not copied again.
+
+Limits are first-class. OCI allows 10 volume backup copies in flight from one source region (per
+tenancy) and one copy in flight per boot volume. Copies in flight (not yet AVAILABLE in their
+destination) are counted before copying; a copy beyond the limits is ``deferred``, never failed,
+and so is one OCI refuses with 400 ``LimitExceeded``, 409 ``IncorrectState`` or 429 (after backing
+off). A boot volume backup OCI cannot copy (e.g. of a Marketplace image) is ``failed`` with OCI's
+reason. Volume group backups and their member backups are not copied.
+
+Idempotency: the copy call's ``opc-retry-token`` is derived from (source backup id, destination
+region), so duplicate deliveries replay the same request; and before every copy the destination is
+searched for an existing copy of the backup (by ``sourceVolumeBackupId``), so nothing is copied
+twice. Copy names use the source backup's time, so a replay sends the very same request.
+
+Configuration (function config keys; ``<region>=<value>`` maps are comma-separated):
+
+- ``COPY_DESTINATION_REGIONS`` (required): comma-separated region names, e.g.
+  ``us-phoenix-1,eu-frankfurt-1``; the function's own region is ignored if listed.
+- ``COPY_SELECTOR`` (default: empty): ``key=value`` (freeform) or ``namespace.key=value`` (defined tag)
+  a backup must carry to be copied on an event or a reconcile; empty means the tool's own backups
+  (``backup-managed-by=oci-block-backup``).
+- ``COPY_ALL_BACKUPS`` (default ``false``): with no ``COPY_SELECTOR``, copy every backup, not only the
+  tool's.
+- ``COPY_KMS_KEY_IDS`` (default: none): ``<region>=<Vault key OCID in that region>,...``; a
+  destination without a key gets an Oracle-managed key.
+- ``COPY_NAME_TEMPLATE`` (default ``{name} (DR copy from {source_region})``): the copy's display name;
+  placeholders ``{name}`` (the source backup's name), ``{kind}`` (volume / bootvolume),
+  ``{region}`` (destination), ``{source_region}``, ``{date}`` / ``{time}`` (when the source backup
+  was taken, UTC, ``YYYY-MM-DD`` / ``HHMM``).
+- ``COPY_NAME_TEMPLATES`` (default: none): ``<region>=<template>,...`` per destination (no commas
+  inside a template).
+- ``COPY_RETENTION_DAYS`` (default ``0``, off): delete the tool's copies older than this many days.
+- ``COPY_RETENTION_COUNT`` (default ``0``, off): keep only this many newest copies per source volume.
+- ``COPY_RETENTION_DAYS_BY_REGION`` / ``COPY_RETENTION_COUNT_BY_REGION`` (default: none):
+  ``<region>=<n>,...`` overrides of the two above for one destination.
+- ``COPY_RETENTION_MIN_KEEP`` (default ``1``, at least 1): whatever the retention says, the newest
+  this many AVAILABLE copies of a source volume in a destination stay; the last AVAILABLE copy is
+  never deleted. Retention is applied by the reconcile (schedule) run only, and a reconcile does not
+  copy backups the destination's retention would delete at once.
+- ``COPY_MAX_IN_FLIGHT`` (default ``10``, 1..10): volume backup copies the function lets be in flight
+  from its region at a time (OCI's limit is 10).
+- ``COPY_LOOKBACK_DAYS`` (default ``7``): how far back a reconcile looks for source backups without
+  a copy.
+
+Common keys (``COMPARTMENT_IDS``, ``INCLUDE_SUBCOMPARTMENTS``, ``DRY_RUN``, ``MAX_CONCURRENCY``,
+``NOTIFICATION_TOPIC_ID``, ...) work as for every function.
+"""
+
+from __future__ import annotations
+
+from functions.copy_backup.copying import copy_now, on_event
+from functions.copy_backup.reconcile import reconcile
+from functions.copy_backup.settings import EVENT_KINDS, CopyBackupRequest, CopyBackupSettings, Run
+from shared.app import HandlerSpec
+from shared.oci.blockstorage import BackupKind
+from shared.triggers import TriggerKind
+
+
+def run(invocation: Run) -> None:
+    if invocation.kind is TriggerKind.EVENT:
+        on_event(invocation)
+    elif invocation.kind is TriggerKind.SCHEDULE:
+        reconcile(invocation)
+    else:
+        request = invocation.request
+        assert request is not None
+        kind = BackupKind.of_ocid(request.backup_id)
+        assert kind is not None
+        regions = request.regions or invocation.settings.destination_regions
+        copy_now(invocation, kind, request.backup_id, regions, from_event=False)
+
+
+SPEC = HandlerSpec(
+    name="copy_backup",
+    settings=CopyBackupSettings,
+    request=CopyBackupRequest,
+    event_types=frozenset(EVENT_KINDS),
+    run=run,
+    route="copy-backup",
+)

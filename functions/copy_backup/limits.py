@@ -1,0 +1,93 @@
+"""OCI's copy limits: how many copies are in flight from this region, and room for one more."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from functions.copy_backup.settings import COPYING_STATES, OCI_MAX_IN_FLIGHT, Run
+from shared.oci.blockstorage import BackupKind
+from shared.oci.errors import OciError
+from shared.oci.models import BackupBase
+from shared.rules.tags import SOURCE_REGION_KEY
+
+
+@dataclass
+class Limits:
+    """Room for copies from this region: the volume backup copy pool and the boot volumes being copied."""
+
+    source_region: str
+    budget: int
+    busy_boot_volumes: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, kind: BackupKind, copies: Iterable[BackupBase]) -> None:
+        """Take the slots of copies already in flight (not yet AVAILABLE) from this region."""
+        with self.lock:
+            for copy in copies:
+                if not in_flight_from(copy, self.source_region):
+                    continue
+                if kind is BackupKind.BOOT_VOLUME:
+                    self.busy_boot_volumes.add(copy.source_id or copy.copied_from or copy.id)
+                else:
+                    self.budget -= 1
+
+    def claim(self, kind: BackupKind, backup: BackupBase) -> str | None:
+        """Take a slot for a copy; the reason it has to wait otherwise."""
+        with self.lock:
+            if kind is BackupKind.BOOT_VOLUME:
+                boot_volume = backup.source_id or backup.id
+                if boot_volume in self.busy_boot_volumes:
+                    return (
+                        "a copy of a backup of this boot volume is already in flight (OCI copies one at a "
+                        "time); the next reconcile copies it"
+                    )
+                self.busy_boot_volumes.add(boot_volume)
+                return None
+            if self.budget <= 0:
+                return (
+                    f"copy limit reached: volume backup copies in flight from {self.source_region} are at the "
+                    f"limit (OCI allows {OCI_MAX_IN_FLIGHT}); the next reconcile copies it"
+                )
+            self.budget -= 1
+            return None
+
+    def release(self, kind: BackupKind, backup: BackupBase) -> None:
+        with self.lock:
+            if kind is BackupKind.BOOT_VOLUME:
+                self.busy_boot_volumes.discard(backup.source_id or backup.id)
+            else:
+                self.budget += 1
+
+    def exhaust(self) -> None:
+        """OCI said the pool is full (copies we cannot see, e.g. in other compartments)."""
+        with self.lock:
+            self.budget = 0
+
+
+def in_flight_from(copy: BackupBase, source_region: str) -> bool:
+    if not copy.copied_from or copy.lifecycle_state not in COPYING_STATES:
+        return False
+    # Untagged copies are counted too: better one copy deferred than a refused one.
+    return copy.freeform_tags.get(SOURCE_REGION_KEY, source_region) == source_region
+
+
+def limits_for(invocation: Run, kind: BackupKind, backup: BackupBase, regions: list[str]) -> Limits:
+    """Copies of ``kind`` in flight from this region, in every destination we know of."""
+    limits = Limits(invocation.region, invocation.settings.max_in_flight)
+    known = dict.fromkeys([*invocation.settings.destination_regions, *regions])
+    boot_volume = backup.source_id if kind is BackupKind.BOOT_VOLUME else None
+    for region in known:
+        if region == invocation.region:
+            continue
+        storage = invocation.storage_in(region)
+        try:
+            for state in COPYING_STATES:
+                copies = list(
+                    storage.list_backups(kind, backup.compartment_id, source_id=boot_volume, lifecycle_state=state)
+                )
+                limits.count(kind, copies)
+        except OciError as exc:  # OCI's own limit check still answers for that region
+            invocation.report.note(f"could not count the copies in flight in {region}: {exc}")
+    return limits

@@ -1,0 +1,159 @@
+"""The schedule run: what each destination lacks (copies, tags), copied newest first, then pruned."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from functions.copy_backup.copying import copy_name, copy_to, wanted_tags
+from functions.copy_backup.limits import Limits
+from functions.copy_backup.pruning import prune
+from functions.copy_backup.settings import COPY_KINDS, Run
+from shared.app import run_bounded
+from shared.oci.blockstorage import BackupKind
+from shared.oci.errors import OciError
+from shared.oci.identity import compartment_tree
+from shared.oci.models import GONE_STATES, BackupBase, LifecycleState
+from shared.results import Item, ItemStatus
+from shared.rules.retention import RetentionPolicy
+from shared.rules.tags import contains
+from shared.triggers import InputError
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: BackupKind
+    backup: BackupBase
+    region: str
+
+
+def reconcile(invocation: Run) -> None:
+    settings = invocation.settings
+    compartments = settings.compartment_ids
+    if not compartments:
+        raise InputError("no compartments to reconcile: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
+    if settings.include_subcompartments:
+        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
+    regions = [r for r in settings.destination_regions if r != invocation.region]
+    limits = Limits(invocation.region, settings.max_in_flight)
+    tasks = plan(invocation, compartments, regions, limits)
+    tasks.sort(key=lambda t: t.backup.time_created, reverse=True)  # newest first get the copy slots
+
+    def copy(task: Task) -> None:
+        copy_to(invocation, task.kind, task.backup, task.region, limits)
+
+    def defer(task: Task) -> None:
+        invocation.report.add(
+            Item(
+                status=ItemStatus.DEFERRED,
+                action="copy",
+                resource_id=task.backup.id,
+                name=task.backup.display_name,
+                region=task.region,
+                reason="not started before the deadline; the next reconcile copies it",
+            )
+        )
+
+    run_bounded(tasks, copy, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
+    for region in regions:
+        for kind in COPY_KINDS:
+            for compartment in compartments:
+                if invocation.deadline.expired():
+                    invocation.report.note(f"pruning of copies in {region} left for the next run (deadline)")
+                    break
+                prune(invocation, region, kind, compartment)
+
+
+def plan(invocation: Run, compartments: list[str], regions: list[str], limits: Limits) -> list[Task]:
+    """What each destination lacks; counts the copies in flight into ``limits`` on the way."""
+    settings = invocation.settings
+    now = invocation.now()
+    cutoff = now - timedelta(days=settings.lookback_days)
+    tasks: list[Task] = []
+    too_old = 0
+    failed_regions: set[str] = set()
+    for compartment in compartments:
+        for kind in COPY_KINDS:
+            sources = [
+                b
+                for b in invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE")
+                if copy_candidate(b, cutoff) and settings.wants(b)
+            ]
+            for region in regions:
+                if region in failed_regions:
+                    continue
+                try:
+                    copies = [c for c in invocation.storage_in(region).list_backups(kind, compartment) if c.copied_from]
+                except OciError as exc:
+                    failed_regions.add(region)
+                    invocation.report.add(
+                        Item(
+                            status=ItemStatus.FAILED,
+                            action="reconcile",
+                            resource_id=compartment,
+                            region=region,
+                            reason=f"could not list the copies there: {exc}",
+                        )
+                    )
+                    continue
+                limits.count(kind, copies)
+                keep = kept_by_retention(sources, settings.retention(region), now)
+                for backup in sources:
+                    need = needs(invocation, kind, backup, region, copies)
+                    if need is Need.TAG or (need is Need.COPY and backup.id in keep):
+                        tasks.append(Task(kind, backup, region))
+                    elif need is Need.COPY:
+                        too_old += 1
+    if too_old:
+        invocation.report.note(f"{too_old} backup copies not made: the destination's retention would delete them")
+    return tasks
+
+
+def copy_candidate(backup: BackupBase, cutoff: datetime) -> bool:
+    if backup.copied_from or backup.time_created < cutoff:
+        return False
+    return not getattr(backup, "volume_group_backup_id", None)  # members of a volume group backup
+
+
+class Need(Enum):
+    NOTHING = "nothing"
+    COPY = "copy"
+    TAG = "tag"
+
+
+def needs(invocation: Run, kind: BackupKind, backup: BackupBase, region: str, copies: list[BackupBase]) -> Need:
+    """A copy (none alive there), a tag (the tool's copy, by its name, is untagged) or nothing."""
+    live = [
+        c
+        for c in copies
+        if c.copied_from == backup.id
+        and c.lifecycle_state not in GONE_STATES
+        and c.lifecycle_state != LifecycleState.FAULTY
+    ]
+    if not live:
+        return Need.COPY
+    if any(contains(c.freeform_tags, wanted_tags(backup, invocation.region)) for c in live):
+        return Need.NOTHING
+    name = copy_name(invocation, kind, backup, region)
+    return Need.TAG if any(c.display_name == name for c in live) else Need.NOTHING  # else: someone else's copy
+
+
+def kept_by_retention(sources: list[BackupBase], policy: RetentionPolicy, now: datetime) -> set[str]:
+    """Ids of source backups whose copies the destination's retention would keep (the rest: not copied)."""
+    if not policy.active:
+        return {b.id for b in sources}
+    by_volume: dict[str, list[BackupBase]] = defaultdict(list)
+    for backup in sources:
+        by_volume[backup.source_id or backup.id].append(backup)
+    cutoff = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
+    kept: set[str] = set()
+    for backups in by_volume.values():
+        backups.sort(key=lambda b: b.time_created, reverse=True)
+        for position, backup in enumerate(backups):
+            within_count = not policy.keep_count or position < policy.keep_count
+            within_age = cutoff is None or backup.time_created >= cutoff
+            if position < max(1, policy.min_keep) or (within_count and within_age):
+                kept.add(backup.id)
+    return kept

@@ -1,0 +1,139 @@
+"""The configuration keys and the HTTP / direct request of copy-backup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from shared.app import Invocation
+from shared.oci.blockstorage import BackupKind
+from shared.oci.models import BackupBase, LifecycleState
+from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
+from shared.rules.naming import check_template
+from shared.rules.retention import RetentionPolicy
+from shared.rules.tags import is_managed
+from shared.settings import CommonSettings, CsvList, KeyInts, KeyValues, Selector, is_ocid, is_region_name
+
+OCI_MAX_IN_FLIGHT = 10
+NAME_PLACEHOLDERS = ("name", "kind", "region", "source_region", "date", "time")
+KIND_WORDS = {BackupKind.VOLUME: "volume", BackupKind.BOOT_VOLUME: "bootvolume"}
+EVENT_KINDS = {
+    "com.oraclecloud.blockvolumes.createvolumebackup.end": BackupKind.VOLUME,
+    "com.oraclecloud.blockvolumes.createbootvolumebackup.end": BackupKind.BOOT_VOLUME,
+}
+COPY_KINDS = (BackupKind.VOLUME, BackupKind.BOOT_VOLUME)
+COPYING_STATES = (LifecycleState.REQUEST_RECEIVED, LifecycleState.CREATING)
+# 429 and 5xx are backed off and retried (same retry token); IncorrectState / LimitExceeded mean
+# "not now": the copy is deferred to the next reconcile instead of retried for minutes.
+COPY_RETRY = RetryPolicy(max_attempts=4, checkers=(throttled, transient_server_error, connection_error))
+TAG_ATTEMPTS = 3
+
+
+class CopyBackupSettings(CommonSettings):
+    destination_regions: CsvList = Field(alias="COPY_DESTINATION_REGIONS")
+    copy_selector: Selector = Field(default=None, alias="COPY_SELECTOR")
+    copy_all: bool = Field(default=False, alias="COPY_ALL_BACKUPS")
+    kms_key_ids: KeyValues = Field(default_factory=dict, alias="COPY_KMS_KEY_IDS")
+    name_template: str = Field(default="{name} (DR copy from {source_region})", alias="COPY_NAME_TEMPLATE")
+    name_templates: KeyValues = Field(default_factory=dict, alias="COPY_NAME_TEMPLATES")
+    retention_days: int = Field(default=0, ge=0, le=36500, alias="COPY_RETENTION_DAYS")
+    retention_count: int = Field(default=0, ge=0, le=10000, alias="COPY_RETENTION_COUNT")
+    retention_min_keep: int = Field(default=1, ge=1, le=1000, alias="COPY_RETENTION_MIN_KEEP")
+    retention_days_by_region: KeyInts = Field(default_factory=dict, alias="COPY_RETENTION_DAYS_BY_REGION")
+    retention_count_by_region: KeyInts = Field(default_factory=dict, alias="COPY_RETENTION_COUNT_BY_REGION")
+    max_in_flight: int = Field(default=OCI_MAX_IN_FLIGHT, ge=1, le=OCI_MAX_IN_FLIGHT, alias="COPY_MAX_IN_FLIGHT")
+    lookback_days: int = Field(default=7, ge=1, le=3650, alias="COPY_LOOKBACK_DAYS")
+
+    @field_validator("destination_regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("give at least one destination region name, e.g. us-phoenix-1")
+        for region in value:
+            if not is_region_name(region):
+                raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
+        return list(dict.fromkeys(value))
+
+    @field_validator("kms_key_ids")
+    @classmethod
+    def _keys(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        check_region_keys(value, info)
+        for region, key in value.items():
+            if not is_ocid(key):
+                raise ValueError(f"expected <region>=<Vault key OCID>, got {region}={key}")
+        return value
+
+    @field_validator("name_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        return check_template(value, NAME_PLACEHOLDERS)
+
+    @field_validator("name_templates")
+    @classmethod
+    def _templates(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        check_region_keys(value, info)
+        for template in value.values():
+            check_template(template, NAME_PLACEHOLDERS)
+        return value
+
+    @field_validator("retention_days_by_region", "retention_count_by_region")
+    @classmethod
+    def _per_region(cls, value: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        check_region_keys(value, info)
+        for region, number in value.items():
+            if number < 0:
+                raise ValueError(f"{region}={number}: must be 0 (off) or more")
+        return value
+
+    def retention(self, region: str) -> RetentionPolicy:
+        return RetentionPolicy(
+            self.retention_days_by_region.get(region, self.retention_days),
+            self.retention_count_by_region.get(region, self.retention_count),
+            self.retention_min_keep,
+        )
+
+    def template(self, region: str) -> str:
+        return self.name_templates.get(region, self.name_template)
+
+    def wants(self, backup: BackupBase) -> bool:
+        """The copy selector: by default the tool's own backups."""
+        if self.copy_selector is not None:
+            return self.copy_selector.matches(backup.freeform_tags, backup.defined_tags)
+        return self.copy_all or is_managed(backup.freeform_tags)
+
+
+def check_region_keys(value: dict[str, Any], info: ValidationInfo) -> None:
+    """A per-region entry must name one of COPY_DESTINATION_REGIONS (a typo would be ignored silently)."""
+    destinations = info.data.get("destination_regions")
+    for region in value:
+        if not is_region_name(region):
+            raise ValueError(f"{region!r} is not a region name (expected <region>=<value>)")
+        if destinations is not None and region not in destinations:
+            raise ValueError(f"{region} is not one of COPY_DESTINATION_REGIONS ({','.join(destinations)})")
+
+
+class CopyBackupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+
+    backup_id: str = Field(alias="backupId")
+    regions: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    dry_run: bool = Field(default=False, alias="dryRun")
+
+    @field_validator("backup_id")
+    @classmethod
+    def _backup_ocid(cls, value: str) -> str:
+        if not is_ocid(value) or value.split(".")[1] not in ("volumebackup", "bootvolumebackup"):
+            raise ValueError("must be a volume backup or boot volume backup OCID")
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _region_names(cls, value: list[str] | None) -> list[str] | None:
+        for region in value or []:
+            if not is_region_name(region):
+                raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
+        return list(dict.fromkeys(value)) if value is not None else None
+
+
+Run = Invocation[CopyBackupSettings, CopyBackupRequest]

@@ -1,0 +1,11 @@
+"""An SDK-free OCI client: request signing, credentials, retries, endpoints and typed operations.
+
+Usable on its own (it imports nothing from the rest of ``shared`` or from ``functions``):
+
+- ``signing``: the RSA-SHA256 HTTP signature (``RequestSigner``);
+- ``credentials``, ``config_file``: resource principal, session token and API key providers;
+- ``client``: ``OciClient`` (timeouts, ``retry`` policy, ``ratelimit``, pagination, typed ``errors``);
+- ``endpoints``, ``regions``: service hosts per region and realm;
+- ``models``: pydantic models of the resources;
+- one module per service: ``blockstorage``, ``identity``, ``notifications``.
+"""
