@@ -35,7 +35,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from shared.oci.credentials import CredentialsError, resolve_credentials
+from shared.oci.credentials import CredentialsError
+from shared.oci.providers import resolve_credentials
 from shared.runtime import process
 from shared.settings import HANDLER_NAMES, ConfigError
 

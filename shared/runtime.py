@@ -28,10 +28,11 @@ from shared import log
 from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_deadline
 from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape
 from shared.oci.client import OciClient
-from shared.oci.credentials import CredentialsError, resolve_credentials
+from shared.oci.credentials import CredentialsError
 from shared.oci.endpoints import Service
 from shared.oci.errors import MessageTooLarge, NotAuthorizedOrNotFound, OciError
 from shared.oci.notifications import publish_message
+from shared.oci.providers import resolve_credentials
 from shared.results import Report, RunResult, digest
 from shared.rules.idempotency import idempotency_key, schedule_slot
 from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError, NotifyOn

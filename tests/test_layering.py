@@ -28,7 +28,7 @@ def layer_of(module: str) -> int | None:
 
 def imports_of(path: Path, package: str | None = None) -> list[str]:
     package = package or ".".join(path.relative_to(ROOT).with_suffix("").parts)
-    found = []
+    found: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.extend(alias.name for alias in node.names)

@@ -3,7 +3,8 @@
 Usable on its own (it imports nothing from the rest of ``shared`` or from ``functions``):
 
 - ``signing``: the RSA-SHA256 HTTP signature (``RequestSigner``);
-- ``credentials``, ``config_file``: resource principal, session token and API key providers;
+- ``credentials`` (what signs), ``providers`` and ``config_file`` (where credentials come from:
+  resource principal, session token, API key);
 - ``client``: ``OciClient`` (timeouts, ``retry`` policy, ``ratelimit``, pagination, typed ``errors``);
 - ``endpoints``, ``regions``: service hosts per region and realm;
 - ``models``: pydantic models of the resources;

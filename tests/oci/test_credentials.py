@@ -27,9 +27,9 @@ from shared.oci.credentials import (
     ResourcePrincipalCredentials,
     SessionTokenCredentials,
     fingerprint_of,
-    resolve_credentials,
     token_claims,
 )
+from shared.oci.providers import resolve_credentials
 from shared.oci.regions import REALM_DOMAINS, REGION_KEYS, realm_domain, realm_of, region_name
 from shared.oci.signing import RequestSigner, signing_string
 from tests.reference import REFERENCE_DIR, reference_json
