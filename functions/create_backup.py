@@ -38,7 +38,7 @@ from shared.results import Item, ItemStatus
 from shared.rules.idempotency import retry_token
 from shared.rules.naming import check_template, render
 from shared.rules.retention import RetentionPolicy, plan_pruning
-from shared.rules.tags import RUN_KEY, is_managed, marker, merge_defined, merge_freeform, run_tag
+from shared.rules.tags import RUN_KEY, copyable_defined, is_managed, marker, merge_freeform, run_tag
 from shared.settings import CommonSettings, CsvList, is_ocid
 from shared.triggers import InputError, TriggerKind
 
@@ -329,7 +329,8 @@ def _backup(invocation: Run, target: Target, history: list[BackupBase], base: di
         )
         return
     token = retry_token(invocation.idempotency_key, f"Create{target.kind.spec.name}", source.id, invocation.region)
-    details = _create_details(target.kind, source.id, name, backup_type, freeform, merge_defined(source.defined_tags))
+    defined = copyable_defined(source.defined_tags, settings.copy_defined_tag_namespaces)
+    details = _create_details(target.kind, source.id, name, backup_type, freeform, defined)
     try:
         created = invocation.storage.create_backup(target.kind, details, token, retry=CREATE_RETRY)
     except IncorrectState as exc:

@@ -8,6 +8,7 @@ Everything else (trigger parsing, auth, deadline, notifications, the response) i
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -17,13 +18,14 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from shared import log
 from shared.oci.blockstorage import BlockStorage
 from shared.oci.client import OciClient
 from shared.oci.errors import OciError
 from shared.oci.retry import Deadline
 from shared.results import Report
 from shared.settings import CommonSettings
-from shared.triggers import OciEvent, ScheduleRequest, TriggerKind
+from shared.triggers import MAX_RESOURCE_IDS, OciEvent, ScheduleRequest, TriggerKind
 
 S = TypeVar("S", bound=CommonSettings)
 R = TypeVar("R", bound=BaseModel)
@@ -69,25 +71,43 @@ class Invocation(Generic[S, R]):
         return BlockStorage(self.client, region, self.call_deadline)
 
     def hand_over(self, deferred: list[str], what: str) -> None:
-        """Give what a schedule run could not start to a detached invocation of this function.
+        """Give what a schedule run could not start to detached invocations of this function.
 
-        The hand-over carries the same schedule and slot, so its retry tokens and run tags are the
-        ones this run would have used: nothing is done twice. Without a way to invoke (dry run, no
-        function id, not a schedule run) the next schedule takes the rest; either way it is noted.
+        A hand-over carries the same schedule and slot, so its retry tokens and run tags are the
+        ones this run would have used: nothing is done twice. It is split into invocations of at
+        most ``MAX_RESOURCE_IDS`` ids (what a schedule body accepts), each resource in exactly one.
+        Without a way to invoke (dry run, no function id, not a schedule run) the next schedule
+        takes the rest, noted; a hand-over that fails is the run's error (the digest says FAILED).
         """
         schedule = self.schedule
         if self.dry_run or self.invoke_self is None or schedule is None:
             self.report.note(f"{len(deferred)} {what} left for the next run (not started before the deadline)")
             return
-        payload = {"trigger": "schedule", "schedule": schedule.schedule, "slot": schedule.slot, "resourceIds": deferred}
-        try:
-            request_id = self.invoke_self(payload)
-        except OciError as exc:
-            self.report.note(f"could not hand over {len(deferred)} {what} ({exc}); the next schedule takes them")
-            return
-        self.report.note(
-            f"handed {len(deferred)} {what} to a detached invocation of this function (opc-request-id {request_id})"
-        )
+        request_ids: list[str] = []
+        handed = 0
+        for start in range(0, len(deferred), MAX_RESOURCE_IDS):
+            chunk = deferred[start : start + MAX_RESOURCE_IDS]
+            payload = {
+                "trigger": "schedule",
+                "schedule": schedule.schedule,
+                "slot": schedule.slot,
+                "resourceIds": chunk,
+            }
+            try:
+                request_ids.append(self.invoke_self(payload) or "-")
+            except OciError as exc:
+                left = len(deferred) - handed
+                log.event("hand-over failed", logging.ERROR, handed=handed, not_handed=left, error=str(exc))
+                self.report.fail(
+                    f"could not hand over {left} of {len(deferred)} {what} ({exc}); the next schedule takes them"
+                )
+                break
+            handed += len(chunk)
+        if handed:
+            self.report.note(
+                f"handed {handed} {what} to {len(request_ids)} detached invocation(s) of this function"
+                f" (opc-request-id {', '.join(request_ids)})"
+            )
 
 
 def run_bounded(

@@ -29,10 +29,11 @@ from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_d
 from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape
 from shared.oci.client import OciClient
 from shared.oci.credentials import CredentialsError
-from shared.oci.endpoints import Service
 from shared.oci.errors import MessageTooLarge, NotAuthorizedOrNotFound, OciError
-from shared.oci.notifications import publish_message
+from shared.oci.functions import get_function, invoke_detached
+from shared.oci.notifications import get_topic, publish_message
 from shared.oci.providers import resolve_credentials
+from shared.oci.retry import Deadline
 from shared.results import Report, RunResult, digest
 from shared.rules.idempotency import idempotency_key, schedule_slot
 from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError, NotifyOn
@@ -184,6 +185,7 @@ def _prepare(
     client = _cached(("client", *_credential_env(environ)), lambda: _build_client(environ, settings))
     wall_deadline = _parse_deadline(headers.get("fn-deadline"))
     deadline = monotonic_deadline(wall_deadline, settings.deadline_margin_seconds)
+    call_deadline = monotonic_deadline(wall_deadline, HARD_MARGIN_SECONDS)
     function_id = environ.get("FN_FN_ID")
     to_deadline = None if deadline.at is None else round(deadline.remaining(), 1)
     log.event("invocation", trigger=kind.value, seconds_to_deadline=to_deadline)
@@ -194,7 +196,7 @@ def _prepare(
         client=client,
         region=client.region,
         deadline=deadline,
-        call_deadline=monotonic_deadline(wall_deadline, HARD_MARGIN_SECONDS),
+        call_deadline=call_deadline,
         report=Report(function, kind.value, dry_run, now),
         idempotency_key=idempotency_key(function, *key_source),
         dry_run=dry_run,
@@ -202,7 +204,7 @@ def _prepare(
         schedule=schedule,
         request=request,
         call_id=call_id,
-        invoke_self=_self_invoker(client, settings, function_id) if function_id else None,
+        invoke_self=_self_invoker(client, settings, function_id, call_deadline) if function_id else None,
     )
 
 
@@ -228,20 +230,31 @@ def _parse_deadline(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _self_invoker(client: OciClient, settings: CommonSettings, function_id: str) -> Any:
+def _self_invoker(client: OciClient, settings: CommonSettings, function_id: str, deadline: Deadline) -> Any:
     def invoke(payload: dict[str, Any]) -> str | None:
-        """Detached invocation of this very function (a sweep handing over its remainder)."""
-        path = f"/functions/{function_id}/actions/invoke"
-        if settings.self_invoke_endpoint:
-            url = f"{settings.self_invoke_endpoint.rstrip('/')}/{Service.FUNCTIONS.value.version}{path}"
-        else:
-            url = client.url(Service.FUNCTIONS, client.region, path)
-        response = client.call_url(
-            "InvokeFunction", "POST", url, client.region, body=payload, headers={"fn-invoke-type": "detached"}
+        """Detached invocation of this very function (a sweep handing over its remainder), on the
+        function's own invoke endpoint: ``SELF_INVOKE_ENDPOINT``, else GetFunction's
+        ``invokeEndpoint`` (looked up once per container). Bounded by the invocation's deadline."""
+        endpoint = settings.self_invoke_endpoint or _cached(
+            ("invoke-endpoint", client.region, function_id),
+            lambda: get_function(client, client.region, function_id, deadline).invoke_endpoint,
         )
-        return response.opc_request_id
+        return invoke_detached(client, client.region, endpoint, function_id, payload, deadline)
 
     return invoke
+
+
+def _topic_endpoint(invocation: Invocation[Any, Any], topic: str) -> str:
+    """The topic's ``apiEndpoint``: ``NOTIFICATION_TOPIC_ENDPOINT``, else GetTopic (once per container)."""
+    configured: str | None = invocation.settings.notification_topic_endpoint
+    if configured:
+        return configured
+    client = invocation.client
+    endpoint: str = _cached(
+        ("topic-endpoint", invocation.region, topic),
+        lambda: get_topic(client, invocation.region, topic, invocation.call_deadline).api_endpoint,
+    )
+    return endpoint
 
 
 def _run(spec: HandlerSpec[Any, Any], invocation: Invocation[Any, Any]) -> Answer:
@@ -272,6 +285,7 @@ def _run(spec: HandlerSpec[Any, Any], invocation: Invocation[Any, Any]) -> Answe
 
 
 def _notify(invocation: Invocation[Any, Any], result: RunResult) -> None:
+    """Publish the digest, within the invocation's deadline; what does not fit is logged and noted."""
     settings: CommonSettings = invocation.settings
     topic = settings.notification_topic_id
     if not topic or settings.notify_on is NotifyOn.NEVER:
@@ -280,7 +294,16 @@ def _notify(invocation: Invocation[Any, Any], result: RunResult) -> None:
         return
     title, body = digest(result)
     try:
-        published = publish_message(invocation.client, invocation.region, topic, title, body)
+        endpoint = _topic_endpoint(invocation, topic)
+        published = publish_message(
+            invocation.client,
+            invocation.region,
+            topic,
+            title,
+            body,
+            api_endpoint=endpoint,
+            deadline=invocation.call_deadline,
+        )
         log.event("published digest", message_id=published.message_id)
     except (OciError, MessageTooLarge) as exc:
         log.event("could not publish the digest", logging.ERROR, error=str(exc))

@@ -125,6 +125,9 @@ class CommonSettings(BaseModel):
 
     handler: str = Field(alias="HANDLER")
     notification_topic_id: Annotated[str | None, BlankIsNone] = Field(default=None, alias="NOTIFICATION_TOPIC_ID")
+    notification_topic_endpoint: Annotated[str | None, BlankIsNone] = Field(
+        default=None, alias="NOTIFICATION_TOPIC_ENDPOINT", pattern=r"^https?://\S+$"
+    )  # the topic's apiEndpoint (Terraform: oci_ons_notification_topic.api_endpoint); else GetTopic once
     notify_on: NotifyOn = Field(default=NotifyOn.ALL, alias="NOTIFY_ON")
     gateway_token_sha256: Annotated[str | None, BlankIsNone] = Field(default=None, alias="GATEWAY_TOKEN_SHA256")
     http_allowed_subjects: CsvList = Field(default_factory=list, alias="HTTP_ALLOWED_SUBJECTS")
@@ -132,6 +135,7 @@ class CommonSettings(BaseModel):
     compartment_ids: CsvList = Field(default_factory=list, alias="COMPARTMENT_IDS")
     include_subcompartments: bool = Field(default=False, alias="INCLUDE_SUBCOMPARTMENTS")
     selector: Selector = Field(default=None, alias="SELECTOR")
+    copy_defined_tag_namespaces: CsvList = Field(default_factory=list, alias="COPY_DEFINED_TAG_NAMESPACES")
     dry_run: bool = Field(default=False, alias="DRY_RUN")
     max_concurrency: int = Field(default=8, ge=1, le=64, alias="MAX_CONCURRENCY")
     deadline_margin_seconds: float = Field(default=20.0, ge=0, le=120, alias="DEADLINE_MARGIN_SECONDS")
@@ -157,6 +161,13 @@ class CommonSettings(BaseModel):
     @classmethod
     def _compartment_ocids(cls, value: list[str]) -> list[str]:
         return check_ocids(value)
+
+    @field_validator("copy_defined_tag_namespaces")
+    @classmethod
+    def _not_oracle_tags(cls, value: list[str]) -> list[str]:
+        if any(namespace.lower() == "oracle-tags" for namespace in value):
+            raise ValueError("Oracle-Tags is set by OCI itself and never written; list other namespaces only")
+        return value
 
     @field_validator("gateway_token_sha256")
     @classmethod

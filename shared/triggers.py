@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SUCCEEDED = "operationSucceed"
+MAX_RESOURCE_IDS = 10000  # a schedule body's resourceIds (a sweep hand-over carries at most this many)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -109,7 +110,7 @@ class ScheduleRequest(BaseModel):
     trigger: Literal["schedule"] = "schedule"
     schedule: str = Field(default="default", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
     slot: str | None = Field(default=None, max_length=64, pattern=r"^[0-9TZ:-]+$")
-    resource_ids: list[str] | None = Field(default=None, alias="resourceIds", max_length=10000)
+    resource_ids: list[str] | None = Field(default=None, alias="resourceIds", max_length=MAX_RESOURCE_IDS)
     dry_run: bool = Field(default=False, alias="dryRun")
 
 

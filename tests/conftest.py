@@ -46,12 +46,17 @@ StartFunction = Callable[..., FdkProcess]
 
 @pytest.fixture
 def start_function(emu: EmulatorControl, topic: str, compartment: str) -> Iterator[StartFunction]:
-    """Start ``fdk func.py handler`` with HANDLER and config; stopped after the test."""
+    """Start ``fdk func.py handler`` with HANDLER and config; stopped after the test.
+
+    Each start registers a function in the emulator (its own invoke endpoint) and runs as it
+    (``FN_FN_ID``), so a sweep's hand-over can reach it."""
     started: list[FdkProcess] = []
 
     def start(handler: str, config: Mapping[str, str] | None = None, region: str = HOME_REGION) -> FdkProcess:
+        function = emu.create_function(region, compartment, handler.replace("_", "-"))
         env = {
             "HANDLER": handler,
+            "FN_FN_ID": function["id"],
             "OCI_ENDPOINT_TEMPLATE": emu.endpoint_template,
             "NOTIFICATION_TOPIC_ID": topic,
             "COMPARTMENT_IDS": compartment,

@@ -121,8 +121,8 @@ def test_rate_limit_on_publish(emu: EmulatorControl, signed_api: SignedApi) -> N
     topic = emu.create_topic(REGION, COMP, "t")
     emu.faults([{"operation": "PublishMessage", "rateLimitPerSecond": 1, "burst": 1}])
     path = f"/20181201/topics/{topic['topicId']}/messages"
-    assert signed_api.post(path, {"body": "1"}).status_code == 200
-    assert error(signed_api.post(path, {"body": "2"})) == (429, "TooManyRequests")
+    assert signed_api.post(path, {"body": "1"}, endpoint=topic["apiEndpoint"]).status_code == 200
+    assert error(signed_api.post(path, {"body": "2"}, endpoint=topic["apiEndpoint"])) == (429, "TooManyRequests")
     assert len(emu.messages(REGION, topic["topicId"])) == 1
 
 

@@ -26,8 +26,10 @@ def topic(emu: EmulatorControl) -> dict[str, Any]:
     return emu.create_topic(REGION, COMP, "backup-alerts")
 
 
-def publish(api: SignedApi, topic_id: str, body: dict[str, Any], region: str = REGION) -> requests.Response:
-    return api.post(f"/20181201/topics/{topic_id}/messages", body, region=region)
+def publish(api: SignedApi, topic: dict[str, Any], body: dict[str, Any], **kw: Any) -> requests.Response:
+    """PublishMessage at the topic's own apiEndpoint (or ``endpoint=`` elsewhere)."""
+    endpoint = kw.pop("endpoint", topic["apiEndpoint"])
+    return api.post(f"/20181201/topics/{topic['topicId']}/messages", body, endpoint=endpoint, **kw)
 
 
 # ---- notifications ------------------------------------------------------------------------------------
@@ -35,8 +37,9 @@ def publish(api: SignedApi, topic_id: str, body: dict[str, Any], region: str = R
 
 def test_publish_message_is_stored(emu: EmulatorControl, signed_api: SignedApi, topic: dict[str, Any]) -> None:
     assert topic["topicId"].startswith("ocid1.onstopic.oc1.iad.")
+    assert topic["apiEndpoint"].startswith(f"{signed_api.base_url}/ons-")
     assert topic["apiEndpoint"].endswith(f"/{REGION}")
-    response = publish(signed_api, topic["topicId"], {"title": "Backup failed", "body": "vol-1: FAULTY"})
+    response = publish(signed_api, topic, {"title": "Backup failed", "body": "vol-1: FAULTY"})
     assert response.status_code == 200, response.text
     result = response.json()
     assert set(result) == {"messageId", "timeStamp"}
@@ -44,15 +47,17 @@ def test_publish_message_is_stored(emu: EmulatorControl, signed_api: SignedApi, 
     (message,) = emu.messages(REGION, topic["topicId"])
     assert message["messageId"] == result["messageId"]
     assert (message["title"], message["body"]) == ("Backup failed", "vol-1: FAULTY")
-    got = signed_api.get(f"/20181201/topics/{topic['topicId']}")
-    assert got.status_code == 200 and got.json()["name"] == "backup-alerts"
+    got = signed_api.get(
+        f"/20181201/topics/{topic['topicId']}", endpoint=f"{signed_api.base_url}/notification/{REGION}"
+    )
+    assert got.status_code == 200 and got.json() == topic
 
 
 def test_message_size_limit(emu: EmulatorControl, signed_api: SignedApi, topic: dict[str, Any]) -> None:
-    assert publish(signed_api, topic["topicId"], {"body": "x" * 65536}).status_code == 200
-    too_big = publish(signed_api, topic["topicId"], {"body": "x" * 65537})
+    assert publish(signed_api, topic, {"body": "x" * 65536}).status_code == 200
+    too_big = publish(signed_api, topic, {"body": "x" * 65537})
     assert error(too_big) == (413, "PayloadTooLarge")
-    multibyte = publish(signed_api, topic["topicId"], {"body": "é" * 32769})  # 65538 bytes in UTF-8
+    multibyte = publish(signed_api, topic, {"body": "é" * 32769})  # 65538 bytes in UTF-8
     assert error(multibyte) == (413, "PayloadTooLarge")
     assert len(emu.messages(REGION, topic["topicId"])) == 1
 
@@ -61,51 +66,105 @@ def test_sixty_messages_per_minute_per_topic(
     emu: EmulatorControl, signed_api: SignedApi, topic: dict[str, Any]
 ) -> None:
     for i in range(60):
-        assert publish(signed_api, topic["topicId"], {"body": f"m{i}"}).status_code == 200
-    assert error(publish(signed_api, topic["topicId"], {"body": "one too many"})) == (429, "TooManyRequests")
+        assert publish(signed_api, topic, {"body": f"m{i}"}).status_code == 200
+    assert error(publish(signed_api, topic, {"body": "one too many"})) == (429, "TooManyRequests")
     other = emu.create_topic(REGION, COMP, "other")
-    assert publish(signed_api, other["topicId"], {"body": "different topic"}).status_code == 200
+    assert publish(signed_api, other, {"body": "different topic"}).status_code == 200
     emu.advance(30)
-    assert error(publish(signed_api, topic["topicId"], {"body": "still throttled"})) == (429, "TooManyRequests")
+    assert error(publish(signed_api, topic, {"body": "still throttled"})) == (429, "TooManyRequests")
     emu.advance(30)
-    assert publish(signed_api, topic["topicId"], {"body": "next minute"}).status_code == 200
+    assert publish(signed_api, topic, {"body": "next minute"}).status_code == 200
     assert len(emu.messages(REGION, topic["topicId"])) == 61
 
 
 def test_publish_limit_is_a_setting(emu: EmulatorControl, signed_api: SignedApi, topic: dict[str, Any]) -> None:
     emu.settings(publish_per_minute=1)
-    assert publish(signed_api, topic["topicId"], {"body": "a"}).status_code == 200
-    assert error(publish(signed_api, topic["topicId"], {"body": "b"})) == (429, "TooManyRequests")
+    assert publish(signed_api, topic, {"body": "a"}).status_code == 200
+    assert error(publish(signed_api, topic, {"body": "b"})) == (429, "TooManyRequests")
     emu.reset()
     assert emu.settings()["publishPerMinute"] == 60
 
 
 def test_publish_refusals(emu: EmulatorControl, signed_api: SignedApi, topic: dict[str, Any]) -> None:
-    unknown = publish(signed_api, "ocid1.onstopic.oc1.iad.nope", {"body": "x"})
+    unknown = publish(signed_api, {**topic, "topicId": "ocid1.onstopic.oc1.iad.nope"}, {"body": "x"})
     assert error(unknown) == (404, "NotAuthorizedOrNotFound")
-    wrong_region = publish(signed_api, topic["topicId"], {"body": "x"}, region="us-phoenix-1")
-    assert error(wrong_region) == (404, "NotAuthorizedOrNotFound")
-    no_body = publish(signed_api, topic["topicId"], {"title": "only a title"})
-    assert error(no_body) == (400, "InvalidParameter") and "body" in no_body.json()["message"]
-    bad_type = signed_api.post(
-        f"/20181201/topics/{topic['topicId']}/messages", {"body": "plain"}, headers={"messageType": "JSON"}
+    wrong_region = publish(
+        signed_api, topic, {"body": "x"}, endpoint=topic["apiEndpoint"].replace(REGION, "us-phoenix-1")
     )
+    assert error(wrong_region) == (404, "NotAuthorizedOrNotFound")
+    no_body = publish(signed_api, topic, {"title": "only a title"})
+    assert error(no_body) == (400, "InvalidParameter") and "body" in no_body.json()["message"]
+    bad_type = publish(signed_api, topic, {"body": "plain"}, headers={"messageType": "JSON"})
     assert error(bad_type) == (400, "InvalidParameter")
     assert emu.messages(REGION, topic["topicId"]) == []
+
+
+def test_publish_only_at_the_topics_own_endpoint(
+    emu: EmulatorControl, signed_api: SignedApi, topic: dict[str, Any]
+) -> None:
+    """PublishMessage needs the topic's apiEndpoint: the regional notification host, the old one-prefix
+    layout and another topic's endpoint all refuse it."""
+    base = signed_api.base_url
+    regional = publish(signed_api, topic, {"body": "x"}, endpoint=f"{base}/notification/{REGION}")
+    assert error(regional) == (404, "NotFound")
+    legacy = publish(signed_api, topic, {"body": "x"}, endpoint=f"{base}/{REGION}")
+    assert error(legacy) == (404, "NotFound")
+    other = emu.create_topic(REGION, COMP, "other")
+    assert other["apiEndpoint"] != topic["apiEndpoint"]
+    elsewhere = publish(signed_api, topic, {"body": "x"}, endpoint=other["apiEndpoint"])
+    assert error(elsewhere) == (404, "NotAuthorizedOrNotFound")
+    assert emu.messages(REGION, topic["topicId"]) == []
+    assert publish(signed_api, topic, {"body": "x"}).status_code == 200
+
+
+def test_each_service_answers_only_on_its_own_host(signed_api: SignedApi, topic: dict[str, Any]) -> None:
+    """{base}/{service}/{region}: a call to the wrong service's host is a 404, as in OCI."""
+    base = signed_api.base_url
+    volumes = "/20160918/volumes"
+    assert signed_api.get(volumes, endpoint=f"{base}/iaas/{REGION}", params={"compartmentId": COMP}).status_code == 200
+    for host in ("notification", "identity", "functions", "nosuchservice"):
+        wrong = signed_api.get(volumes, endpoint=f"{base}/{host}/{REGION}", params={"compartmentId": COMP})
+        assert error(wrong) == (404, "NotFound"), host
+    get_topic = f"/20181201/topics/{topic['topicId']}"
+    assert error(signed_api.get(get_topic, endpoint=f"{base}/iaas/{REGION}")) == (404, "NotFound")
+    # the old one-prefix layout still serves every regional service
+    assert signed_api.get(get_topic).status_code == 200
+    assert signed_api.get(volumes, params={"compartmentId": COMP}).status_code == 200
 
 
 # ---- functions ----------------------------------------------------------------------------------------
 
 
-def test_invocations_are_recorded(emu: EmulatorControl, signed_api: SignedApi) -> None:
+@pytest.fixture
+def function(emu: EmulatorControl) -> dict[str, Any]:
+    return emu.create_function(REGION, COMP, "create-backup")
+
+
+def invoke(
+    api: SignedApi, function: dict[str, Any], body: Any, version: str = "20181201", **kw: Any
+) -> requests.Response:
+    endpoint = kw.pop("endpoint", function["invokeEndpoint"])
+    return api.post(f"/{version}/functions/{function['id']}/actions/invoke", body, endpoint=endpoint, **kw)
+
+
+def test_get_function_answers_its_invoke_endpoint(signed_api: SignedApi, function: dict[str, Any]) -> None:
+    base = signed_api.base_url
+    assert function["invokeEndpoint"].startswith(f"{base}/fn-") and function["invokeEndpoint"].endswith(f"/{REGION}")
+    for version in ("20181201", "20260325"):
+        got = signed_api.get(f"/{version}/functions/{function['id']}", endpoint=f"{base}/functions/{REGION}")
+        assert got.status_code == 200 and got.json()["invokeEndpoint"] == function["invokeEndpoint"]
+    unknown = signed_api.get(f"/20181201/functions/{FN}", endpoint=f"{base}/functions/{REGION}")
+    assert error(unknown) == (404, "NotAuthorizedOrNotFound")
+
+
+def test_invocations_are_recorded(emu: EmulatorControl, signed_api: SignedApi, function: dict[str, Any]) -> None:
     event = make_event("createvolumebackup.end", "ocid1.volumebackup.oc1.iad.b", "nightly", COMP)
-    path = f"/20181201/functions/{FN}/actions/invoke"
-    sync = signed_api.post(path, event)
+    sync = invoke(signed_api, function, event)
     assert sync.status_code == 200 and sync.content == b""
-    detached = signed_api.post(path, {"batch": 2}, headers={"fn-invoke-type": "detached"})
+    detached = invoke(signed_api, function, {"batch": 2}, "20260325", headers={"fn-invoke-type": "detached"})
     assert detached.status_code == 202 and detached.content == b""
     first, second = emu.invocations()
-    assert (first["functionId"], first["region"], first["invokeType"]) == (FN, REGION, "sync")
+    assert (first["functionId"], first["region"], first["invokeType"]) == (function["id"], REGION, "sync")
     assert json.loads(first["body"]) == event
     assert second["invokeType"] == "detached" and json.loads(second["body"]) == {"batch": 2}
     assert second["headers"]["fn-invoke-type"] == "detached"
@@ -113,8 +172,26 @@ def test_invocations_are_recorded(emu: EmulatorControl, signed_api: SignedApi) -
     assert emu.invocations(since=1) == [second]
 
 
-def test_invoke_requires_a_signature(emulator: Emulator, emu: EmulatorControl) -> None:
-    response = requests.post(f"{emulator.base_url}/{REGION}/20181201/functions/{FN}/actions/invoke", data=b"{}")
+def test_invoke_only_at_the_functions_own_endpoint(
+    emu: EmulatorControl, signed_api: SignedApi, function: dict[str, Any]
+) -> None:
+    """Invocations go to the function's invokeEndpoint, never the Functions management host."""
+    base = signed_api.base_url
+    management = invoke(signed_api, function, {}, endpoint=f"{base}/functions/{REGION}")
+    assert error(management) == (404, "NotFound")
+    legacy = invoke(signed_api, function, {}, endpoint=f"{base}/{REGION}")
+    assert error(legacy) == (404, "NotFound")
+    other = emu.create_function(REGION, COMP, "copy-backup")
+    elsewhere = invoke(signed_api, function, {}, endpoint=other["invokeEndpoint"])
+    assert error(elsewhere) == (404, "NotAuthorizedOrNotFound")
+    unknown = invoke(signed_api, {**function, "id": FN}, {})
+    assert error(unknown) == (404, "NotAuthorizedOrNotFound")
+    assert emu.invocations() == []
+
+
+def test_invoke_requires_a_signature(emulator: Emulator, emu: EmulatorControl, function: dict[str, Any]) -> None:
+    url = f"{function['invokeEndpoint']}/20181201/functions/{function['id']}/actions/invoke"
+    response = requests.post(url, data=b"{}")
     assert error(response) == (401, "NotAuthenticated")
     assert emu.invocations() == []
 

@@ -113,7 +113,13 @@ def test_event_names_and_tags_the_group_backup_and_its_members(
     defined = {"Finance": {"project": "p1"}, **created_by}
     backup = make_group_backup(emu, signed_api, compartment, tags=ERP_TAGS, defined=defined, boot=True)
     (event,) = emu.event_envelopes("createvolumegroupbackup.end")
-    fn = start_function(HANDLER, {"RETAG_FREEFORM_TAGS": "team=storage", "RETAG_DEFINED_TAGS": "Ops.env=prod"})
+    emu.grant_tag_namespaces("Ops", "Finance")  # the deployment's `use tag-namespaces` grants
+    config = {
+        "RETAG_FREEFORM_TAGS": "team=storage",
+        "RETAG_DEFINED_TAGS": "Ops.env=prod",
+        "COPY_DEFINED_TAG_NAMESPACES": "Finance",
+    }
+    fn = start_function(HANDLER, config)
 
     result = fn.call(event).json()
 
@@ -272,6 +278,7 @@ def test_http_request_name_and_tags_win(
     emu: EmulatorControl, signed_api: SignedApi, start_function: StartFunction, compartment: str
 ) -> None:
     backup = make_group_backup(emu, signed_api, compartment, tags=ERP_TAGS)
+    emu.grant_tag_namespaces("Ops")
     fn = start_function(HANDLER, {"RETAG_FREEFORM_TAGS": "team=storage"})
     body = {
         "volumeGroupBackupId": backup["id"],

@@ -4,8 +4,9 @@ Runs in its own virtualenv (``bench/.venv-sdk``: ``oci`` + ``fdk``) as ``fdk fun
 the same API work as our ``create_backup`` for a ``createvolume.end`` event: GetVolume,
 ListVolumeBackups (the duplicate and in-progress checks), CreateVolumeBackup (FULL, the volume's tags plus
 a marker, a retry token) and PublishMessage of a one-line digest, signing with the SDK's resource
-principal signer. ``OCI_ENDPOINT_TEMPLATE`` (``{base}/{region}``) points the SDK clients at the
-emulator; the SDK appends the API version path itself.
+principal signer. ``OCI_ENDPOINT_TEMPLATE`` (``{base}/{service}/{region}``) points the SDK clients at
+the emulator; the SDK appends the API version path itself. PublishMessage goes to the topic's own
+``apiEndpoint`` (GetTopic), as its documentation requires.
 """
 
 from __future__ import annotations
@@ -29,10 +30,20 @@ def clients() -> tuple[Any, Any, str]:
         signer = oci.auth.signers.get_resource_principals_signer()
         region = os.environ["OCI_RESOURCE_PRINCIPAL_REGION"]
         template = os.environ.get("OCI_ENDPOINT_TEMPLATE")
-        endpoint = template.format(region=region) if template else None
+
+        def endpoint(service: str) -> str | None:
+            return template.format(region=region, service=service) if template else None
+
         config = {"region": region}
-        _clients["storage"] = oci.core.BlockstorageClient(config, signer=signer, service_endpoint=endpoint)
-        _clients["ons"] = oci.ons.NotificationDataPlaneClient(config, signer=signer, service_endpoint=endpoint)
+        _clients["storage"] = oci.core.BlockstorageClient(config, signer=signer, service_endpoint=endpoint("iaas"))
+        topic = os.environ.get("NOTIFICATION_TOPIC_ID")
+        api_endpoint = None
+        if topic:
+            control = oci.ons.NotificationControlPlaneClient(
+                config, signer=signer, service_endpoint=endpoint("notification")
+            )
+            api_endpoint = control.get_topic(topic).data.api_endpoint
+        _clients["ons"] = oci.ons.NotificationDataPlaneClient(config, signer=signer, service_endpoint=api_endpoint)
         _clients["region"] = region
     return _clients["storage"], _clients["ons"], _clients["region"]
 

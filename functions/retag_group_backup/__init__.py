@@ -43,7 +43,8 @@ whose own or whose volume group's tags match):
 - ``RETAG_FREEFORM_TAGS`` (empty): ``key=value,key2=value2`` added to every group and member backup.
 - ``RETAG_DEFINED_TAGS`` (empty): ``namespace.key=value,...`` added likewise (the tag namespace must
   exist and the function may need ``use tag-namespaces``).
-- ``RETAG_COPY_GROUP_TAGS`` (``true``): copy the volume group's freeform and defined tags.
+- ``RETAG_COPY_GROUP_TAGS`` (``true``): copy the volume group's freeform tags, and its defined tags
+  of the namespaces listed in ``COPY_DEFINED_TAG_NAMESPACES`` (never ``Oracle-Tags``).
 - ``RETAG_REPLACE_TAGS`` (``false``): drop the backup's own tags that are not wanted.
 - ``RETAG_MAX_ATTEMPTS`` (``5``, 1..20): attempts per backup when others write concurrently (412).
 - ``RETAG_LOOKBACK_DAYS`` (``7``, 1..3650): how far back a schedule run looks.
@@ -63,7 +64,6 @@ from functions.retag_group_backup.settings import (
     ACTION,
     EVENT_TYPES,
     MEMBER_ACTION,
-    ORACLE_TAGS,
     ORIGINAL_NAME_KEY,
     RETAGGED_BY_KEY,
     RETAGGED_BY_VALUE,
@@ -87,7 +87,7 @@ from shared.oci.models import (
 )
 from shared.results import Item, ItemStatus
 from shared.rules.naming import render
-from shared.rules.tags import is_managed, merge_defined, merge_freeform
+from shared.rules.tags import copyable_defined, is_managed, merge_defined, merge_freeform
 from shared.triggers import InputError, TriggerKind
 
 
@@ -281,7 +281,7 @@ def _wanted(context: Context, group: VolumeGroup | None, request: RetagRequest |
     copied = group if group is not None and settings.copy_group_tags else None
     return Wanted(
         fill_freeform=dict(copied.freeform_tags) if copied else {},
-        fill_defined={ns: dict(kv) for ns, kv in copied.defined_tags.items() if ns != ORACLE_TAGS} if copied else {},
+        fill_defined=copyable_defined(copied.defined_tags if copied else None, settings.copy_defined_tag_namespaces),
         add_freeform=merge_freeform(
             settings.freeform_tags,
             request.freeform_tags if request else None,

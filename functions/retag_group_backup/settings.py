@@ -14,13 +14,13 @@ from shared.oci.models import (
     FreeformTags,
 )
 from shared.rules.naming import check_template
+from shared.rules.tags import ORACLE_TAGS, is_oracle_namespace
 from shared.settings import CommonSettings, KeyValues, is_ocid
 
 RETAGGED_BY_KEY = "backup-retagged-by"
 RETAGGED_BY_VALUE = "oci-block-backup"
 ORIGINAL_NAME_KEY = "backup-original-name"
 TOOL_KEYS = frozenset({RETAGGED_BY_KEY, ORIGINAL_NAME_KEY})
-ORACLE_TAGS = "Oracle-Tags"  # CreatedBy / CreatedOn of the group itself: never copied to its backups
 NAME_PLACEHOLDERS = ("group", "name", "type", "source_type", "date", "time", "region")
 EVENT_TYPES = frozenset({"com.oraclecloud.blockvolumes.createvolumegroupbackup.end"})
 MAX_TAG_KEY = 100
@@ -65,6 +65,8 @@ class RetagSettings(CommonSettings):
             namespace, _, name = key.rpartition(".")
             if not namespace or not name:
                 raise ValueError(f"defined tags are namespace.key=value; {key!r} has no namespace or no key")
+            if is_oracle_namespace(namespace):
+                raise ValueError(f"{ORACLE_TAGS} is set by OCI itself and never written")
         _check_tag_pairs(value, "defined tag")
         return value
 
@@ -114,6 +116,8 @@ class RetagRequest(BaseModel):
         for namespace, pairs in (value or {}).items():
             if not namespace:
                 raise ValueError("defined tag namespaces must not be empty")
+            if is_oracle_namespace(namespace):
+                raise ValueError(f"{ORACLE_TAGS} is set by OCI itself and never written")
             _check_tag_pairs(pairs, "defined tag")
         return value
 

@@ -200,3 +200,32 @@ class MessageDetails(RequestModel):
 class PublishResult(OciModel):
     message_id: str
     time_stamp: datetime | None = None
+
+
+# --- Functions, Notifications, Compute ------------------------------------------------------
+
+
+class Function(OciModel):
+    """GetFunction: the function and its own ``invokeEndpoint`` (invocations go there)."""
+
+    id: str
+    invoke_endpoint: str
+    display_name: str = ""
+
+
+class NotificationTopic(OciModel):
+    """GetTopic: the topic and its ``apiEndpoint`` (PublishMessage goes there)."""
+
+    topic_id: str
+    api_endpoint: str
+    name: str = ""
+
+
+class BootVolumeAttachment(OciModel):
+    """ListBootVolumeAttachments: which boot volume an instance boots from."""
+
+    id: str
+    instance_id: str
+    boot_volume_id: str
+    availability_domain: str | None = None
+    lifecycle_state: State | None = None

@@ -1,12 +1,17 @@
-"""The tool's own marker tags, and tag merging that never drops what others set.
+"""The tool's own marker tags, tag merging that never drops what others set, and which defined tags
+the tool may write.
 
 Every backup or copy the tool makes carries freeform tags it owns (keys below); retention only
 ever touches resources whose ``backup-managed-by`` says they are ours.
+
+Defined tags, one rule for every handler: ``Oracle-Tags`` (``CreatedBy``, ``CreatedOn``, set by OCI
+itself) is never written; other namespaces are copied from a source only when listed in
+``COPY_DEFINED_TAG_NAMESPACES``, since writing them needs ``use tag-namespaces`` on each namespace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 MANAGED_BY_KEY: Final = "backup-managed-by"
@@ -15,6 +20,7 @@ TRIGGER_KEY: Final = "backup-trigger"
 RUN_KEY: Final = "backup-run"  # short hash of the idempotency key of the run that made it
 SOURCE_KEY: Final = "backup-source-id"  # the volume (or backup, for copies) it was made from
 SOURCE_REGION_KEY: Final = "backup-source-region"
+ORACLE_TAGS: Final = "Oracle-Tags"  # OCI's own namespace (CreatedBy, CreatedOn): never written
 FreeformTags = dict[str, str]
 DefinedTags = dict[str, dict[str, Any]]
 
@@ -53,6 +59,22 @@ def merge_defined(*layers: Mapping[str, Mapping[str, Any]] | None) -> DefinedTag
         for namespace, values in (layer or {}).items():
             merged.setdefault(namespace, {}).update(values)
     return merged
+
+
+def is_oracle_namespace(namespace: str) -> bool:
+    """Namespace names are case-insensitive in OCI."""
+    return namespace.lower() == ORACLE_TAGS.lower()
+
+
+def copyable_defined(defined: Mapping[str, Mapping[str, Any]] | None, namespaces: Collection[str]) -> DefinedTags:
+    """The defined tags of a source the tool may copy: only the listed ``namespaces`` (case-insensitive),
+    never ``Oracle-Tags``."""
+    allowed = {ns.lower() for ns in namespaces}
+    return {
+        ns: dict(values)
+        for ns, values in (defined or {}).items()
+        if ns.lower() in allowed and not is_oracle_namespace(ns)
+    }
 
 
 def contains(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:

@@ -25,7 +25,11 @@ class SignedApi:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def url(self, path: str, region: str | None = None) -> str:
+    def url(self, path: str, region: str | None = None, endpoint: str | None = None) -> str:
+        """``{base}/{region}{path}`` (the old one-prefix layout: every regional service), or
+        ``{endpoint}{path}`` for a service host or a resource's own endpoint (invokeEndpoint, apiEndpoint)."""
+        if endpoint:
+            return f"{endpoint.rstrip('/')}{path}"
         return f"{self.base_url}/{region or self.region}{path}"
 
     def prepare(
@@ -34,6 +38,7 @@ class SignedApi:
         path: str,
         *,
         region: str | None = None,
+        endpoint: str | None = None,
         body: Any = None,
         data: bytes | None = None,
         params: Mapping[str, Any] | None = None,
@@ -43,7 +48,7 @@ class SignedApi:
         payload = data if data is not None else (json.dumps(body).encode() if body is not None else None)
         all_headers = {"content-type": "application/json", "accept": "application/json", **(headers or {})}
         request = requests.Request(
-            method, self.url(path, region), data=payload, params=params, headers=all_headers, auth=self.signer
+            method, self.url(path, region, endpoint), data=payload, params=params, headers=all_headers, auth=self.signer
         )
         return self.session.prepare_request(request)
 

@@ -1,7 +1,8 @@
 """One request path (moto's ``BaseResponse.call_action``): route, authenticate, inject faults, handle.
 
-    /_emulator/...              -> control API (unsigned)
-    /{region}/{version}/...     -> route -> verify signature -> faults -> handler (under the world lock)
+    /_emulator/...                  -> control API (unsigned)
+    /{host}/{region}/{version}/...  -> route (``hosts.py``) -> verify signature -> faults -> handler
+    /{region}/{version}/...         -> the same, old layout: every regional service under one prefix
 
 Every answer carries ``opc-request-id``; errors are ``{"code", "message"}`` JSON.
 """
@@ -15,22 +16,16 @@ import time
 
 from werkzeug import Request, Response
 
-from .blockstorage import urls as blockstorage_urls
 from .control import PREFIX, ControlApi
 from .core.auth import SignatureVerifier, SignedRequest
 from .core.exceptions import InternalServerError, NotFound, OciError
 from .core.ids import new_request_id
 from .core.regions import find_region
 from .core.responses import ApiRequest, ApiResponse, error_response
-from .core.routing import Router
 from .core.state import World
-from .functions import urls as functions_urls
-from .identity import urls as identity_urls
-from .ons import urls as ons_urls
+from .hosts import LEGACY, HostRouter
 
 log = logging.getLogger("tests.emulator")
-
-SERVICES = (blockstorage_urls, identity_urls, ons_urls, functions_urls)
 
 
 class DropConnection(Exception):
@@ -40,7 +35,7 @@ class DropConnection(Exception):
 class EmulatorApp:
     def __init__(self, world: World) -> None:
         self.world = world
-        self.router = Router((s.response_class, s.url_paths) for s in SERVICES)
+        self.router = HostRouter()
         self.verifier = SignatureVerifier(world.keys, max_skew=lambda: world.settings.max_clock_skew_seconds)
         self.control = ControlApi(world, self.router.operations())
 
@@ -62,11 +57,14 @@ class EmulatorApp:
         return _to_werkzeug(result, request_id)
 
     def api(self, request: Request) -> ApiResponse:
-        region_name, _, rest = request.path.lstrip("/").partition("/")
+        host, _, rest = request.path.lstrip("/").partition("/")
+        if find_region(host) is not None:
+            host, rest = LEGACY, request.path.lstrip("/")
+        region_name, _, rest = rest.partition("/")
         region = find_region(region_name)
         if region is None:
-            raise NotFound(f"No region {region_name!r}: paths are /{{region}}/{{version}}/...")
-        route = self.router.match(request.method, "/" + rest)
+            raise NotFound(f"No region {region_name!r}: paths are /{{host}}/{{region}}/{{version}}/...")
+        route = self.router.match(host, request.method, "/" + rest)
         headers = {k.lower(): v for k, v in request.headers.items()}
         body = request.get_data()
         principal = self.verifier.verify(SignedRequest(request.method, _raw_target(request), headers, body))
@@ -91,6 +89,7 @@ class EmulatorApp:
             headers=headers,
             body=body,
             base_url=request.host_url.rstrip("/"),
+            host=host,
         )
         with self.world.lock:
             self.world.tick()

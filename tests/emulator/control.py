@@ -12,15 +12,19 @@ from typing import Any
 from werkzeug import Request
 
 from .blockstorage.models import BOOT_VOLUME_BACKUP, VOLUME_BACKUP, BackupKind, BlockstorageBackend
+from .compute.models import ComputeBackend
 from .control_bodies import (
     BootVolumeBody,
     ClockBody,
     CompartmentBody,
     FaultsBody,
+    FunctionBody,
+    InstanceBody,
     KeyBody,
     ResourcePrincipalBody,
     RevokeBody,
     SeedBackupBody,
+    TagGrantsBody,
     TopicBody,
     VolumeBody,
     VolumeGroupBody,
@@ -35,6 +39,8 @@ from .core.responses import ApiResponse, parse_json_object, validate
 from .core.routing import compile_template
 from .core.settings import Settings
 from .core.state import World
+from .core.tags import ORACLE_TAGS
+from .functions.models import FunctionsBackend
 from .identity.models import IdentityBackend
 from .ons.models import OnsBackend
 
@@ -69,6 +75,10 @@ class ControlApi:
         ("POST", "/{region}/volumeBackups", "seed_volume_backup"),
         ("POST", "/{region}/bootVolumeBackups", "seed_boot_volume_backup"),
         ("POST", "/{region}/topics", "create_topic"),
+        ("POST", "/{region}/functions", "create_function"),
+        ("POST", "/{region}/instances", "launch_instance"),
+        ("GET", "/tag-namespaces", "get_tag_grants"),
+        ("POST", "/tag-namespaces", "set_tag_grants"),
         ("GET", "/{region}/topics/{topicId}/messages", "messages"),
     )
 
@@ -286,8 +296,43 @@ class ControlApi:
         body: TopicBody = self._body(request, TopicBody)
         region = self._region(params["region"])
         ons = self.world.backend(OnsBackend, body.tenancy_id, region.name)
-        endpoint = f"{request.host_url.rstrip('/')}/{region.name}"
-        return self._ok(ons.create_topic(body.compartment_id, body.name, endpoint, body.description).to_json())
+        topic = ons.create_topic(request.host_url, body.compartment_id, body.name, body.description)
+        return self._ok(topic.to_json())
+
+    def create_function(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        body: FunctionBody = self._body(request, FunctionBody)
+        region = self._region(params["region"])
+        functions = self.world.backend(FunctionsBackend, body.tenancy_id, region.name)
+        function = functions.create_function(
+            request.host_url, body.compartment_id, body.display_name, body.application_id
+        )
+        return self._ok(function.to_json())
+
+    def launch_instance(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        body: InstanceBody = self._body(request, InstanceBody)
+        region = self._region(params["region"])
+        compute = self.world.backend(ComputeBackend, body.tenancy_id, region.name)
+        instance, boot_volume = compute.launch_instance(
+            body.compartment_id,
+            body.display_name,
+            availability_domain=body.availability_domain,
+            image_type=body.image_type,
+            freeform_tags=body.freeform_tags,
+            defined_tags=body.defined_tags,
+        )
+        return self._ok({**instance.to_json(), "bootVolume": boot_volume})
+
+    def get_tag_grants(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        tenancy_id = request.args.get("tenancyId", DEFAULT_TENANCY)
+        return self._ok({"tenancyId": tenancy_id, "namespaces": sorted(self.world.tag_grants.get(tenancy_id, set()))})
+
+    def set_tag_grants(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        body: TagGrantsBody = self._body(request, TagGrantsBody)
+        names = {name.lower() for name in body.namespaces}
+        if ORACLE_TAGS.lower() in names:
+            raise InvalidParameter(f"{ORACLE_TAGS} is Oracle's own namespace; it cannot be granted.")
+        self.world.tag_grants[body.tenancy_id] = names
+        return self._ok({"tenancyId": body.tenancy_id, "namespaces": sorted(names)})
 
     def messages(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         region = self._region(params["region"])

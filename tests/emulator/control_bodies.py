@@ -88,6 +88,28 @@ class TopicBody(_Body):
     description: str = ""
 
 
+class FunctionBody(_Body):
+    compartment_id: NonEmpty
+    display_name: NonEmpty
+    application_id: NonEmpty | None = None
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+
+
+class InstanceBody(_Body):
+    compartment_id: NonEmpty
+    display_name: NonEmpty
+    availability_domain: NonEmpty | None = None
+    image_type: Literal["platform", "custom", "marketplace"] = "platform"
+    freeform_tags: dict[str, str] | None = None
+    defined_tags: dict[str, dict[str, Any]] | None = None
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+
+
+class TagGrantsBody(_Body):
+    namespaces: list[NonEmpty]
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+
+
 class ClockBody(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
     advance_seconds: Annotated[float, Field(ge=0)] = 0.0

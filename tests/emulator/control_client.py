@@ -30,13 +30,14 @@ class EmulatorControl:
     def __repr__(self) -> str:
         return f"EmulatorControl({self.base_url!r})"
 
-    def url(self, region: str) -> str:
-        """The ``OCI_ENDPOINT_TEMPLATE`` value is ``f"{base_url}/{{region}}"``; this is one region's prefix."""
-        return f"{self.base_url}/{region}"
+    def url(self, region: str, service: str = "iaas") -> str:
+        """One service's endpoint in one region, e.g. ``{base_url}/iaas/us-ashburn-1``."""
+        return f"{self.base_url}/{service}/{region}"
 
     @property
     def endpoint_template(self) -> str:
-        return f"{self.base_url}/{{region}}"
+        """The ``OCI_ENDPOINT_TEMPLATE`` value: one host-like prefix per service (``hosts.py``)."""
+        return f"{self.base_url}/{{service}}/{{region}}"
 
     def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None, **params: Any) -> Any:
         response = self._session.request(
@@ -222,6 +223,59 @@ class EmulatorControl:
         body = self._clean({"compartmentId": compartment_id, "name": name, "tenancyId": tenancy_id})
         result: dict[str, Any] = self._call("POST", f"{region}/topics", body)
         return result
+
+    def create_function(
+        self,
+        region: str,
+        compartment_id: str,
+        display_name: str,
+        application_id: str | None = None,
+        tenancy_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A function (GetFunction answers it) with its own ``invokeEndpoint``."""
+        body = self._clean(
+            {
+                "compartmentId": compartment_id,
+                "displayName": display_name,
+                "applicationId": application_id,
+                "tenancyId": tenancy_id,
+            }
+        )
+        result: dict[str, Any] = self._call("POST", f"{region}/functions", body)
+        return result
+
+    def launch_instance(
+        self,
+        region: str,
+        compartment_id: str,
+        display_name: str,
+        *,
+        availability_domain: str | None = None,
+        image_type: str = "platform",
+        freeform_tags: Mapping[str, str] | None = None,
+        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
+        tenancy_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Launch an instance: a boot volume, its attachment and a ``launchinstance.end`` event
+        (-> the Instance JSON plus ``bootVolume``)."""
+        body = self._clean(
+            {
+                "compartmentId": compartment_id,
+                "displayName": display_name,
+                "availabilityDomain": availability_domain,
+                "imageType": image_type,
+                "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
+                "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
+                "tenancyId": tenancy_id,
+            }
+        )
+        result: dict[str, Any] = self._call("POST", f"{region}/instances", body)
+        return result
+
+    def grant_tag_namespaces(self, *namespaces: str, tenancy_id: str | None = None) -> list[str]:
+        """Let the tenancy's callers write defined tags of these namespaces (replaces earlier grants)."""
+        body = self._clean({"namespaces": list(namespaces), "tenancyId": tenancy_id})
+        return list(self._call("POST", "tag-namespaces", body)["namespaces"])
 
     # ---- recordings ----------------------------------------------------------------------------------
 

@@ -44,13 +44,14 @@ def make_event(
     *,
     event_time_ts: float | None = None,
     availability_domain: str = "",
+    source: str = "BlockVolumes",
 ) -> dict[str, Any]:
     """One event envelope, fields in the order of oci-events.md section 4."""
     return {
         "eventType": full_event_type(event_type),
         "cloudEventsVersion": "0.1",
         "eventTypeVersion": "2.0",
-        "source": "BlockVolumes",
+        "source": source,
         "eventID": event_id or str(uuid.uuid4()),
         "eventTime": event_time(event_time_ts),
         "contentType": "application/json",

@@ -21,7 +21,7 @@ from shared.oci.models import (
     TagsUpdate,
     VolumeBackup,
 )
-from shared.oci.notifications import publish_message
+from shared.oci.notifications import get_topic, publish_message
 from tests.conftest import DR_REGION, HOME_REGION
 from tests.emulator import EmulatorControl
 from tests.emulator.fixtures import ApiKey
@@ -91,7 +91,8 @@ def test_pagination_over_many_backups(emu: EmulatorControl, storage: BlockStorag
 
 
 def test_publish_message(emu: EmulatorControl, storage: BlockStorage, compartment: str, topic: str) -> None:
-    result = publish_message(storage.client, HOME_REGION, topic, "hello", "body text")
+    endpoint = get_topic(storage.client, HOME_REGION, topic).api_endpoint
+    result = publish_message(storage.client, HOME_REGION, topic, "hello", "body text", api_endpoint=endpoint)
     assert result.message_id
     (message,) = emu.messages(HOME_REGION, topic)
     assert message["title"] == "hello" and message["body"] == "body text"
@@ -99,5 +100,5 @@ def test_publish_message(emu: EmulatorControl, storage: BlockStorage, compartmen
 
 def test_oversized_message_is_refused_before_sending(emu: EmulatorControl, storage: BlockStorage, topic: str) -> None:
     with pytest.raises(MessageTooLarge, match="65536"):
-        publish_message(storage.client, HOME_REGION, topic, "big", "x" * 70_000)
+        publish_message(storage.client, HOME_REGION, topic, "big", "x" * 70_000, api_endpoint="http://unused")
     assert emu.messages(HOME_REGION, topic) == []

@@ -110,6 +110,11 @@ def test_endpoints_real_and_overridden() -> None:
         service_endpoint(Service.BLOCKSTORAGE, "us-phoenix-1", "http://127.0.0.1:8123/{region}")
         == "http://127.0.0.1:8123/us-phoenix-1/20160918"
     )
+    for service, host in ((Service.BLOCKSTORAGE, "iaas"), (Service.NOTIFICATIONS, "notification")):
+        assert (
+            service_endpoint(service, "us-phoenix-1", "http://127.0.0.1:8123/{service}/{region}")
+            == f"http://127.0.0.1:8123/{host}/us-phoenix-1/{service.value.version}"
+        )
 
 
 def test_create_retries_throttling_with_one_retry_token(httpserver: HTTPServer) -> None:

@@ -105,6 +105,7 @@ class BlockstorageResponse(BaseResponse):
     ) -> ApiResponse:
         data = self.body_data()
         details = validate(model, data)
+        self.check_tag_writes(details.defined_tags)
         backend = self.backend
         backup = self.idempotent(backend.retry_tokens, data, lambda: backend.create_backup(kind, details))
         return self._resource(backup)
@@ -130,6 +131,7 @@ class BlockstorageResponse(BaseResponse):
         backup = self._get_backup(kind)
         details = self.body(UpdateBackupDetails)
         self.check_if_match(backup.etag)
+        self.check_tag_writes(details.defined_tags, backup.defined_tags)
         return self._resource(self.backend.update_backup(backup, details))
 
     def _delete_backup(self, kind: BackupKind) -> ApiResponse:
@@ -144,7 +146,8 @@ class BlockstorageResponse(BaseResponse):
         backend = self.backend
         source = self._get_backup(kind)
         copy, work = self.idempotent(backend.retry_tokens, data, lambda: backend.copy_backup(source, details))
-        location = f"{self.request.base_url}/{details.destination_region}/20160918/{_COLLECTION[kind]}/{copy.id}"
+        host = f"/{self.request.host}" if self.request.host else ""
+        location = f"{self.request.base_url}{host}/{details.destination_region}/20160918/{_COLLECTION[kind]}/{copy.id}"
         return self.json(
             copy.to_json(), etag=copy.etag, opc_work_request_id=work.id, location=location, content_location=location
         )
@@ -193,6 +196,7 @@ class BlockstorageResponse(BaseResponse):
     def create_volume_group_backup(self) -> ApiResponse:
         data = self.body_data()
         details = validate(CreateVolumeGroupBackupDetails, data)
+        self.check_tag_writes(details.defined_tags)
         backend = self.backend
         group_backup = self.idempotent(backend.retry_tokens, data, lambda: backend.create_group_backup(details))
         return self._resource(group_backup)
@@ -215,6 +219,7 @@ class BlockstorageResponse(BaseResponse):
         group_backup = self._get_group_backup()
         details = self.body(UpdateVolumeGroupBackupDetails)
         self.check_if_match(group_backup.etag)
+        self.check_tag_writes(details.defined_tags, group_backup.defined_tags)
         return self._resource(self.backend.update_group_backup(group_backup, details))
 
     def delete_volume_group_backup(self) -> ApiResponse:

@@ -27,6 +27,7 @@ class VolumesMixin(BlockstorageBase):
         volume_group_id: str | None = None,
         image_id: str | None = None,
         image_type: str = "platform",
+        announce: bool = True,
     ) -> Volume:
         group = self._get(self.volume_groups, volume_group_id) if volume_group_id else None
         common: dict[str, Any] = {
@@ -57,7 +58,10 @@ class VolumesMixin(BlockstorageBase):
             group.size_in_gbs += size_in_gbs
             group.touch()
         noun = "bootvolume" if boot else "volume"
-        self.emit(f"create{noun}.end", volume, {"status": SUCCEEDED}, volume.time_created, volume.availability_domain)
+        if announce:  # a boot volume made by launching an instance emits the Compute event instead
+            self.emit(
+                f"create{noun}.end", volume, {"status": SUCCEEDED}, volume.time_created, volume.availability_domain
+            )
         return volume
 
     def create_volume_group(

@@ -37,6 +37,14 @@ class LimitExceeded(OciError):
     status, code, default_message = 400, "LimitExceeded", "A service limit was reached."
 
 
+class RelatedResourceNotAuthorizedOrNotFound(OciError):
+    status, code, default_message = (
+        400,
+        "RelatedResourceNotAuthorizedOrNotFound",
+        "A resource named in the request is not authorized or not found.",
+    )
+
+
 class NotAuthenticated(OciError):
     status, code, default_message = (
         401,

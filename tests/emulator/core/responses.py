@@ -19,6 +19,7 @@ from .idempotency import RetryTokenStore
 from .keys import Principal
 from .regions import Region
 from .state import World
+from .tags import check_defined_tag_writes
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -38,6 +39,7 @@ class ApiRequest:
     headers: Mapping[str, str]  # lower-case names
     body: bytes
     base_url: str  # scheme://host[:port] the client used
+    host: str = ""  # the emulated OCI host label (iaas, fn-{key}, ...); "" in the old {base}/{region} layout
 
 
 @dataclass
@@ -119,6 +121,10 @@ class BaseResponse:
 
     def body(self, model: type[M]) -> M:
         return validate(model, self.body_data())
+
+    def check_tag_writes(self, written: Any, current: Any = None) -> None:
+        """Refuse defined tags of a namespace this tenancy was not granted (``core/tags.py``)."""
+        check_defined_tag_writes(self.world.tag_grants.get(self.tenancy_id, set()), written, current)
 
     def check_if_match(self, etag: str) -> None:
         expected = self.request.headers.get("if-match")

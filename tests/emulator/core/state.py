@@ -31,6 +31,7 @@ class World:
         self.invocations = Recorder()
         self.calls: Counter[str] = Counter()  # "<region> <Operation>" -> authenticated API requests
         self.faults = FaultInjector()
+        self.tag_grants: dict[str, set[str]] = {}  # tenancy -> defined-tag namespaces it may write (lower case)
         self._dicts: dict[type[BaseBackend], BackendDict[Any]] = {}
         self._dicts_lock = threading.Lock()
 
@@ -64,3 +65,4 @@ class World:
             self.invocations.reset()
             self.calls.clear()
             self.faults.reset()
+            self.tag_grants.clear()

@@ -1,8 +1,9 @@
-"""InvokeFunction: 202 for ``fn-invoke-type: detached``, else 200 with an empty body."""
+"""GetFunction (management host) and InvokeFunction (the function's own invoke endpoint only):
+202 for ``fn-invoke-type: detached``, else 200 with an empty body."""
 
 from __future__ import annotations
 
-from ..core.exceptions import InvalidParameter
+from ..core.exceptions import InvalidParameter, NotAuthorizedOrNotFound
 from ..core.responses import ApiResponse, BaseResponse
 from .models import FunctionsBackend
 
@@ -12,10 +13,18 @@ class FunctionsResponse(BaseResponse):
     def backend(self) -> FunctionsBackend:
         return self.world.backend(FunctionsBackend, self.tenancy_id, self.region.name)
 
+    def get_function(self) -> ApiResponse:
+        function = self.backend.get_function(self.param("functionId"))
+        return self.json(function.to_json(), etag=function.etag)
+
     def invoke_function(self) -> ApiResponse:
+        function = self.backend.get_function(self.param("functionId"))
+        if self.request.host != function.invoke_host:
+            # another function's invoke endpoint: the function is not known there
+            raise NotAuthorizedOrNotFound(f"Function {function.id} is not served at this invoke endpoint.")
         invoke_type = self.request.headers.get("fn-invoke-type", "sync").lower()
         if invoke_type not in ("sync", "detached"):
             raise InvalidParameter("Invalid value for 'fn-invoke-type': must be sync or detached.")
         detached = invoke_type == "detached"
-        self.backend.invoke(self.param("functionId"), detached, self.request.body, dict(self.request.headers))
+        self.backend.invoke(function.id, detached, self.request.body, dict(self.request.headers))
         return ApiResponse(status=202 if detached else 200, raw=b"")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from ..core.regions import find_region
 from ..core.state import World
 
 WINDOW_SECONDS = 60.0
+PUBLISH_HOST_PREFIX = "ons"
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Topic:
     compartment_id: str
     time_created: float
     api_endpoint: str
+    api_host: str  # the host label of its own apiEndpoint (ons-{key}): PublishMessage is served only there
     description: str = ""
     etag: str = field(default_factory=new_etag)
 
@@ -67,14 +70,16 @@ class OnsBackend(BaseBackend):
         self.messages: dict[str, list[Message]] = {}
         self._recent: dict[str, deque[float]] = {}
 
-    def create_topic(self, compartment_id: str, name: str, api_endpoint: str, description: str = "") -> Topic:
+    def create_topic(self, base_url: str, compartment_id: str, name: str, description: str = "") -> Topic:
         region = find_region(self.region)
+        host = f"{PUBLISH_HOST_PREFIX}-{secrets.token_hex(6)}"
         topic = Topic(
             id=new_ocid("onstopic", region),
             name=name,
             compartment_id=compartment_id,
             time_created=self.world.clock.now(),
-            api_endpoint=api_endpoint,
+            api_endpoint=f"{base_url.rstrip('/')}/{host}/{self.region}",
+            api_host=host,
             description=description,
         )
         self.topics[topic.id] = topic

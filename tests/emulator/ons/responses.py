@@ -1,4 +1,4 @@
-"""Notifications operations: GetTopic, PublishMessage."""
+"""Notifications operations: GetTopic (host ``notification``), PublishMessage (the topic's apiEndpoint only)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ..core.clock import rfc3339
-from ..core.exceptions import InvalidParameter
+from ..core.exceptions import InvalidParameter, NotAuthorizedOrNotFound
 from ..core.responses import ApiResponse, BaseResponse
 from .models import OnsBackend
 
@@ -34,7 +34,9 @@ class OnsResponse(BaseResponse):
     def publish_message(self) -> ApiResponse:
         backend = self.backend
         topic_id = self.param("topicId")
-        backend.get_topic(topic_id)
+        if backend.get_topic(topic_id).api_host != self.request.host:
+            # another topic's endpoint: the topic is not known there
+            raise NotAuthorizedOrNotFound(f"Topic {topic_id} is not served at this endpoint; use its apiEndpoint.")
         details = self.body(MessageDetails)
         message_type = self.request.headers.get("messagetype")
         if message_type is not None:

@@ -1,4 +1,4 @@
-"""Notifications routes."""
+"""Notifications control-plane routes (host ``notification``)."""
 
 from __future__ import annotations
 
@@ -9,5 +9,4 @@ V = "/20181201"
 
 url_paths: dict[str, dict[str, tuple[str, str]]] = {
     f"{V}/topics/{{topicId}}": {"GET": ("GetTopic", "get_topic")},
-    f"{V}/topics/{{topicId}}/messages": {"POST": ("PublishMessage", "publish_message")},
 }

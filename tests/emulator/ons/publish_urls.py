@@ -1,0 +1,12 @@
+"""PublishMessage, served only on a topic's own apiEndpoint host (``ons-{key}``)."""
+
+from __future__ import annotations
+
+from .responses import OnsResponse
+
+response_class = OnsResponse
+V = "/20181201"
+
+url_paths: dict[str, dict[str, tuple[str, str]]] = {
+    f"{V}/topics/{{topicId}}/messages": {"POST": ("PublishMessage", "publish_message")},
+}
