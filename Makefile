@@ -51,14 +51,26 @@ demo: venv
 invoke: venv
 	$(PY) -m demo.invoke
 
-# Benchmarks vs the same handler on the official oci SDK (issue 10): writes bench/RESULTS.md and
-# bench/results.json. The SDK lives in its own venv, never in ours. Not part of `make test`.
-SDK_VENV := bench/.venv-sdk
+# Benchmarks vs the same handler on the official oci SDK (issues 10, 20): writes bench/RESULTS.md and
+# bench/results.json. Both sides run on CPython 3.12 as the image does (python3.12 on PATH or pyenv's,
+# else $(PYTHON): RESULTS.md says which), ours from bench/.venv-product, the SDK from bench/.venv-sdk,
+# never in ours. About 15-20 minutes; `make bench QUICK=1` is a smoke run of a few minutes that
+# writes to bench/.work/quick instead. Not part of `make test`.
+BENCH_PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+  $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
+BENCH_PY   := $(or $(BENCH_PYTHON),$(PYTHON))
+BENCH_VENV := bench/.venv-product
+SDK_VENV   := bench/.venv-sdk
+$(BENCH_VENV)/.installed: requirements.txt requirements-dev.txt
+	rm -rf $(BENCH_VENV)
+	$(BENCH_PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
 $(SDK_VENV)/.installed: bench/requirements-sdk.txt
 	rm -rf $(SDK_VENV)
-	$(PYTHON) -m venv $(SDK_VENV)
+	$(BENCH_PY) -m venv $(SDK_VENV)
 	$(SDK_VENV)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-sdk.txt
 	touch $@
 
-bench: venv $(SDK_VENV)/.installed
-	PYTHONPATH=. $(PY) -m bench.run
+bench: $(BENCH_VENV)/.installed $(SDK_VENV)/.installed
+	PYTHONPATH=. $(BENCH_VENV)/bin/python -m bench.run $(if $(QUICK),--quick)

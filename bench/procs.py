@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from pathlib import Path
 from tests.fdk_harness import ROOT, FdkProcess
 
 BENCH = ROOT / "bench"
-PRODUCT_VENV = ROOT / ".venv"
+# Our side runs in the virtualenv that runs the benchmark (`make bench`: bench/.venv-product, CPython 3.12)
+PRODUCT_VENV = Path(sys.prefix)
 SDK_VENV = BENCH / ".venv-sdk"
 
 
@@ -111,3 +113,25 @@ def process_cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])
     return max(live / 1e9, ticks / os.sysconf("SC_CLK_TCK"))
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy since boot, all CPUs (``/proc/stat``: all but idle, iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def self_cpu_seconds() -> float:
+    """CPU seconds of this process (all threads)."""
+    times = os.times()
+    return times.user + times.system
+
+
+def tree_cpu_seconds() -> float:
+    """CPU seconds of this process and of every child it has waited for (and theirs)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system

@@ -13,12 +13,13 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
-from bench import coldstart, footprint, machine, report, signing_cost, sweep
+from bench import coldstart, footprint, machine, readme_figures, report, signing_cost, sweep
 from bench.lab import lab
-from bench.procs import BENCH, FLOOR, PRODUCT, SDK, STACK_FLOOR
+from bench.procs import BENCH, FLOOR, PRODUCT, SDK, STACK_FLOOR, cpu_count, machine_busy_seconds, tree_cpu_seconds
 from bench.stats import Samples
 from tests.fdk_harness import ROOT
 
@@ -29,21 +30,24 @@ class Plan:
     import_runs: int = 5
     signing_runs: int = 9
     signing_iterations: int = 1000
-    sweep_runs: int = 5
-    sweep_volumes: int = 2000
-    sweep_latency: float = 0.05
-    sweep_concurrency: int = 32
-    sdk_sample: int = 200
-    rate_runs: int = 5
-    rate: float = 20.0
-    rate_volumes: int = 300
-    rate_concurrency: int = 8  # the product's default MAX_CONCURRENCY
-    rate_latency: float = 0.05
+    probe_signatures: int = 300
+    grid_volumes: int = 2000
+    grid_latencies: tuple[float, ...] = (0.05, 0.2)
+    grid_limits: tuple[float | None, ...] = (None, 10.0, 20.0)
+    grid_concurrency: tuple[int, ...] = (8, 32)  # 8: the product's default MAX_CONCURRENCY
+    alone_runs: int = 2  # per side, cells without a limit (cells under a limit run once, in waves)
+
+    @property
+    def headline_cell(self) -> sweep.Cell:
+        """The cell ``sweep_speedup`` reports: default concurrency, no limit, the lowest latency."""
+        return sweep.Cell(min(self.grid_latencies), None, min(self.grid_concurrency))
 
 
+QUICK_OUT = BENCH / ".work" / "quick"  # a smoke run never overwrites the committed results
+README = ROOT / "README.md"
 QUICK = Plan(
-    cold_runs=3, import_runs=2, signing_runs=3, signing_iterations=300, sweep_runs=1, sweep_volumes=500, sdk_sample=50,
-    rate_runs=1, rate_volumes=100,
+    cold_runs=3, import_runs=2, signing_runs=3, signing_iterations=300, probe_signatures=100, grid_volumes=300,
+    grid_latencies=(0.05,), grid_limits=(None, 20.0), grid_concurrency=(8,), alone_runs=1,
 )  # fmt: skip
 
 
@@ -66,6 +70,7 @@ def cold_figures(samples: Samples, label: str, runs: int) -> dict[str, Any]:
         "floor_seconds": floor,
         "stack_floor_seconds": stack,
         "stack_floor_ratio": ratio(stack, sdk),
+        "vs_stack_floor": ratio(product, stack),
         "stack_floor_cpu_seconds": m(":cpu", STACK_FLOOR.name),
         "ratio": ratio(product, sdk),
         "ratio_above_floor": ratio(product - floor, sdk - floor),
@@ -108,9 +113,19 @@ def _largest(sizes: dict[str, int], n: int = 8) -> dict[str, float]:
     return {name: round(size / 1e6, 1) for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:n]}
 
 
+def measure_grid(plan: Plan) -> list[sweep.CellRuns]:
+    cells = sweep.grid(plan.grid_latencies, plan.grid_limits, plan.grid_concurrency)
+    measured = list(sweep.measure_alone([c for c in cells if not c.limit], plan.alone_runs, plan.grid_volumes, log))
+    for limit in sorted({c.limit for c in cells if c.limit}):
+        measured += sweep.measure_wave([c for c in cells if c.limit == limit], plan.grid_volumes, log)
+    return measured
+
+
 def measure(plan: Plan) -> dict[str, Any]:
     started = time.perf_counter()
+    busy_at_start, ours_at_start = machine_busy_seconds(), tree_cpu_seconds()
     results: dict[str, Any] = {"machine": machine.describe()}
+    probe_start = signing_cost.cpu_probe_us(plan.probe_signatures)
     problems: list[str] = []
     failures = 0
 
@@ -122,6 +137,7 @@ def measure(plan: Plan) -> dict[str, Any]:
     results["signing"] = {
         "signer_us": signing.median("signer") * 1e6,
         "bare_rsa2048_us": signing.median("bare") * 1e6,
+        "own_us": signing.median("own") * 1e6,
         "ratio": signing.median("ratio"),
         "runs": plan.signing_runs,
         "iterations_per_run": plan.signing_iterations,
@@ -133,114 +149,106 @@ def measure(plan: Plan) -> dict[str, Any]:
     with lab() as the_lab:
         log(f"cold start: {plan.cold_runs} runs per side, with and without bytecode caches, ABBA order")
         cold = coldstart.measure(the_lab, plan.cold_runs)
-        failures += cold.failures
-        problems += cold.problems
-        results["cold_start"] = cold_figures(cold, "cold", plan.cold_runs)
-        results["cold_start_no_bytecode"] = cold_figures(cold, "cold_no_bytecode", plan.cold_runs)
-        results["peak_rss"] = {
-            "product_mb": cold.median(f"rss:{PRODUCT.name}"),
-            "sdk_mb": cold.median(f"rss:{SDK.name}"),
-            "floor_mb": cold.median(f"rss:{FLOOR.name}"),
-            "runs_per_side": plan.cold_runs,
-        }
+    failures += cold.failures
+    problems += cold.problems
+    results["cold_start"] = cold_figures(cold, "cold", plan.cold_runs)
+    results["cold_start_no_bytecode"] = cold_figures(cold, "cold_no_bytecode", plan.cold_runs)
+    results["peak_rss"] = {
+        "product_mb": cold.median(f"rss:{PRODUCT.name}"),
+        "sdk_mb": cold.median(f"rss:{SDK.name}"),
+        "floor_mb": cold.median(f"rss:{FLOOR.name}"),
+        "runs_per_side": plan.cold_runs,
+    }
 
-        log(f"sweep: {plan.sweep_volumes} volumes, {plan.sweep_latency * 1000:.0f} ms latency, {plan.sweep_runs} runs")
-        swept = sweep.measure_sweep(
-            the_lab, plan.sweep_runs, plan.sweep_volumes, plan.sweep_latency, plan.sweep_concurrency, plan.sdk_sample
-        )
-        failures += swept.failures
-        problems += swept.problems
-        results["sweep"] = {
-            "volumes": plan.sweep_volumes,
-            "latency_seconds": plan.sweep_latency,
-            "max_concurrency": plan.sweep_concurrency,
-            "product_seconds": swept.median("product_seconds"),
-            "sdk_seconds": swept.median("sdk_seconds"),
-            "speedup": ratio(swept.median("sdk_seconds"), swept.median("product_seconds")),
-            "sdk_same_work_seconds": swept.median("sdk_same_work_seconds"),
-            "speedup_same_work": ratio(swept.median("sdk_same_work_seconds"), swept.median("product_seconds")),
-            "sdk_extrapolated_from_sample": plan.sdk_sample < plan.sweep_volumes,
-            "sdk_sample_volumes": min(plan.sdk_sample, plan.sweep_volumes),
-            "sdk_sample_seconds": swept.median("sdk_sample_seconds"),
-            "sdk_list_seconds": swept.median("sdk_list_seconds"),
-            "sdk_per_volume_seconds": swept.median("sdk_per_volume_seconds"),
-            "product_cpu_seconds": swept.median("product_cpu_seconds"),
-            "product_requests": swept.median("product_requests"),
-            "emulator_cpu_seconds": swept.median("emulator_cpu_seconds"),
-            "runs_per_side": plan.sweep_runs,
-        }
+    log(f"sweep grid: {plan.grid_volumes} volumes per run, ours vs the SDK pool")
+    cells = measure_grid(plan)
+    grid = [c.summary(plan.grid_volumes) for c in cells]
+    for c in cells:
+        problems += [r.problem for r in c.runs if r.problem]
+        failures += sum(r.lost for r in c.side("product"))
+    results["sweep_grid"] = grid
+    headline = plan.headline_cell
+    main_cell = next(
+        g for c, g in zip(cells, grid, strict=True) if c.cell == headline
+    )
+    limited = [g for g in grid if g["limit_per_second"]]
+    results["rate_limit"] = {
+        "cells": len(limited),
+        "product_share_of_limit_min": min((g["product_share_of_limit"] for g in limited), default=float("nan")),
+        "sdk_share_of_limit_min": min((g["sdk_share_of_limit"] for g in limited), default=float("nan")),
+        "product_lost": sum(g["product_lost"] for g in limited),
+        "sdk_lost": sum(g["sdk_lost"] for g in limited),
+    }
 
-        log(f"rate limit: {plan.rate:g}/s on CreateVolumeBackup, {plan.rate_volumes} volumes, {plan.rate_runs} runs")
-        limited = sweep.measure_rate_limit(
-            the_lab, plan.rate_runs, plan.rate_volumes, plan.rate, plan.rate_concurrency, plan.rate_latency
-        )
-        failures += limited.failures
-        problems += limited.problems
-        results["rate_limit"] = {
-            "rate_per_second": plan.rate,
-            "burst": max(1, round(plan.rate)),
-            "volumes": plan.rate_volumes,
-            "max_concurrency": plan.rate_concurrency,
-            "latency_seconds": plan.rate_latency,
-            "seconds": limited.median("seconds"),
-            "created": limited.median("created"),
-            "achieved_per_second": limited.median("achieved_per_second"),
-            "efficiency": limited.median("efficiency"),
-            "failed_operations": limited.failures,
-            "runs": plan.rate_runs,
-        }
-
+    probe_end = signing_cost.cpu_probe_us(plan.probe_signatures)
+    wall = time.perf_counter() - started
+    others = (machine_busy_seconds() - busy_at_start) - (tree_cpu_seconds() - ours_at_start)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["hygiene"] = machine.hygiene(
+        results["machine"], probe_start, probe_end, max(0.0, others) / (wall * cpu_count()), cells
+    )
     results["samples"] = {
         "signing": _rounded(signing.values),
         "cold_start": _rounded(cold.values),
-        "sweep": _rounded(swept.values),
-        "rate_limit": _rounded(limited.values),
     }
-    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["bench_seconds"] = time.perf_counter() - started
     results["problems"] = problems
-    headline = {
-        "cold_start_ratio": results["cold_start"]["ratio"],
+    cold_figs = results["cold_start"]
+    headline_figures = {
+        "cold_start_ratio": cold_figs["ratio"],
         "cold_start_ratio_no_bytecode": results["cold_start_no_bytecode"]["ratio"],
+        "cold_start_vs_stack_floor": cold_figs["vs_stack_floor"],
         "footprint_ratio": results["footprint"]["ratio"],
         "peak_rss_mb": results["peak_rss"]["product_mb"],
         "signing_overhead": results["signing"]["ratio"],
-        "sweep_speedup": results["sweep"]["speedup"],
-        "rate_limit_efficiency": results["rate_limit"]["efficiency"],
-        "rate_limit_failures": results["rate_limit"]["failed_operations"],
+        "signing_own_us": results["signing"]["own_us"],
+        "cpu_probe_us": probe_start,
+        "sweep_speedup": main_cell["speedup"],
+        "sweep_cells_worse_than_sdk": sum(not g["no_worse"] for g in grid),
+        "rate_limit_efficiency": results["rate_limit"]["product_share_of_limit_min"],
+        "rate_limit_failures": results["rate_limit"]["product_lost"],
         "failures": failures,
     }
-    return {**headline, **results, "targets": report.check_targets(headline)}
+    return {**headline_figures, **results, "targets": report.check_targets(headline_figures)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs and volumes (a smoke run; not for RESULTS)")
-    parser.add_argument("--out", default=str(BENCH), help="where to write results.json and RESULTS.md")
-    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from results.json")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"a smoke run (or BENCH_QUICK=1): fewer runs, cells, volumes; to {QUICK_OUT}"
+    )
+    parser.add_argument("--out", help=f"where to write results.json and RESULTS.md (default {BENCH})")
+    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md (and README figures) from results.json")
     args = parser.parse_args(argv)
-    out = os.path.abspath(args.out)
+    quick = args.quick or os.environ.get("BENCH_QUICK") == "1"
+    out = Path(args.out or (QUICK_OUT if quick else BENCH)).resolve()
     if args.report_only:
-        with open(os.path.join(out, "results.json")) as handle:
-            results = json.load(handle)
-        with open(os.path.join(out, "RESULTS.md"), "w") as handle:
-            handle.write(report.markdown(results))
+        results = json.loads((out / "results.json").read_text())
+        write_reports(out, results)
         return 0
     if not SDK.fdk.exists():
         print(f"missing {SDK.fdk}: run `make bench` (it creates bench/.venv-sdk)", file=sys.stderr)
         return 2
-    plan = QUICK if args.quick else Plan()
+    plan = QUICK if quick else Plan()
     results = measure(plan)
-    results["plan"] = {**plan.__dict__, "quick": args.quick}
-    with open(os.path.join(out, "results.json"), "w") as handle:
-        json.dump(results, handle, indent=2, sort_keys=False)
-        handle.write("\n")
-    with open(os.path.join(out, "RESULTS.md"), "w") as handle:
-        handle.write(report.markdown(results))
+    results["plan"] = {**asdict(plan), "quick": quick}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_reports(out, results)
     log(f"wrote {out}/results.json and RESULTS.md in {results['bench_seconds']:.0f} s; failures: {results['failures']}")
     for name, target in results["targets"].items():
         log(f"  {name}: {target['value']:.3g} (target {target['target']}) {'met' if target['met'] else 'MISSED'}")
+    for warning in results["hygiene"]["warnings"]:
+        log(f"  WARNING: {warning}")
     return 0
+
+
+def write_reports(out: Path, results: dict[str, Any]) -> None:
+    """RESULTS.md beside results.json; the README's figures too when these are the committed results."""
+    (out / "RESULTS.md").write_text(report.markdown(results))
+    if out == BENCH.resolve():
+        changed = readme_figures.update(README, results)
+        log(f"README.md: {changed} performance figures updated from results.json" if changed else "README.md: figures current")
 
 
 if __name__ == "__main__":

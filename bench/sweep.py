@@ -1,136 +1,240 @@
-"""Sweep and rate limit: our schedule trigger through the fdk process vs a serial SDK loop.
+"""The sweep grid: our schedule trigger vs the SDK pool a competent user writes, cell by cell.
 
-Sweep: ``volumes`` AVAILABLE volumes in one compartment, every API answer delayed by ``latency``.
-Ours: one schedule invocation (``MAX_CONCURRENCY``) of a started function, timed from the call to
-the answer (ListVolumes pages, ListVolumeBackups pages of the compartment, then one
-CreateVolumeBackup per volume, then the digest). The SDK loop (``sdk_handler/sweep.py``, timed
-inside the script after its imports) lists all the volumes and backs up the first ``sdk_sample``
-one after another (one call per volume; the "same work" variant also lists each volume's backups
-first, the duplicate check a careful loop makes); its time for all of them is the list time plus
-the per-volume time times ``volumes`` (linear: the loop is serial).
+A cell is (latency, limit, concurrency): every API answer of the emulator is delayed by
+``latency``; ``limit`` (requests per second, or none) is a token bucket on CreateVolumeBackup alone
+(OCI limits per operation), holding one second's worth and full at the start, answering 429
+beyond it; both sides get ``concurrency`` workers. Each side of a cell runs on ``volumes`` fresh
+AVAILABLE volumes in one compartment, in an emulator of its own.
 
-Rate limit: the emulator lets ``rate`` CreateVolumeBackup per second through (token bucket holding
-``burst`` = ``rate`` tokens, i.e. one second's worth, full at the start) and answers the rest 429.
-One schedule invocation over ``volumes`` volumes. Achieved = backups created / seconds of the
-invocation; efficiency = created / (rate x seconds + burst), the share of what the limit let through.
+Ours: one schedule invocation (``MAX_CONCURRENCY``, ``BACKUP_KINDS=volume``) of a started fdk
+function, timed from the call to the answer: it lists the volumes and the compartment's backups
+(its duplicate / in-progress checks), creates one backup per volume, publishes the digest. The SDK
+side is ``sdk_handler/sweep.py`` (one listing, a ``ThreadPoolExecutor`` of the same size, the SDK's
+default retry strategy), timed inside the script after its imports and signer.
+
+Cells without a limit are CPU-bound on a small machine, so they run alone, one side at a time, the
+sides alternating (ABBA). Cells under a limit spend their time waiting for the bucket, so the cells
+sharing a limit run at the same time, each side in its own emulator process (a wave); the CPU the
+machine had to spare during each wave is recorded beside it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.lab import Lab
-from bench.procs import PRODUCT, SDK, BenchFunction
-from bench.stats import Samples
+from bench.lab import Lab, lab
+from bench.procs import PRODUCT, SDK, BenchFunction, cpu_count, machine_busy_seconds, self_cpu_seconds
+from bench.stats import alternating, median
+
+SIDES = ("product", "sdk")
+CALL_DEADLINE_SECONDS = 300.0  # func.yaml's timeout, the longest OCI Functions allows
+WARM_UP_VOLUME = "ocid1.volume.oc1.iad.benchwarmup"  # a dry run for a volume that does not exist: 404
 
 
 @dataclass(frozen=True)
-class SweepRun:
-    seconds: float
-    result: dict[str, Any]
-    function_cpu_seconds: float
-    emulator_cpu_seconds: float
-    requests: int  # API requests the emulator authenticated during the run
+class Cell:
+    latency: float  # seconds added to every API answer
+    limit: float | None  # CreateVolumeBackup requests per second, None: no limit
+    concurrency: int
 
     @property
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = self.result.get("counts", {})
-        return counts
+    def burst(self) -> int:
+        return max(1, round(self.limit)) if self.limit else 0
+
+    @property
+    def label(self) -> str:
+        limit = f"{self.limit:g}/s" if self.limit else "no limit"
+        return f"{self.latency * 1000:.0f} ms, {limit}, {self.concurrency} workers"
 
 
-def product_sweep(lab: Lab, concurrency: int, schedule: str) -> SweepRun:
-    config = lab.function_config({"MAX_CONCURRENCY": str(concurrency), "BACKUP_KINDS": "volume"})
+def grid(latencies: tuple[float, ...], limits: tuple[float | None, ...], concurrency: tuple[int, ...]) -> list[Cell]:
+    return [Cell(latency, limit, c) for latency in latencies for limit in limits for c in concurrency]
+
+
+@dataclass(frozen=True)
+class SideRun:
+    """One side's sweep of one cell."""
+
+    side: str
+    seconds: float
+    created: int
+    lost: int  # volumes listed but not backed up
+    throttled: int  # answers 429 (CreateVolumeBackup under the limit)
+    requests: int  # API requests the emulator authenticated (listings, creates incl. refused, publish)
+    cpu_seconds: float  # of the function process / the SDK script
+    emulator_cpu_seconds: float
+    problem: str = ""
+
+
+def prepare(the_lab: Lab, cell: Cell, volumes: int) -> None:
+    the_lab.fresh(latency_seconds=0.0)
+    the_lab.seed_volumes(volumes)
+    the_lab.control.set_latency(cell.latency)
+    if cell.limit:
+        rule = {"operation": "CreateVolumeBackup", "rateLimitPerSecond": cell.limit, "burst": cell.burst}
+        the_lab.control.faults([rule])
+
+
+def _counted(the_lab: Lab) -> tuple[int, int]:
+    requests = sum(the_lab.control.calls().values())
+    throttled = sum(n for key, n in the_lab.control.refused().items() if key.endswith(" 429"))
+    return requests, throttled
+
+
+def run_product(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
+    config = the_lab.function_config({"MAX_CONCURRENCY": str(cell.concurrency), "BACKUP_KINDS": "volume"})
     function = BenchFunction(PRODUCT, config).start()
     try:
-        cpu, emulator_cpu = function.cpu_seconds(), lab.emulator_cpu_seconds()
+        # warm, as the SDK script is when its clock starts: handler imported, config read, client built
+        function.call({"volumeId": WARM_UP_VOLUME, "dryRun": True}, deadline_seconds=60)
+        before = _counted(the_lab)
+        cpu, emulator_cpu = function.cpu_seconds(), the_lab.emulator_cpu_seconds()
         started = time.perf_counter()
-        answer = function.call({"trigger": "schedule", "schedule": schedule}, deadline_seconds=290)
-        elapsed = time.perf_counter() - started
-        cpu, emulator_cpu = function.cpu_seconds() - cpu, lab.emulator_cpu_seconds() - emulator_cpu
+        answer = function.call({"trigger": "schedule", "schedule": run_id}, deadline_seconds=CALL_DEADLINE_SECONDS)
+        seconds = time.perf_counter() - started
+        cpu, emulator_cpu = function.cpu_seconds() - cpu, the_lab.emulator_cpu_seconds() - emulator_cpu
     finally:
         function.stop()
-    result: dict[str, Any] = json.loads(answer.body) if answer.status == 200 else {"error": answer.body.decode()}
-    return SweepRun(elapsed, result, cpu, emulator_cpu, sum(lab.control.calls().values()))
+    result: dict[str, Any] = json.loads(answer.body) if answer.status == 200 else {}
+    created = int(result.get("counts", {}).get("created", 0))
+    problem = ""
+    if created != volumes:
+        reasons = sorted({str(i.get("reason", ""))[:120] for i in result.get("items", []) if i["status"] != "created"})
+        problem = f"product {cell.label}: {result.get('counts') or answer.body[:300]!r}; {reasons[:3]}"
+    requests, throttled = (after - warm_up for after, warm_up in zip(_counted(the_lab), before, strict=True))
+    return SideRun("product", seconds, created, volumes - created, throttled, requests, cpu, emulator_cpu, problem)
 
 
-def sdk_sweep(lab: Lab, sample: int, run_id: str, *, check_history: bool) -> dict[str, Any]:
-    env = {**lab.function_config(), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(SDK.python_path)}
-    command = [str(SDK.python), str(SDK.python_path / "sweep.py"), "--sample", str(sample), "--run-id", run_id]
-    done = subprocess.run(
-        command + (["--check-history"] if check_history else []),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if done.returncode != 0:
-        return {"error": done.stderr[-2000:]}
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+def run_sdk(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
+    env = {**the_lab.function_config(), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(SDK.python_path)}
+    command = [str(SDK.python), str(SDK.python_path / "sweep.py"), "--concurrency", str(cell.concurrency)]
+    emulator_cpu = the_lab.emulator_cpu_seconds()
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen([*command, "--run-id", run_id], env=env, stdout=subprocess.PIPE, stderr=stderr)
+        assert process.stdout is not None
+        out = process.stdout.read().decode()
+        process.stdout.close()
+        _pid, status, usage = os.wait4(process.pid, 0)  # the script's own CPU time comes with its exit status
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        err = stderr.read().decode(errors="replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    emulator_cpu = the_lab.emulator_cpu_seconds() - emulator_cpu
+    requests, throttled = _counted(the_lab)
+    if process.returncode != 0 or not out.strip():
+        problem = f"sdk {cell.label}: exit {process.returncode}: {err[-500:]}"
+        return SideRun("sdk", float("nan"), 0, volumes, throttled, requests, cpu, emulator_cpu, problem)
+    result = json.loads(out.strip().splitlines()[-1])
+    created = int(result["created"])
+    problem = "" if created == volumes else f"sdk {cell.label}: {created} of {volumes}; {result['errors'][:3]}"
+    seconds = float(result["seconds"])
+    return SideRun("sdk", seconds, created, volumes - created, throttled, requests, cpu, emulator_cpu, problem)
 
 
-def _prepare(lab: Lab, volumes: int, latency: float) -> None:
-    lab.fresh(latency_seconds=0.0)
-    lab.seed_volumes(volumes)
-    lab.control.set_latency(latency)
+def run_side(the_lab: Lab, cell: Cell, side: str, volumes: int, run_id: str) -> SideRun:
+    run = run_product if side == "product" else run_sdk
+    return run(the_lab, cell, volumes, run_id)
 
 
-SWEEP_SIDES = ("product", "sdk", "sdk_same_work")
+@dataclass
+class CellRuns:
+    cell: Cell
+    runs: list[SideRun]
+    mode: str  # how it ran: "alone" or "wave of N runs at once"
+    others_cpu_share: float | None = None  # of the machine's CPU, taken by other processes during a wave
+
+    def side(self, name: str) -> list[SideRun]:
+        return [r for r in self.runs if r.side == name]
+
+    def summary(self, volumes: int) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "latency_ms": round(self.cell.latency * 1000),
+            "limit_per_second": self.cell.limit,
+            "concurrency": self.cell.concurrency,
+            "volumes": volumes,
+        }
+        for side in SIDES:
+            runs = self.side(side)
+            ok = [r for r in runs if r.seconds == r.seconds]  # not NaN
+            seconds = median([r.seconds for r in ok])
+            created = median([r.created for r in runs])
+            out[f"{side}_seconds"] = seconds
+            out[f"{side}_throttled"] = median([r.throttled for r in runs])
+            out[f"{side}_requests"] = median([r.requests for r in runs])
+            out[f"{side}_lost"] = sum(r.lost for r in runs)
+            out[f"{side}_per_second"] = created / seconds if seconds else float("nan")
+            if self.cell.limit:
+                out[f"{side}_share_of_limit"] = created / (self.cell.limit * seconds + self.cell.burst)
+            out[f"{side}_emulator_cpu_seconds"] = median([r.emulator_cpu_seconds for r in runs])
+            out[f"{side}_cpu_seconds"] = median([r.cpu_seconds for r in runs])
+        out["speedup"] = out["sdk_seconds"] / out["product_seconds"]
+        out["no_worse"] = bool(
+            out["product_lost"] <= out["sdk_lost"] and out["product_per_second"] >= out["sdk_per_second"]
+        )
+        out["runs_per_side"] = len(self.side("product"))
+        out["mode"] = self.mode
+        out["others_cpu_share"] = self.others_cpu_share
+        out["samples"] = [asdict(r) for r in self.runs]
+        return out
 
 
-def measure_sweep(lab: Lab, runs: int, volumes: int, latency: float, concurrency: int, sdk_sample: int) -> Samples:
-    """Each run: ours, the SDK loop, the SDK loop with a duplicate check per volume; the order rotates."""
-    samples = Samples()
-    for n in range(runs):
-        for side in SWEEP_SIDES[n % 3 :] + SWEEP_SIDES[: n % 3]:
-            _prepare(lab, volumes, latency)
-            if side == "product":
-                run = product_sweep(lab, concurrency, f"bench-{n}")
-                if run.counts != {"created": volumes}:
-                    samples.fail(f"product sweep: {run.counts} of {volumes}: {str(run.result)[:300]}")
-                    continue
-                samples.add("product_seconds", run.seconds)
-                samples.add("product_cpu_seconds", run.function_cpu_seconds)
-                samples.add("emulator_cpu_seconds", run.emulator_cpu_seconds)
-                samples.add("product_requests", run.requests)
-                continue
-            sdk = sdk_sweep(lab, sdk_sample, f"bench-{n}", check_history=side == "sdk_same_work")
-            if sdk.get("created") != min(sdk_sample, volumes) or sdk.get("volumesListed") != volumes:
-                samples.failures += int(sdk.get("failed", 1))
-                samples.problems.append(f"{side} sweep: {str(sdk)[:300]}")
-                continue
-            per_volume = sdk["createSeconds"] / sdk["created"]
-            samples.add(f"{side}_list_seconds", sdk["listSeconds"])
-            samples.add(f"{side}_sample_seconds", sdk["createSeconds"])
-            samples.add(f"{side}_per_volume_seconds", per_volume)
-            samples.add(f"{side}_seconds", sdk["listSeconds"] + per_volume * volumes)
-    lab.control.set_latency(0.0)
-    return samples
+Log = Callable[[str], None]
 
 
-def measure_rate_limit(lab: Lab, runs: int, volumes: int, rate: float, concurrency: int, latency: float) -> Samples:
-    samples = Samples()
-    burst = max(1, round(rate))
-    for n in range(runs):
-        _prepare(lab, volumes, latency)
-        lab.control.faults([{"operation": "CreateVolumeBackup", "rateLimitPerSecond": rate, "burst": burst}])
-        run = product_sweep(lab, concurrency, f"rate-{n}")
-        lab.control.clear_faults()
-        created = run.counts.get("created", 0)
-        if created != volumes:
-            samples.failures += volumes - created
-            reasons = sorted(
-                {str(i.get("reason", ""))[:120] for i in run.result.get("items", []) if i["status"] != "created"}
-            )
-            samples.problems.append(f"rate limit run {n}: {run.counts}; {reasons[:3]}")
-        samples.add("seconds", run.seconds)
-        samples.add("created", created)
-        samples.add("achieved_per_second", created / run.seconds)
-        samples.add("efficiency", created / (rate * run.seconds + burst))
-    lab.control.set_latency(0.0)
-    return samples
+def measure_alone(cells: list[Cell], runs: int, volumes: int, log: Log) -> Iterator[CellRuns]:
+    """Each cell alone on the machine, ``runs`` per side, sides alternating, one emulator reused."""
+    with lab() as the_lab:
+        for cell in cells:
+            log(f"  cell {cell.label}: {runs} runs per side, alone")
+            done = []
+            for n, side in enumerate(alternating(*SIDES, runs)):
+                prepare(the_lab, cell, volumes)
+                done.append(run_side(the_lab, cell, side, volumes, f"grid-{n}"))
+            yield CellRuns(cell, done, "alone")
+
+
+def measure_wave(cells: list[Cell], volumes: int, log: Log) -> Iterator[CellRuns]:
+    """Every side of every cell at once, each in its own emulator process.
+
+    Also measures how much CPU other processes of the machine took during the wave: the machine's
+    busy time (``/proc/stat``) minus ours (the functions, the SDK scripts, the emulators, this process)."""
+    jobs = [(cell, side) for cell in cells for side in SIDES]
+    log(f"  wave of {len(jobs)} runs at once: " + "; ".join(c.label for c in cells))
+    results: list[SideRun | None] = [None] * len(jobs)
+    with ExitStack() as stack:
+        labs = [stack.enter_context(lab()) for _ in jobs]
+        for the_lab, (cell, _side) in zip(labs, jobs, strict=True):
+            prepare(the_lab, cell, volumes)
+        gate = threading.Barrier(len(jobs) + 1)
+
+        def work(i: int) -> None:
+            cell, side = jobs[i]
+            gate.wait()
+            results[i] = run_side(labs[i], cell, side, volumes, f"wave-{i}")
+
+        threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(jobs))]
+        for thread in threads:
+            thread.start()
+        busy, own = machine_busy_seconds(), self_cpu_seconds()
+        started = time.perf_counter()
+        gate.wait()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        busy, own = machine_busy_seconds() - busy, self_cpu_seconds() - own
+    done = [r for r in results if r is not None]
+    ours = own + sum(r.cpu_seconds + r.emulator_cpu_seconds for r in done)
+    others_share = max(0.0, busy - ours) / (wall * cpu_count())
+    mode = f"wave of {len(jobs)} runs at once"
+    for cell in cells:
+        runs = [r for r, (c, _s) in zip(results, jobs, strict=True) if c == cell and r is not None]
+        yield CellRuns(cell, runs, mode, others_share)

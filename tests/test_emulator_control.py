@@ -57,6 +57,17 @@ def test_calls_count_authenticated_requests(emu: EmulatorControl, signed_api: Si
     assert emu.calls() == {}
 
 
+def test_refused_counts_rate_limited_answers(emu: EmulatorControl, signed_api: SignedApi) -> None:
+    volume = emu.create_volume(REGION, COMP, "data")
+    emu.faults([{"operation": "GetVolume", "rateLimitPerSecond": 0.01, "burst": 2}])
+    statuses = [signed_api.get(f"/20160918/volumes/{volume['id']}").status_code for _ in range(5)]
+    assert statuses == [200, 200, 429, 429, 429]
+    assert emu.calls() == {f"{REGION} GetVolume": 5}
+    assert emu.refused() == {f"{REGION} GetVolume 429": 3}
+    emu.reset()
+    assert emu.refused() == {}
+
+
 def test_clock(emu: EmulatorControl) -> None:
     before = emu.clock()
     after = emu.advance(3600)

@@ -25,7 +25,8 @@ _clients: dict[str, Any] = {}
 
 
 def clients() -> tuple[Any, Any, str]:
-    """Signer and clients built once per container, as SDK-based functions usually do."""
+    """Signer and clients built once per container, as SDK-based functions usually do, with the SDK's
+    default retry strategy (the SDK applies none unless asked; the product retries, so this side does too)."""
     if not _clients:
         signer = oci.auth.signers.get_resource_principals_signer()
         region = os.environ["OCI_RESOURCE_PRINCIPAL_REGION"]
@@ -34,16 +35,21 @@ def clients() -> tuple[Any, Any, str]:
         def endpoint(service: str) -> str | None:
             return template.format(region=region, service=service) if template else None
 
+        retry = oci.retry.DEFAULT_RETRY_STRATEGY
         config = {"region": region}
-        _clients["storage"] = oci.core.BlockstorageClient(config, signer=signer, service_endpoint=endpoint("iaas"))
+        _clients["storage"] = oci.core.BlockstorageClient(
+            config, signer=signer, service_endpoint=endpoint("iaas"), retry_strategy=retry
+        )
         topic = os.environ.get("NOTIFICATION_TOPIC_ID")
         api_endpoint = None
         if topic:
             control = oci.ons.NotificationControlPlaneClient(
-                config, signer=signer, service_endpoint=endpoint("notification")
+                config, signer=signer, service_endpoint=endpoint("notification"), retry_strategy=retry
             )
             api_endpoint = control.get_topic(topic).data.api_endpoint
-        _clients["ons"] = oci.ons.NotificationDataPlaneClient(config, signer=signer, service_endpoint=api_endpoint)
+        _clients["ons"] = oci.ons.NotificationDataPlaneClient(
+            config, signer=signer, service_endpoint=api_endpoint, retry_strategy=retry
+        )
         _clients["region"] = region
     return _clients["storage"], _clients["ons"], _clients["region"]
 

@@ -145,7 +145,9 @@ class BlockStorage:
         operation = "Get" + spec.source_model.__name__
         return self._one(spec.source_model, operation, "GET", f"{spec.source_path}/{source_id}")
 
-    def list_sources(self, kind: BackupKind, compartment_id: str, limit: int = 100) -> Iterator[OciModel]:
+    def list_sources(self, kind: BackupKind, compartment_id: str, limit: int = 1000) -> Iterator[OciModel]:
+        """Every source of the compartment, 1,000 a page (the most a page holds): a sweep of 2,000
+        volumes lists them in 2 round trips instead of 20."""
         spec = kind.spec
         operation = "List" + spec.source_model.__name__ + "s"
         return self._list(

@@ -98,8 +98,10 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
 ``GET  invocations?since=N``                   ``{"invocations": [{"functionId", "region", "tenancyId",
                                                "invokeType": sync|detached, "body", "headers", "time"}],
                                                "next": M}``
-``GET  calls``                                 ``{"calls": {"<region> <Operation>": N}}``: API requests that passed
-                                               signature verification, per region and operation
+``GET  calls``                                 ``{"calls": {"<region> <Operation>": N}, "refused": {"<region>
+                                               <Operation> <status>": N}}``: API requests that passed signature
+                                               verification, per region and operation; of those, the ones an
+                                               injected fault or rate limit answered (e.g. 429), per status
 ``GET  clock`` / ``POST clock``                ``{"advanceSeconds": N}`` moves the emulator clock forward and
                                                applies due transitions -> ``{"now", "epochSeconds",
                                                "offsetSeconds"}``

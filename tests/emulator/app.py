@@ -77,6 +77,8 @@ class EmulatorApp:
         if decision.drop:
             raise DropConnection()
         if decision.error is not None:
+            with self.world.lock:
+                self.world.refused[f"{region.name} {route.operation} {decision.error.status}"] += 1
             raise decision.error
         api_request = ApiRequest(
             method=request.method,

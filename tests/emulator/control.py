@@ -192,7 +192,7 @@ class ControlApi:
         return self._ok({"invocations": items, "next": cursor})
 
     def calls(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
-        return self._ok({"calls": dict(self.world.calls)})
+        return self._ok({"calls": dict(self.world.calls), "refused": dict(self.world.refused)})
 
     def clock(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         now = self.world.clock.now()

@@ -308,6 +308,10 @@ class EmulatorControl:
         """Authenticated API requests so far, by ``"<region> <Operation>"``."""
         return dict(self._call("GET", "calls")["calls"])
 
+    def refused(self) -> dict[str, int]:
+        """Requests answered by an injected fault (429 of a rate limit, 5xx), by ``"<region> <Operation> <status>"``."""
+        return dict(self._call("GET", "calls")["refused"])
+
     # ---- clock, faults, settings ---------------------------------------------------------------------
 
     def advance(self, seconds: float) -> dict[str, Any]:

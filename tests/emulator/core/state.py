@@ -30,6 +30,7 @@ class World:
         self.events = Recorder()
         self.invocations = Recorder()
         self.calls: Counter[str] = Counter()  # "<region> <Operation>" -> authenticated API requests
+        self.refused: Counter[str] = Counter()  # "<region> <Operation> <status>" -> injected faults answered
         self.faults = FaultInjector()
         self.tag_grants: dict[str, set[str]] = {}  # tenancy -> defined-tag namespaces it may write (lower case)
         self._dicts: dict[type[BaseBackend], BackendDict[Any]] = {}
@@ -64,5 +65,6 @@ class World:
             self.events.reset()
             self.invocations.reset()
             self.calls.clear()
+            self.refused.clear()
             self.faults.reset()
             self.tag_grants.clear()
