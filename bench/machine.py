@@ -98,3 +98,14 @@ def hygiene(
         "busy": bool(warnings),
         "warnings": warnings,
     }
+
+
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether the work tree differed from it (then the figures are of that tree)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=PRODUCT.python_path, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    status = git("status", "--porcelain", "--", "shared", "functions", "func.py", "requirements.txt")
+    return {"commit": git("rev-parse", "--short=12", "HEAD") or "unknown", "dirty": bool(status)}

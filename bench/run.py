@@ -124,7 +124,7 @@ def measure_grid(plan: Plan) -> list[sweep.CellRuns]:
 def measure(plan: Plan) -> dict[str, Any]:
     started = time.perf_counter()
     busy_at_start, ours_at_start = machine_busy_seconds(), tree_cpu_seconds()
-    results: dict[str, Any] = {"machine": machine.describe()}
+    results: dict[str, Any] = {"machine": machine.describe(), "code": machine.code_version()}
     probe_start = signing_cost.cpu_probe_us(plan.probe_signatures)
     problems: list[str] = []
     failures = 0
@@ -168,9 +168,7 @@ def measure(plan: Plan) -> dict[str, Any]:
         failures += sum(r.lost for r in c.side("product"))
     results["sweep_grid"] = grid
     headline = plan.headline_cell
-    main_cell = next(
-        g for c, g in zip(cells, grid, strict=True) if c.cell == headline
-    )
+    main_cell = next(g for c, g in zip(cells, grid, strict=True) if c.cell == headline)
     limited = [g for g in grid if g["limit_per_second"]]
     results["rate_limit"] = {
         "cells": len(limited),
@@ -215,10 +213,14 @@ def measure(plan: Plan) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help=f"a smoke run (or BENCH_QUICK=1): fewer runs, cells, volumes; to {QUICK_OUT}"
+        "--quick",
+        action="store_true",
+        help=f"a smoke run (or BENCH_QUICK=1): fewer runs, cells, volumes; to {QUICK_OUT}",
     )
     parser.add_argument("--out", help=f"where to write results.json and RESULTS.md (default {BENCH})")
-    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md (and README figures) from results.json")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite RESULTS.md (and README figures) from results.json"
+    )
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK") == "1"
     out = Path(args.out or (QUICK_OUT if quick else BENCH)).resolve()
@@ -248,7 +250,11 @@ def write_reports(out: Path, results: dict[str, Any]) -> None:
     (out / "RESULTS.md").write_text(report.markdown(results))
     if out == BENCH.resolve():
         changed = readme_figures.update(README, results)
-        log(f"README.md: {changed} performance figures updated from results.json" if changed else "README.md: figures current")
+        log(
+            f"README.md: {changed} performance figures updated from results.json"
+            if changed
+            else "README.md: figures current"
+        )
 
 
 if __name__ == "__main__":

@@ -70,8 +70,9 @@ class SideRun:
     lost: int  # volumes listed but not backed up
     throttled: int  # answers 429 (CreateVolumeBackup under the limit)
     requests: int  # API requests the emulator authenticated (listings, creates incl. refused, publish)
-    cpu_seconds: float  # of the function process / the SDK script
+    cpu_seconds: float  # of the client during the sweep (the function process / the SDK script after its imports)
     emulator_cpu_seconds: float
+    process_cpu_seconds: float  # of the client process, all of it (start, imports and warm-up included)
     problem: str = ""
 
 
@@ -101,7 +102,8 @@ def run_product(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
         started = time.perf_counter()
         answer = function.call({"trigger": "schedule", "schedule": run_id}, deadline_seconds=CALL_DEADLINE_SECONDS)
         seconds = time.perf_counter() - started
-        cpu, emulator_cpu = function.cpu_seconds() - cpu, the_lab.emulator_cpu_seconds() - emulator_cpu
+        process_cpu = function.cpu_seconds()
+        cpu, emulator_cpu = process_cpu - cpu, the_lab.emulator_cpu_seconds() - emulator_cpu
     finally:
         function.stop()
     result: dict[str, Any] = json.loads(answer.body) if answer.status == 200 else {}
@@ -111,7 +113,8 @@ def run_product(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
         reasons = sorted({str(i.get("reason", ""))[:120] for i in result.get("items", []) if i["status"] != "created"})
         problem = f"product {cell.label}: {result.get('counts') or answer.body[:300]!r}; {reasons[:3]}"
     requests, throttled = (after - warm_up for after, warm_up in zip(_counted(the_lab), before, strict=True))
-    return SideRun("product", seconds, created, volumes - created, throttled, requests, cpu, emulator_cpu, problem)
+    lost = volumes - created
+    return SideRun("product", seconds, created, lost, throttled, requests, cpu, emulator_cpu, process_cpu, problem)
 
 
 def run_sdk(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
@@ -127,17 +130,18 @@ def run_sdk(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
         process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         err = stderr.read().decode(errors="replace")
-    cpu = usage.ru_utime + usage.ru_stime
+    process_cpu = usage.ru_utime + usage.ru_stime
     emulator_cpu = the_lab.emulator_cpu_seconds() - emulator_cpu
     requests, throttled = _counted(the_lab)
     if process.returncode != 0 or not out.strip():
         problem = f"sdk {cell.label}: exit {process.returncode}: {err[-500:]}"
-        return SideRun("sdk", float("nan"), 0, volumes, throttled, requests, cpu, emulator_cpu, problem)
+        nan = float("nan")
+        return SideRun("sdk", nan, 0, volumes, throttled, requests, nan, emulator_cpu, process_cpu, problem)
     result = json.loads(out.strip().splitlines()[-1])
     created = int(result["created"])
     problem = "" if created == volumes else f"sdk {cell.label}: {created} of {volumes}; {result['errors'][:3]}"
-    seconds = float(result["seconds"])
-    return SideRun("sdk", seconds, created, volumes - created, throttled, requests, cpu, emulator_cpu, problem)
+    seconds, cpu, lost = float(result["seconds"]), float(result["cpuSeconds"]), volumes - created
+    return SideRun("sdk", seconds, created, lost, throttled, requests, cpu, emulator_cpu, process_cpu, problem)
 
 
 def run_side(the_lab: Lab, cell: Cell, side: str, volumes: int, run_id: str) -> SideRun:
@@ -232,7 +236,7 @@ def measure_wave(cells: list[Cell], volumes: int, log: Log) -> Iterator[CellRuns
         wall = time.perf_counter() - started
         busy, own = machine_busy_seconds() - busy, self_cpu_seconds() - own
     done = [r for r in results if r is not None]
-    ours = own + sum(r.cpu_seconds + r.emulator_cpu_seconds for r in done)
+    ours = own + sum(r.process_cpu_seconds + r.emulator_cpu_seconds for r in done)
     others_share = max(0.0, busy - ours) / (wall * cpu_count())
     mode = f"wave of {len(jobs)} runs at once"
     for cell in cells:

@@ -49,7 +49,7 @@ def main() -> int:
                 errors.append(f"{type(exc).__name__}: {getattr(exc, 'status', '')} {getattr(exc, 'code', exc)}")
             return False
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     volumes = []
     for compartment in os.environ["COMPARTMENT_IDS"].split(","):
         listing = oci.pagination.list_call_get_all_results(storage.list_volumes, compartment_id=compartment)
@@ -65,6 +65,7 @@ def main() -> int:
         "errors": errors,
         "listSeconds": listed - started,
         "seconds": finished - started,
+        "cpuSeconds": time.process_time() - cpu,
     }
     print(json.dumps(result), flush=True)
     return 0
