@@ -119,6 +119,7 @@ def run_product(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
 
 def run_sdk(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
     env = {**the_lab.function_config(), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(SDK.python_path)}
+    env.pop("NOTIFICATION_TOPIC_ID")  # the script publishes nothing: no GetTopic for the topic's endpoint
     command = [str(SDK.python), str(SDK.python_path / "sweep.py"), "--concurrency", str(cell.concurrency)]
     emulator_cpu = the_lab.emulator_cpu_seconds()
     with tempfile.TemporaryFile() as stderr:
