@@ -21,7 +21,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared import log
@@ -183,7 +183,7 @@ def _prepare(
     if request is not None:
         dry_run = dry_run or bool(getattr(request, "dry_run", False))
     client = _cached(("client", *_credential_env(environ)), lambda: _build_client(environ, settings))
-    wall_deadline = _parse_deadline(headers.get("fn-deadline"))
+    wall_deadline = _parse_deadline(headers.get("fn-deadline")) or _detached_deadline(settings, headers)
     deadline = monotonic_deadline(wall_deadline, settings.deadline_margin_seconds)
     call_deadline = monotonic_deadline(wall_deadline, HARD_MARGIN_SECONDS)
     function_id = environ.get("FN_FN_ID")
@@ -228,6 +228,14 @@ def _parse_deadline(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _detached_deadline(settings: CommonSettings, headers: Mapping[str, str]) -> datetime | None:
+    """No usable ``Fn-Deadline`` on a detached invocation (platform header ``fn-invoke-type``): the
+    function's detached timeout (``DETACHED_TIMEOUT_SECONDS``), longer than the synchronous one."""
+    if headers.get("fn-invoke-type", "").lower() != "detached" or settings.detached_timeout_seconds is None:
+        return None
+    return datetime.now(UTC) + timedelta(seconds=settings.detached_timeout_seconds)
 
 
 def _self_invoker(client: OciClient, settings: CommonSettings, function_id: str, deadline: Deadline) -> Any:

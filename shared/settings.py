@@ -142,6 +142,9 @@ class CommonSettings(BaseModel):
     schedule_slot_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60, alias="SCHEDULE_SLOT_MINUTES")
     self_invoke_endpoint: Annotated[str | None, BlankIsNone] = Field(default=None, alias="SELF_INVOKE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    # The function's detached_mode_timeout_in_seconds (Terraform sets it): the deadline of a detached
+    # invocation when the platform sends no usable Fn-Deadline. Unset: no such fallback.
+    detached_timeout_seconds: int | None = Field(default=None, ge=5, le=3600, alias="DETACHED_TIMEOUT_SECONDS")
 
     @field_validator("handler")
     @classmethod

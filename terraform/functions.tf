@@ -11,19 +11,38 @@ resource "oci_functions_application" "this" {
 resource "oci_functions_function" "this" {
   for_each = local.functions
 
-  application_id     = oci_functions_application.this.id
-  display_name       = "${var.name_prefix}-${each.value.slug}"
-  image              = var.function_image
-  memory_in_mbs      = tostring(var.function_memory_mb)
-  timeout_in_seconds = var.function_timeout_seconds
-  freeform_tags      = merge(local.tags, { "handler" = each.key })
+  application_id                   = oci_functions_application.this.id
+  display_name                     = "${var.name_prefix}-${each.value.slug}"
+  image                            = var.function_image
+  image_digest                     = var.image_digest
+  memory_in_mbs                    = tostring(var.function_memory_mb)
+  timeout_in_seconds               = var.function_timeout_seconds
+  detached_mode_timeout_in_seconds = var.function_detached_timeout_seconds
+  freeform_tags                    = merge(local.tags, { "handler" = each.key })
+  config                           = local.function_config[each.key]
 
-  config = merge(
-    local.extra_config[each.key],
-    local.common_config,
-    local.handler_config[each.key],
-    { HANDLER = each.key },
-  )
+  # A detached run (a sweep's hand-over) that crashes or times out cannot report itself: the
+  # platform sends its failure record to the report topic instead.
+  failure_destination {
+    kind     = "NOTIFICATION"
+    topic_id = oci_ons_notification_topic.this.id
+  }
+
+  # Off unless provisioned_concurrency names this function (see variables.tf for the cost).
+  dynamic "provisioned_concurrency_config" {
+    for_each = lookup(var.provisioned_concurrency, each.key, 0) > 0 ? [var.provisioned_concurrency[each.key]] : []
+    content {
+      strategy = "CONSTANT"
+      count    = provisioned_concurrency_config.value
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.function_config_bytes[each.key] <= local.function_config_limit_bytes
+      error_message = "The function config exceeds the 4 KB OCI Functions allows (the UTF-8 bytes of every key and value): shorten COMPARTMENT_IDS (fewer sweep_compartment_ids; sweep a common parent with include_subcompartments instead) or the extra_config maps. Sizes by function: terraform console, local.function_config_bytes."
+    }
+  }
 }
 
 # Invoke logs of the application (one SERVICE log covers all its functions).

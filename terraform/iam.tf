@@ -1,59 +1,125 @@
 # IAM, least privilege. Every statement names its compartment (`in compartment id <OCID>`); none
-# is tenancy-wide. Identity resources are written through the home-region provider.
+# is tenancy-wide. Each statement is derived from the permissions the functions' API calls need
+# (README "IAM": operation -> permission -> statement); where a verb grants more than those
+# permissions, the statement lists the permissions instead. Identity resources are written through
+# the home-region provider.
 #
 # Dynamic group: exactly the three functions of this configuration (fnfunc in the target
 # compartment AND one of their OCIDs). No cycle: the functions do not depend on the group.
 resource "oci_identity_dynamic_group" "functions" {
   provider       = oci.home
   compartment_id = var.tenancy_ocid
-  name           = "${var.name_prefix}-functions"
-  description    = "The ${var.name_prefix} backup functions (resource principals)."
+  name           = "${local.unique_name}-functions"
+  description    = "The ${var.name_prefix} backup functions in ${var.region} (resource principals)."
   matching_rule  = "ANY {${join(", ", [for k in keys(local.functions) : "ALL {resource.type = 'fnfunc', resource.compartment.id = '${var.compartment_ocid}', resource.id = '${oci_functions_function.this[k].id}'}"])}}"
   freeform_tags  = local.tags
 }
 
+locals {
+  dynamic_group = oci_identity_dynamic_group.functions.name
+
+  # Compartments the statements below name: a policy attached to policy_compartment_ocid can grant
+  # only there and below (checked by the precondition on oci_identity_policy.functions).
+  image_repository_compartment_id = coalesce(var.image_repository_compartment_ocid, var.compartment_ocid)
+  policy_named_compartments = distinct(concat(
+    [var.compartment_ocid, local.image_repository_compartment_id],
+    local.sweep_compartment_ids,
+    var.tag_namespace_compartment_ids,
+    [for k in values(var.copy_kms_keys) : k.compartment_id],
+  ))
+  check_policy_ancestry = local.policy_compartment_id != var.tenancy_ocid
+  # Each named compartment and its ancestors below the root (OCI nests compartments at most six deep).
+  policy_lineage = {
+    for c in local.policy_named_compartments : c => [
+      c,
+      try(data.oci_identity_compartment.parent_1[c].compartment_id, ""),
+      try(data.oci_identity_compartment.parent_2[c].compartment_id, ""),
+      try(data.oci_identity_compartment.parent_3[c].compartment_id, ""),
+      try(data.oci_identity_compartment.parent_4[c].compartment_id, ""),
+      try(data.oci_identity_compartment.parent_5[c].compartment_id, ""),
+    ]
+  }
+  policy_compartment_outside = [for c, lineage in local.policy_lineage : c if !contains(lineage, local.policy_compartment_id)]
+}
+
+# The parent chain of every named compartment, read at plan time only when the policies are not
+# attached to the tenancy (the tenancy is everyone's ancestor). The deployer needs
+# `inspect compartments` on them, which writing policies there implies in practice.
+data "oci_identity_compartment" "parent_1" {
+  provider = oci.home
+  for_each = local.check_policy_ancestry ? toset(local.policy_named_compartments) : toset([])
+  id       = each.value
+}
+
+data "oci_identity_compartment" "parent_2" {
+  provider = oci.home
+  for_each = { for c, d in data.oci_identity_compartment.parent_1 : c => d.compartment_id if d.compartment_id != var.tenancy_ocid }
+  id       = each.value
+}
+
+data "oci_identity_compartment" "parent_3" {
+  provider = oci.home
+  for_each = { for c, d in data.oci_identity_compartment.parent_2 : c => d.compartment_id if d.compartment_id != var.tenancy_ocid }
+  id       = each.value
+}
+
+data "oci_identity_compartment" "parent_4" {
+  provider = oci.home
+  for_each = { for c, d in data.oci_identity_compartment.parent_3 : c => d.compartment_id if d.compartment_id != var.tenancy_ocid }
+  id       = each.value
+}
+
+data "oci_identity_compartment" "parent_5" {
+  provider = oci.home
+  for_each = { for c, d in data.oci_identity_compartment.parent_4 : c => d.compartment_id if d.compartment_id != var.tenancy_ocid }
+  id       = each.value
+}
+
 # Block storage grants, one policy per swept compartment (grants are inherited by its children).
-# - use volumes / boot-volumes / volume-groups: the GET/LIST calls plus VOLUME_WRITE-style
-#   permissions that Create*Backup needs on the source (read alone is not enough).
-# - manage *-backups: create, update (tags, names), delete (retention).
-# - {VOLUME_BACKUP_COPY, BOOT_VOLUME_BACKUP_COPY}: the cross-region copy permissions, granted
-#   explicitly. IAM is global, so this compartment scope covers the copies in every destination
-#   region (a copy lands in the source backup's compartment).
-# - read compartments: the child-compartment walk (include_subcompartments).
+# IAM is global: this compartment scope also covers the copies, which land in the source backup's
+# compartment in every destination region (CopyVolumeBackup needs VOLUME_BACKUP_CREATE there).
 resource "oci_identity_policy" "functions_storage" {
   for_each = toset(local.sweep_compartment_ids)
 
   provider       = oci.home
   compartment_id = local.policy_compartment_id
-  name           = "${var.name_prefix}-fn-storage-${substr(sha1(each.value), 0, 8)}"
-  description    = "${var.name_prefix} functions: back up, copy and retag block storage in compartment ${each.value}."
+  name           = "${local.unique_name}-fn-storage-${substr(sha1(each.value), 0, 8)}"
+  description    = "${var.name_prefix} functions (${var.region}): back up, copy and retag block storage in compartment ${each.value}."
   freeform_tags  = local.tags
 
   statements = [
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use volumes in compartment id ${each.value}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use boot-volumes in compartment id ${each.value}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use volume-groups in compartment id ${each.value}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to manage volume-backups in compartment id ${each.value}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to manage boot-volume-backups in compartment id ${each.value}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to manage volume-group-backups in compartment id ${each.value}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to {VOLUME_BACKUP_COPY, BOOT_VOLUME_BACKUP_COPY} in compartment id ${each.value}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to read compartments in compartment id ${each.value}",
+    # volumes and boot volumes: Get/List (VOLUME_INSPECT), the source side of Create*Backup (VOLUME_WRITE)
+    "Allow dynamic-group ${local.dynamic_group} to {VOLUME_INSPECT, VOLUME_WRITE} in compartment id ${each.value}",
+    # volume groups: Get/List and the source side of CreateVolumeGroupBackup
+    "Allow dynamic-group ${local.dynamic_group} to inspect volume-groups in compartment id ${each.value}",
+    "Allow dynamic-group ${local.dynamic_group} to {VOLUME_BACKUP_INSPECT, VOLUME_BACKUP_READ, VOLUME_BACKUP_CREATE, VOLUME_BACKUP_UPDATE, VOLUME_BACKUP_DELETE, VOLUME_BACKUP_COPY} in compartment id ${each.value}",
+    "Allow dynamic-group ${local.dynamic_group} to {BOOT_VOLUME_BACKUP_INSPECT, BOOT_VOLUME_BACKUP_READ, BOOT_VOLUME_BACKUP_CREATE, BOOT_VOLUME_BACKUP_UPDATE, BOOT_VOLUME_BACKUP_DELETE, BOOT_VOLUME_BACKUP_COPY} in compartment id ${each.value}",
+    "Allow dynamic-group ${local.dynamic_group} to {VOLUME_GROUP_BACKUP_INSPECT, VOLUME_GROUP_BACKUP_CREATE, VOLUME_GROUP_BACKUP_UPDATE, VOLUME_GROUP_BACKUP_DELETE} in compartment id ${each.value}",
+    # ListCompartments for the child-compartment walk (include_subcompartments)
+    "Allow dynamic-group ${local.dynamic_group} to inspect compartments in compartment id ${each.value}",
   ]
 }
 
-# The functions' own compartment: publish reports, and a sweep re-invoking itself (detached) to hand
-# over the rest of its work.
+# The functions' own compartment: publish reports (PublishMessage), and a sweep re-invoking itself
+# (detached) to hand over the rest of its work (InvokeFunction, on these three functions only).
 resource "oci_identity_policy" "functions" {
   provider       = oci.home
   compartment_id = local.policy_compartment_id
-  name           = "${var.name_prefix}-fn-runtime"
-  description    = "${var.name_prefix} functions: publish to the report topic and re-invoke themselves."
+  name           = "${local.unique_name}-fn-runtime"
+  description    = "${var.name_prefix} functions (${var.region}): publish to the report topic and re-invoke themselves."
   freeform_tags  = local.tags
 
   statements = [
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use ons-topics in compartment id ${var.compartment_ocid}",
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use fn-invocation in compartment id ${var.compartment_ocid}",
+    "Allow dynamic-group ${local.dynamic_group} to {ONS_TOPIC_PUBLISH} in compartment id ${var.compartment_ocid}",
+    "Allow dynamic-group ${local.dynamic_group} to use fn-invocation in compartment id ${var.compartment_ocid} where ANY {${join(", ", [for k in keys(local.functions) : "target.function.id = '${oci_functions_function.this[k].id}'"])}}",
   ]
+
+  lifecycle {
+    precondition {
+      condition     = length(local.policy_compartment_outside) == 0
+      error_message = "policy_compartment_ocid must be the tenancy or an ancestor (or the same) of every compartment the policies name (compartment_ocid, sweep_compartment_ids, tag_namespace_compartment_ids, image_repository_compartment_ocid, copy_kms_keys): CreatePolicy refuses a statement about a compartment outside the policy's own subtree. See local.policy_compartment_outside."
+    }
+  }
 }
 
 # Only when defined tags are written (retag RETAG_DEFINED_TAGS, group tags copied to backups).
@@ -62,12 +128,44 @@ resource "oci_identity_policy" "tag_namespaces" {
 
   provider       = oci.home
   compartment_id = local.policy_compartment_id
-  name           = "${var.name_prefix}-fn-tags-${substr(sha1(each.value), 0, 8)}"
-  description    = "${var.name_prefix} functions: apply defined tags from the namespaces in compartment ${each.value}."
+  name           = "${local.unique_name}-fn-tags-${substr(sha1(each.value), 0, 8)}"
+  description    = "${var.name_prefix} functions (${var.region}): apply defined tags from the namespaces in compartment ${each.value}."
   freeform_tags  = local.tags
 
   statements = [
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use tag-namespaces in compartment id ${each.value}",
+    "Allow dynamic-group ${local.dynamic_group} to use tag-namespaces in compartment id ${each.value}",
+  ]
+}
+
+# Copies encrypted with Vault keys (copy_kms_keys): the Block Volume service must use each key, and
+# the caller needs key-delegate on it; both on exactly the configured keys.
+resource "oci_identity_policy" "copy_keys" {
+  for_each = var.copy_kms_keys
+
+  provider       = oci.home
+  compartment_id = local.policy_compartment_id
+  name           = "${local.unique_name}-fn-copy-key-${each.key}"
+  description    = "${var.name_prefix} functions (${var.region}): encrypt DR copies in ${each.key} with Vault key ${each.value.key_id}."
+  freeform_tags  = local.tags
+
+  statements = [
+    "Allow service blockstorage to use keys in compartment id ${each.value.compartment_id} where target.key.id = '${each.value.key_id}'",
+    "Allow dynamic-group ${local.dynamic_group} to use key-delegate in compartment id ${each.value.compartment_id} where target.key.id = '${each.value.key_id}'",
+  ]
+}
+
+# The Functions service itself: pull the (private) image from OCIR and attach the functions to the
+# subnet of the target compartment (OCI Functions documentation, "service faas" statements).
+resource "oci_identity_policy" "functions_service" {
+  provider       = oci.home
+  compartment_id = local.policy_compartment_id
+  name           = "${local.unique_name}-faas"
+  description    = "OCI Functions may pull the ${var.name_prefix} image and use its network."
+  freeform_tags  = local.tags
+
+  statements = [
+    "Allow service faas to read repos in compartment id ${local.image_repository_compartment_id}",
+    "Allow service faas to use virtual-network-family in compartment id ${var.compartment_ocid}",
   ]
 }
 
@@ -78,8 +176,8 @@ resource "oci_identity_policy" "tag_namespaces" {
 resource "oci_identity_policy" "invokers" {
   provider       = oci.home
   compartment_id = local.policy_compartment_id
-  name           = "${var.name_prefix}-fn-invokers"
-  description    = "Events, API Gateway and Resource Scheduler may invoke the ${var.name_prefix} functions."
+  name           = "${local.unique_name}-fn-invokers"
+  description    = "Events, API Gateway and Resource Scheduler may invoke the ${var.name_prefix} functions (${var.region})."
   freeform_tags  = local.tags
 
   statements = [

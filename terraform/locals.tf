@@ -52,16 +52,37 @@ locals {
   gateway_authorization  = length(var.gateway_allowed_scopes) > 0 ? "ANY_OF" : "AUTHENTICATION_ONLY"
   gateway_allowed_scopes = length(var.gateway_allowed_scopes) > 0 ? var.gateway_allowed_scopes : null
 
+  # Names that must be unique in the tenancy (dynamic group, policies attached to one compartment,
+  # notification topic) carry the region key, so the same name_prefix can deploy to two regions.
+  region_key  = try(local.regions[var.region].key, var.region)
+  unique_name = "${var.name_prefix}-${local.region_key}"
+
+  # OCI Registry hosts of the function's region: the only registry OCI Functions pulls from.
+  ocir_hosts = distinct(compact([
+    try("${local.regions[var.region].key}.ocir.io", ""),
+    "${var.region}.ocir.io",
+    "ocir.${var.region}.oci.${try(local.regions[var.region].domain, "oraclecloud.com")}",
+  ]))
+
+  # Provisioned concurrency is counted in PCUs whose minimum and step depend on the memory size.
+  provisioned_concurrency_step = var.function_memory_mb <= 128 ? 40 : (var.function_memory_mb <= 256 ? 20 : 10)
+
   # Function config: keys every handler reads, then each handler's own keys. Operator extras come
   # first so the keys this module manages always win (variables.tf also rejects overlaps).
-  common_config = {
-    NOTIFICATION_TOPIC_ID   = oci_ons_notification_topic.this.id
-    NOTIFY_ON               = var.notify_on
-    GATEWAY_TOKEN_SHA256    = sha256(var.gateway_token)
-    COMPARTMENT_IDS         = join(",", local.sweep_compartment_ids)
-    SELECTOR                = var.selector
-    INCLUDE_SUBCOMPARTMENTS = tostring(var.include_subcompartments)
+  # Values known only after apply (or secret) go in config_sized_later, with the size they count for
+  # in the plan-time size check below; everything else goes in common_config_known.
+  common_config_known = {
+    NOTIFY_ON                = var.notify_on
+    COMPARTMENT_IDS          = join(",", local.sweep_compartment_ids)
+    SELECTOR                 = var.selector
+    INCLUDE_SUBCOMPARTMENTS  = tostring(var.include_subcompartments)
+    DETACHED_TIMEOUT_SECONDS = tostring(var.function_detached_timeout_seconds)
   }
+  config_sized_later = {
+    NOTIFICATION_TOPIC_ID = { value = oci_ons_notification_topic.this.id, bytes = 100 } # an OCID (~90 bytes)
+    GATEWAY_TOKEN_SHA256  = { value = sha256(var.gateway_token), bytes = 64 }           # hex SHA-256
+  }
+  common_config = merge(local.common_config_known, { for k, v in local.config_sized_later : k => v.value })
   handler_config = {
     create_backup = {
       RETENTION_DAYS       = tostring(var.retention_days)
@@ -72,6 +93,7 @@ locals {
     }
     copy_backup = {
       COPY_DESTINATION_REGIONS = join(",", var.copy_destination_regions)
+      COPY_KMS_KEY_IDS         = join(",", [for r, k in var.copy_kms_keys : "${r}=${k.key_id}"]) # empty: Oracle-managed keys
     }
     retag_group_backup = {}
   }
@@ -80,6 +102,23 @@ locals {
     copy_backup        = var.extra_config_copy_backup
     retag_group_backup = var.extra_config_retag_group_backup
   }
+  function_config = {
+    for k in keys(local.functions) : k => merge(local.extra_config[k], local.common_config, local.handler_config[k], { HANDLER = k })
+  }
+
+  # OCI Functions limits a function's config to 4 KB: the sum of the UTF-8 bytes of every key and
+  # value. Checked at plan time (precondition in functions.tf) on the config with the values of
+  # config_sized_later replaced by placeholders of their size, so the check never waits for apply.
+  # UTF-8 bytes = length of the base64 text / 4 * 3 minus its padding.
+  function_config_limit_bytes = 4096
+  function_config_sized = {
+    for k in keys(local.functions) : k => merge(
+      local.extra_config[k], local.common_config_known, local.handler_config[k], { HANDLER = k },
+      { for key, v in local.config_sized_later : key => join("", [for i in range(v.bytes) : "x"]) },
+    )
+  }
+  function_config_base64 = { for k, c in local.function_config_sized : k => base64encode(join("", [for key, value in c : "${key}${value}"])) }
+  function_config_bytes  = { for k, b in local.function_config_base64 : k => length(b) / 4 * 3 - length(regexall("=", b)) }
 
   tags = merge({ "managed-by" = "terraform", "app" = var.name_prefix }, var.freeform_tags)
 }

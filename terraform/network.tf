@@ -120,8 +120,9 @@ resource "oci_core_subnet" "functions" {
   freeform_tags              = local.tags
 }
 
-# Gateway subnet: private by default (same routing as the functions); PUBLIC adds an internet
-# gateway and a public subnet. Ingress is HTTPS from gateway_ingress_cidrs only.
+# Gateway subnet: private by default (same routing as the functions: service gateway, and the NAT
+# gateway that also carries the JWKS fetch); PUBLIC adds an internet gateway and a public subnet.
+# Ingress is HTTPS from gateway_ingress_cidrs only (required for PUBLIC, see variables.tf).
 resource "oci_core_internet_gateway" "this" {
   count          = local.gateway_public ? 1 : 0
   compartment_id = var.compartment_ocid
@@ -169,18 +170,41 @@ resource "oci_core_security_list" "gateway" {
     }
   }
 
-  egress_security_rules {
-    description      = "HTTPS from the gateway to OCI Functions"
-    destination      = local.gateway_public ? "0.0.0.0/0" : local.all_services_cidr
-    destination_type = local.gateway_public ? "CIDR_BLOCK" : "SERVICE_CIDR_BLOCK"
-    protocol         = "6"
-    stateless        = false
+  dynamic "egress_security_rules" {
+    for_each = local.gateway_egress_rules
+    iterator = rule
+    content {
+      description      = rule.value.description
+      destination      = rule.value.destination
+      destination_type = rule.value.destination_type
+      protocol         = "6"
+      stateless        = false
 
-    tcp_options {
-      min = 443
-      max = 443
+      tcp_options {
+        min = 443
+        max = 443
+      }
     }
   }
+}
+
+# Gateway egress, all HTTPS: to OCI Functions (PUBLIC: anywhere through the internet gateway, which
+# also reaches the JWKS host; PRIVATE: this region's Oracle services through the service gateway),
+# and for PRIVATE to the JWKS host of gateway_jwks_uri through the NAT gateway: without it the
+# gateway cannot fetch the issuer's keys and every request fails JWT validation.
+locals {
+  gateway_egress_rules = concat(
+    [{
+      description      = "HTTPS from the gateway to OCI Functions"
+      destination      = local.gateway_public ? "0.0.0.0/0" : local.all_services_cidr
+      destination_type = local.gateway_public ? "CIDR_BLOCK" : "SERVICE_CIDR_BLOCK"
+    }],
+    local.gateway_public ? [] : [for cidr in var.gateway_jwks_egress_cidrs : {
+      description      = "HTTPS to the JWKS host of gateway_jwks_uri (through the NAT gateway)"
+      destination      = cidr
+      destination_type = "CIDR_BLOCK"
+    }],
+  )
 }
 
 resource "oci_core_subnet" "gateway" {

@@ -1,6 +1,6 @@
 resource "oci_ons_notification_topic" "this" {
   compartment_id = var.compartment_ocid
-  name           = "${var.name_prefix}-reports"
+  name           = "${local.unique_name}-reports"
   description    = "Run reports of the ${var.name_prefix} backup functions (NOTIFY_ON decides which runs publish)."
   freeform_tags  = local.tags
 }

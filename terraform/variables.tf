@@ -49,7 +49,7 @@ variable "config_file_profile" {
 }
 
 variable "policy_compartment_ocid" {
-  description = "Compartment (or the tenancy) the IAM policies are attached to. Null attaches them to the tenancy, which can grant in any compartment; every statement is still scoped `in compartment id <...>`. Set it to a common parent compartment if you may not write tenancy-level policies."
+  description = "Compartment (or the tenancy) the IAM policies are attached to. Null attaches them to the tenancy, which can grant in any compartment; every statement is still scoped `in compartment id <...>`. A policy can only grant in its own compartment and the compartments below it, so a compartment set here must be an ancestor (or the same) of every compartment a statement names: compartment_ocid, sweep_compartment_ids, tag_namespace_compartment_ids, image_repository_compartment_ocid and the key compartments of copy_kms_keys; otherwise CreatePolicy fails. The plan reads those compartments' parents and refuses a policy compartment that is not above all of them."
   type        = string
   default     = null
 
@@ -81,12 +81,39 @@ variable "freeform_tags" {
 # ---------------------------------------------------------------------------------------------------
 
 variable "function_image" {
-  description = "Container image of the functions, built and pushed before apply: <region-key>.ocir.io/<namespace>/<repo>:<tag> (or any registry path with :tag or @sha256:digest). The three functions run this same image; HANDLER selects the code."
+  description = "Container image of the functions in OCI Registry of the function's own region, built and pushed before apply: <region-key>.ocir.io/<namespace>/<repo>:<tag> (also <region>.ocir.io or ocir.<region>.oci.<realm domain>). OCI Functions pulls only from OCI Registry in the function's region. A tag only: pin the exact build with image_digest. The three functions run this same image; HANDLER selects the code."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.function_image))
-    error_message = "The function_image value must be a full image reference with a tag or digest, e.g. iad.ocir.io/mytenancy/block-backup:0.1.0."
+    condition     = can(regex("^[a-z0-9.-]+/[a-z0-9][a-z0-9_-]*/[a-z0-9]+([._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.function_image))
+    error_message = "The function_image value must be <registry host>/<namespace>/<repository>:<tag> in lower case, e.g. iad.ocir.io/mytenancy/block-backup:0.1.0; a digest goes in image_digest, not in the image."
+  }
+
+  validation {
+    condition     = contains(local.ocir_hosts, split("/", var.function_image)[0])
+    error_message = "The function_image value must name OCI Registry in the region the functions run in (var.region): one of <region-key>.ocir.io, <region>.ocir.io or ocir.<region>.oci.<realm domain>. OCI Functions cannot pull from another registry or region."
+  }
+}
+
+variable "image_digest" {
+  description = "Digest of function_image to run (sha256:<64 hex>, from `docker push` or `oci artifacts container image list`). Set it to pin the exact build: a tag can be moved, a digest cannot. Null lets OCI resolve the tag when the function is created or updated."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_digest == null || can(regex("^sha256:[0-9a-f]{64}$", coalesce(var.image_digest, "x")))
+    error_message = "The image_digest value must be null or sha256: followed by 64 lower-case hex digits."
+  }
+}
+
+variable "image_repository_compartment_ocid" {
+  description = "Compartment of the OCIR repository holding function_image; the Functions service (service faas) is granted `read repos` there to pull a private image. Null means the target compartment (where create_container_repository puts it). A repository in the root compartment needs a tenancy-level grant this module does not make (see README)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_repository_compartment_ocid == null || can(regex("^ocid1\\.compartment\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$", coalesce(var.image_repository_compartment_ocid, "x")))
+    error_message = "The image_repository_compartment_ocid value must be null or a compartment OCID (the root compartment is not accepted)."
   }
 }
 
@@ -120,6 +147,38 @@ variable "function_timeout_seconds" {
   validation {
     condition     = var.function_timeout_seconds >= 30 && var.function_timeout_seconds <= 300
     error_message = "The function_timeout_seconds value must be between 30 and 300."
+  }
+}
+
+variable "function_detached_timeout_seconds" {
+  description = "Timeout of a detached invocation in seconds (detached_mode_timeout_in_seconds, 5-3600, longer than function_timeout_seconds): a sweep that hands its remainder to a detached run of itself gets this longer deadline (DETACHED_TIMEOUT_SECONDS). A detached run that crashes or times out is reported to the report topic (failure_destination)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.function_detached_timeout_seconds >= 5 && var.function_detached_timeout_seconds <= 3600 && floor(var.function_detached_timeout_seconds) == var.function_detached_timeout_seconds
+    error_message = "The function_detached_timeout_seconds value must be a whole number between 5 and 3600 (the OCI Functions limits for detached invocations)."
+  }
+
+  validation {
+    condition     = var.function_detached_timeout_seconds > var.function_timeout_seconds
+    error_message = "The function_detached_timeout_seconds value must be longer than function_timeout_seconds: the detached hand-over exists to run longer than a synchronous call."
+  }
+}
+
+variable "provisioned_concurrency" {
+  description = "Provisioned concurrency units (PCUs) per function, by HANDLER, e.g. { create_backup = 20 }; off by default. PCUs keep instances warm: no cold start for HTTP callers, billed for every hour they are provisioned even when idle. The count must be a multiple of the OCI step for function_memory_mb: 40 at 128 MB, 20 at 256 MB, 10 at 512 MB or more."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = length(setsubtract(keys(var.provisioned_concurrency), ["create_backup", "copy_backup", "retag_group_backup"])) == 0
+    error_message = "The provisioned_concurrency keys must be create_backup, copy_backup or retag_group_backup."
+  }
+
+  validation {
+    condition     = alltrue([for n in values(var.provisioned_concurrency) : n >= 0 && floor(n) == n && n % local.provisioned_concurrency_step == 0])
+    error_message = "Each provisioned_concurrency count must be 0 or a whole multiple of the OCI step for function_memory_mb (40 at 128 MB, 20 at 256 MB, 10 at 512 MB or more)."
   }
 }
 
@@ -162,6 +221,20 @@ variable "copy_destination_regions" {
   validation {
     condition     = length(var.copy_destination_regions) >= 1 && length(var.copy_destination_regions) <= 20 && alltrue([for r in var.copy_destination_regions : can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", r))])
     error_message = "The copy_destination_regions value must list 1-20 region names such as us-phoenix-1."
+  }
+}
+
+variable "copy_kms_keys" {
+  description = "Vault master encryption keys for the copies, by destination region: { \"us-phoenix-1\" = { key_id = \"ocid1.key.oc1.phx...\", compartment_id = \"ocid1.compartment...\" } }. Sets COPY_KMS_KEY_IDS and grants what a copy to a customer-managed key needs: the Block Volume service `use keys` and the functions `use key-delegate`, on exactly these keys (in their compartments). Empty: copies use Oracle-managed keys."
+  type = map(object({
+    key_id         = string
+    compartment_id = string
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for r, k in var.copy_kms_keys : contains(var.copy_destination_regions, r) && can(regex("^ocid1\\.key\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9.-]+$", k.key_id)) && can(regex("^ocid1\\.compartment\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$", k.compartment_id))])
+    error_message = "Each copy_kms_keys entry must be keyed by one of copy_destination_regions and give a key OCID (key_id) and the compartment OCID holding the key (compartment_id)."
   }
 }
 
@@ -226,19 +299,19 @@ variable "extra_config_create_backup" {
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_create_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "OCI_ENDPOINT_TEMPLATE", "RETENTION_DAYS", "RETENTION_COUNT", "RETENTION_MIN_KEEP", "FULL_EVERY", "BACKUP_NAME_TEMPLATE"])) == 0
-    error_message = "The extra_config_create_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, RETENTION_*, FULL_EVERY, BACKUP_NAME_TEMPLATE) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = length(setintersection(keys(var.extra_config_create_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "DETACHED_TIMEOUT_SECONDS", "OCI_ENDPOINT_TEMPLATE", "RETENTION_DAYS", "RETENTION_COUNT", "RETENTION_MIN_KEEP", "FULL_EVERY", "BACKUP_NAME_TEMPLATE"])) == 0
+    error_message = "The extra_config_create_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, DETACHED_TIMEOUT_SECONDS, RETENTION_*, FULL_EVERY, BACKUP_NAME_TEMPLATE) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
   }
 }
 
 variable "extra_config_copy_backup" {
-  description = "Additional function config keys for copy-backup (e.g. COPY_KMS_KEY_IDS = \"us-phoenix-1=ocid1.key...\", COPY_NAME_TEMPLATE, COPY_RETENTION_DAYS). Keys this module sets itself are rejected."
+  description = "Additional function config keys for copy-backup (e.g. COPY_NAME_TEMPLATE, COPY_RETENTION_DAYS). Keys this module sets itself are rejected (Vault keys for the copies: copy_kms_keys)."
   type        = map(string)
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_copy_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "OCI_ENDPOINT_TEMPLATE", "COPY_DESTINATION_REGIONS"])) == 0
-    error_message = "The extra_config_copy_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, COPY_DESTINATION_REGIONS) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = length(setintersection(keys(var.extra_config_copy_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "DETACHED_TIMEOUT_SECONDS", "OCI_ENDPOINT_TEMPLATE", "COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS"])) == 0
+    error_message = "The extra_config_copy_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, DETACHED_TIMEOUT_SECONDS, COPY_DESTINATION_REGIONS, COPY_KMS_KEY_IDS: use copy_kms_keys) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
   }
 }
 
@@ -248,8 +321,8 @@ variable "extra_config_retag_group_backup" {
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_retag_group_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "OCI_ENDPOINT_TEMPLATE"])) == 0
-    error_message = "The extra_config_retag_group_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = length(setintersection(keys(var.extra_config_retag_group_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "DETACHED_TIMEOUT_SECONDS", "OCI_ENDPOINT_TEMPLATE"])) == 0
+    error_message = "The extra_config_retag_group_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, DETACHED_TIMEOUT_SECONDS) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
   }
 }
 
@@ -386,13 +459,34 @@ variable "gateway_endpoint_type" {
 }
 
 variable "gateway_ingress_cidrs" {
-  description = "CIDR blocks allowed to reach the gateway on TCP 443. Empty means the VCN's own CIDR."
+  description = "CIDR blocks allowed to reach the gateway on TCP 443. Required for a PUBLIC gateway (your callers' ranges: the default would be the VCN's own range, unreachable from outside); empty for a PRIVATE gateway means the VCN's own CIDR."
   type        = list(string)
   default     = []
 
   validation {
     condition     = alltrue([for c in var.gateway_ingress_cidrs : can(cidrnetmask(c))])
     error_message = "Each gateway_ingress_cidrs entry must be an IPv4 CIDR block."
+  }
+
+  validation {
+    condition     = var.gateway_endpoint_type != "PUBLIC" || length(var.gateway_ingress_cidrs) > 0
+    error_message = "A PUBLIC gateway needs explicit gateway_ingress_cidrs (the ranges your HTTP callers come from); without them only the VCN itself could reach it."
+  }
+}
+
+variable "gateway_jwks_egress_cidrs" {
+  description = "CIDR blocks of the host serving gateway_jwks_uri. A PRIVATE gateway reaches only Oracle services through the service gateway; it fetches the issuer's keys over HTTPS through the NAT gateway, and this security-list rule lets it. Required for PRIVATE (e.g. the addresses the JWKS host resolves to, as /32). For an OCI IAM identity domain issuer, also enable the domain's \"Access signing certificate\" setting (Domain settings), or the gateway cannot read /admin/v1/SigningCert/jwk without a token."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.gateway_jwks_egress_cidrs : can(cidrnetmask(c))])
+    error_message = "Each gateway_jwks_egress_cidrs entry must be an IPv4 CIDR block."
+  }
+
+  validation {
+    condition     = var.gateway_endpoint_type != "PRIVATE" || length(var.gateway_jwks_egress_cidrs) > 0
+    error_message = "A PRIVATE gateway needs gateway_jwks_egress_cidrs (where the JWKS host of gateway_jwks_uri is): without an egress rule to it every request fails JWT validation."
   }
 }
 
@@ -433,7 +527,7 @@ variable "gateway_allowed_scopes" {
 }
 
 variable "gateway_token" {
-  description = "Shared secret the gateway injects as X-Gateway-Token on every routed request; the functions accept HTTP calls only when sha256(X-Gateway-Token) matches. At least 32 characters (e.g. `openssl rand -hex 32`). It is stored in the Terraform state (protect the state)."
+  description = "Shared secret the gateway injects as X-Gateway-Token on every routed request; the functions accept HTTP calls only when sha256(X-Gateway-Token) matches GATEWAY_TOKEN_SHA256. At least 32 characters (e.g. `openssl rand -hex 32`). Header transformations cannot read a Vault secret, so the token is stored in clear in the deployment's specification (readable by anyone with `read api-deployments` in the compartment) and in the Terraform state (readable by anyone who can read the state): see README \"Security\"."
   type        = string
   sensitive   = true
 

@@ -1,6 +1,7 @@
 terraform {
-  # optional() object attributes and the validation functions used in variables.tf need >= 1.3.
-  required_version = ">= 1.3.0"
+  # 1.9: variable validations that refer to other variables and locals (function_image against
+  # region, gateway ingress/egress against the endpoint type, timeouts, provisioned concurrency).
+  required_version = ">= 1.9.0"
 
   required_providers {
     oci = {

@@ -185,3 +185,29 @@ def test_client_platform_headers_are_ignored(emu: EmulatorControl, start_functio
     assert started and started[-1]["seconds_to_deadline"] <= 8
     assert all(line.get("call_id") != "forged-call-id" for line in fn.log_lines())
     assert started[-1]["call_id"] != "forged-call-id"
+
+
+@pytest.mark.parametrize(("invoke_type", "expected"), [("detached", 900 - 20), ("sync", None)])
+def test_detached_invocation_without_deadline_uses_the_detached_timeout(
+    start_function: StartFunction, invoke_type: str, expected: float | None
+) -> None:
+    """Detached (the platform's ``fn-invoke-type``) and no usable ``Fn-Deadline``: DETACHED_TIMEOUT_SECONDS
+    minus the safety margin applies; a synchronous call without one keeps no deadline of its own."""
+    fn = start_function("create_backup", {"DETACHED_TIMEOUT_SECONDS": "900", "DEADLINE_MARGIN_SECONDS": "20"})
+    headers = {"Fn-Deadline": "not-a-date", "Fn-Invoke-Type": invoke_type}
+    answer = fn.call({"volumeId": "ocid1.volume.oc1.iad.doesnotexist"}, headers=headers)
+    assert answer.status in (200, 502), answer.body
+    started = [line for line in fn.log_lines() if line.get("message") == "invocation"]
+    assert started, fn.log_lines()
+    seconds = started[-1]["seconds_to_deadline"]
+    if expected is None:
+        assert seconds is None
+    else:
+        assert expected - 5 <= seconds <= expected
+
+
+def test_detached_timeout_config_is_range_checked(start_function: StartFunction) -> None:
+    fn = start_function("create_backup", {"DETACHED_TIMEOUT_SECONDS": "7200"})
+    answer = fn.http({}, headers=GATEWAY_HEADERS)
+    assert answer.http_status == 500
+    assert answer.json()["error"]["field"] == "DETACHED_TIMEOUT_SECONDS"

@@ -8,11 +8,15 @@ handlers rely on, IAM scope, the image variable and the gateway's authentication
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -36,7 +40,7 @@ EXPECTED_EVENT_TYPES = {
 COMMON_KEYS = {"NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR"}
 HANDLER_KEYS = {
     "create_backup": {"RETENTION_DAYS", "RETENTION_COUNT", "RETENTION_MIN_KEEP", "FULL_EVERY", "BACKUP_NAME_TEMPLATE"},
-    "copy_backup": {"COPY_DESTINATION_REGIONS"},
+    "copy_backup": {"COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS"},
     "retag_group_backup": set(),
 }
 
@@ -123,9 +127,11 @@ def test_three_functions_on_one_image(tf: Config) -> None:
     assert fn["for_each"] == "${local.functions}"
     assert set(tf.locals["functions"]) == set(HANDLERS)
     assert fn["image"] == "${var.function_image}"
-    assert "image_digest" not in fn
+    assert fn["image_digest"] == "${var.image_digest}"  # null unless pinned: OCI resolves the tag
+    assert tf.variables["image_digest"]["default"] is None
     assert fn["memory_in_mbs"] == "${tostring(var.function_memory_mb)}"
     assert fn["timeout_in_seconds"] == "${var.function_timeout_seconds}"
+    assert fn["detached_mode_timeout_in_seconds"] == "${var.function_detached_timeout_seconds}"
     assert tf.variables["function_memory_mb"]["default"] == 256
     assert tf.variables["function_timeout_seconds"]["default"] == 300
 
@@ -184,31 +190,36 @@ def test_each_function_has_a_route(tf: Config) -> None:
 
 def test_function_config_keys(tf: Config) -> None:
     fn = tf.resource("oci_functions_function", "this")
+    assert fn["config"] == "${local.function_config[each.key]}"
     # Operator extras first, module-managed keys after them, HANDLER last: the module's keys win.
-    assert fn["config"] == (
-        "${merge(local.extra_config[each.key], local.common_config, local.handler_config[each.key], "
-        "{HANDLER = each.key})}"
+    assert tf.locals["function_config"] == (
+        "${{for k in keys(local.functions) : k => merge(local.extra_config[k], local.common_config, "
+        "local.handler_config[k], {HANDLER = k})}}"
     )
-    common = tf.locals["common_config"]
+    common = tf.locals["common_config_known"] | tf.locals["config_sized_later"]
     assert set(common) >= COMMON_KEYS
-    assert common["NOTIFICATION_TOPIC_ID"] == "${oci_ons_notification_topic.this.id}"
-    assert common["GATEWAY_TOKEN_SHA256"] == "${sha256(var.gateway_token)}"
+    assert tf.locals["config_sized_later"]["NOTIFICATION_TOPIC_ID"]["value"] == "${oci_ons_notification_topic.this.id}"
+    assert tf.locals["config_sized_later"]["GATEWAY_TOKEN_SHA256"]["value"] == "${sha256(var.gateway_token)}"
     assert common["NOTIFY_ON"] == "${var.notify_on}"
     assert common["SELECTOR"] == "${var.selector}"
     assert common["COMPARTMENT_IDS"] == '${join(",", local.sweep_compartment_ids)}'
+    assert common["DETACHED_TIMEOUT_SECONDS"] == "${tostring(var.function_detached_timeout_seconds)}"
     handler_config = tf.locals["handler_config"]
     assert set(handler_config) == set(HANDLERS)
     for handler in HANDLERS:
-        assert set(handler_config[handler]) >= HANDLER_KEYS[handler], handler
+        keys = set(handler_config[handler])
+        assert keys >= HANDLER_KEYS[handler], handler
         assert tf.locals["extra_config"][handler] == f"${{var.extra_config_{handler}}}"
         variable = tf.variables[f"extra_config_{handler}"]
         assert variable["type"] == "${map(string)}"
         assert variable["default"] == {}
         # OCI_ENDPOINT_TEMPLATE is for local emulation only: never set, and refused in the extras.
-        assert "OCI_ENDPOINT_TEMPLATE" not in set(common) | set(handler_config[handler])
-        assert '"OCI_ENDPOINT_TEMPLATE"' in one(variable["validation"])["condition"]
-        assert '"HANDLER"' in one(variable["validation"])["condition"]
-    assert "OCI_ENDPOINT_TEMPLATE" not in fn["config"]
+        assert "OCI_ENDPOINT_TEMPLATE" not in set(common) | keys
+        condition = one(variable["validation"])["condition"]
+        for key in ('"OCI_ENDPOINT_TEMPLATE"', '"HANDLER"', '"DETACHED_TIMEOUT_SECONDS"'):
+            assert key in condition, (handler, key)
+    assert '"COPY_KMS_KEY_IDS"' in one(tf.variables["extra_config_copy_backup"]["validation"])["condition"]
+    assert not re.search(r"OCI_ENDPOINT_TEMPLATE\s*=", tf.text)
 
 
 def _aliases(path: Path) -> set[str]:
@@ -237,40 +248,51 @@ def test_config_keys_are_known_to_the_handlers(tf: Config) -> None:
         module = root / "functions" / f"{handler}.py"
         sources = [module] if module.exists() else sorted((root / "functions" / handler).glob("*.py"))
         known = common.union(*(_aliases(source) for source in sources))
-        keys = set(tf.locals["common_config"]) | set(tf.locals["handler_config"][handler]) | {"HANDLER"}
+        common_keys = set(tf.locals["common_config_known"]) | set(tf.locals["config_sized_later"])
+        keys = common_keys | set(tf.locals["handler_config"][handler]) | {"HANDLER"}
         assert keys <= known, f"{handler}: config keys the handler does not read: {sorted(keys - known)}"
 
 
 # --- IAM -----------------------------------------------------------------------------------------
 
 
+SCOPES = r"var\.compartment_ocid|each\.value|each\.value\.compartment_id|local\.image_repository_compartment_id"
+
+
 def test_every_iam_statement_is_compartment_scoped(tf: Config) -> None:
     statements = list(policy_statements(tf))
     assert len(statements) >= 10
     for name, statement in statements:
-        assert re.search(r"\sin compartment id \$\{(var\.compartment_ocid|each\.value)\}", statement), (name, statement)
+        assert re.search(rf"\sin compartment id \$\{{({SCOPES})\}}", statement), (name, statement)
         assert not re.search(r"(?i)\bin\s+tenancy\b", statement), (name, statement)
         assert not re.search(r"(?i)\bmanage\s+all-resources\b", statement), (name, statement)
     per_compartment = tf.resource("oci_identity_policy", "functions_storage")["for_each"]
     assert per_compartment == "${toset(local.sweep_compartment_ids)}"
 
 
+# Operation -> permissions (OCI policy reference, "Details for the Core Services" and the service pages)
+# -> the statement granting them. The same table is in terraform/README.md ("IAM").
+DG = "Allow dynamic-group ${local.dynamic_group} to "
+STORAGE_GRANTS = {
+    "{VOLUME_INSPECT, VOLUME_WRITE}": {"VOLUME_INSPECT", "VOLUME_WRITE"},
+    "inspect volume-groups": {"VOLUME_GROUP_INSPECT"},
+    "{VOLUME_BACKUP_INSPECT, VOLUME_BACKUP_READ, VOLUME_BACKUP_CREATE, VOLUME_BACKUP_UPDATE, VOLUME_BACKUP_DELETE, "
+    "VOLUME_BACKUP_COPY}": {"VOLUME_BACKUP_COPY"},
+    "{BOOT_VOLUME_BACKUP_INSPECT, BOOT_VOLUME_BACKUP_READ, BOOT_VOLUME_BACKUP_CREATE, BOOT_VOLUME_BACKUP_UPDATE, "
+    "BOOT_VOLUME_BACKUP_DELETE, BOOT_VOLUME_BACKUP_COPY}": {"BOOT_VOLUME_BACKUP_COPY"},
+    "{VOLUME_GROUP_BACKUP_INSPECT, VOLUME_GROUP_BACKUP_CREATE, VOLUME_GROUP_BACKUP_UPDATE, "
+    "VOLUME_GROUP_BACKUP_DELETE}": {"VOLUME_GROUP_BACKUP_CREATE"},
+    "inspect compartments": {"COMPARTMENT_INSPECT"},
+}
+
+
 def test_iam_grants_what_the_functions_need(tf: Config) -> None:
     text = "\n".join(statement for _, statement in policy_statements(tf))
-    dg = "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to "
-    for grant in (
-        "use volumes",
-        "use boot-volumes",
-        "use volume-groups",
-        "manage volume-backups",
-        "manage boot-volume-backups",
-        "manage volume-group-backups",
-        "{VOLUME_BACKUP_COPY, BOOT_VOLUME_BACKUP_COPY}",
-        "read compartments",
-        "use ons-topics",
-        "use fn-invocation",
-    ):
-        assert f"{dg}{grant} in compartment id " in text, grant
+    for grant in STORAGE_GRANTS:
+        assert f"{DG}{grant} in compartment id ${{each.value}}" in text, grant
+    assert f"{DG}{{ONS_TOPIC_PUBLISH}} in compartment id ${{var.compartment_ocid}}" in text
+    assert f"{DG}use fn-invocation in compartment id ${{var.compartment_ocid}} where ANY {{" in text
+    assert "target.function.id = '${oci_functions_function.this[k].id}'" in text
     assert "Allow service cloudEvents to use functions-family in compartment id ${var.compartment_ocid}" in text
     assert "request.principal.type = 'ApiGateway'" in text
     for handler in HANDLERS:
@@ -278,6 +300,46 @@ def test_iam_grants_what_the_functions_need(tf: Config) -> None:
             "request.principal.type = 'resourceschedule', "
             f"request.principal.id = '${{oci_resource_scheduler_schedule.this[\"{handler}\"].id}}'"
         ) in text, handler
+    # The Functions service pulls the image and attaches to the subnet.
+    assert "Allow service faas to read repos in compartment id ${local.image_repository_compartment_id}" in text
+    assert "Allow service faas to use virtual-network-family in compartment id ${var.compartment_ocid}" in text
+    # Copies to Vault keys: the Block Volume service uses each key, the functions get key-delegate on it.
+    keys = tf.resource("oci_identity_policy", "copy_keys")
+    assert keys["for_each"] == "${var.copy_kms_keys}"
+    assert keys["statements"] == [
+        "Allow service blockstorage to use keys in compartment id ${each.value.compartment_id} "
+        "where target.key.id = '${each.value.key_id}'",
+        f"{DG}use key-delegate in compartment id ${{each.value.compartment_id}} "
+        "where target.key.id = '${each.value.key_id}'",
+    ]
+
+
+def test_no_statement_uses_a_resource_type_oci_does_not_have(tf: Config) -> None:
+    """Resource types of the policy reference only (there is no `boot-volumes`: boot volumes are `volumes`)."""
+    known = {
+        "volumes", "volume-groups", "volume-backups", "boot-volume-backups", "volume-group-backups",
+        "compartments", "ons-topics", "fn-invocation", "functions-family", "tag-namespaces", "keys",
+        "key-delegate", "repos", "virtual-network-family", "metrics", "fn-function",
+    }  # fmt: skip
+    for name, statement in policy_statements(tf):
+        verb = re.search(r"\bto (inspect|read|use|manage) ([a-z-]+)", statement)
+        if verb:
+            assert verb.group(2) in known, (name, statement)
+    assert "boot-volumes" not in tf.text
+
+
+def test_policy_compartment_must_be_an_ancestor(tf: Config) -> None:
+    """A compartment given as policy_compartment_ocid is checked against every compartment a statement names."""
+    runtime = tf.resource("oci_identity_policy", "functions")
+    check = one(one(runtime["lifecycle"])["precondition"])
+    assert check["condition"] == "${length(local.policy_compartment_outside) == 0}"
+    assert "ancestor" in check["error_message"]
+    for level in range(1, 6):
+        assert f"parent_{level}" in tf.data["oci_identity_compartment"]
+    assert tf.data["oci_identity_compartment"]["parent_1"]["for_each"] == (
+        "${local.check_policy_ancestry ? toset(local.policy_named_compartments) : toset([])}"
+    )
+    assert "ancestor" in tf.variables["policy_compartment_ocid"]["description"]
 
 
 def test_dynamic_group_matches_these_functions_only(tf: Config) -> None:
@@ -343,19 +405,9 @@ def test_gateway_sets_identity_headers(tf: Config) -> None:
 def test_image_is_a_variable_without_default(tf: Config) -> None:
     image = tf.variables["function_image"]
     assert "default" not in image
-    assert image["description"]
-    match = re.search(r'regex\("(.+)", var\.function_image\)', one(image["validation"])["condition"])
-    assert match, "function_image must be validated with a regex"
-    pattern = re.compile(match.group(1).replace("\\\\", "\\"))
-    for good in (
-        "iad.ocir.io/mytenancy/block-backup:0.1.0",
-        "us-ashburn-1.ocir.io/ns/team/block-backup:v2",
-        "iad.ocir.io/ns/block-backup@sha256:" + "0" * 64,
-        "localhost:5000/block-backup:dev",
-    ):
-        assert pattern.fullmatch(good), good
-    for bad in ("block-backup", "iad.ocir.io/ns/block-backup", "iad.ocir.io/ns/repo:", "IAD.ocir.io/ns/repo:1"):
-        assert not pattern.fullmatch(bad), bad
+    conditions = [block["condition"] for block in image["validation"]]
+    assert any("local.ocir_hosts" in c for c in conditions), "function_image must be checked against the region"
+    assert tf.locals["ocir_hosts"].count("ocir") == 3  # <key>.ocir.io, <region>.ocir.io, ocir.<region>.oci.<domain>
 
 
 def test_variables_are_documented_and_examples_cover_required_ones(tf: Config) -> None:
@@ -409,3 +461,322 @@ def test_every_event_type_a_handler_registers_is_wired(tf: Config) -> None:
         spec = importlib.import_module(f"functions.{handler}").SPEC
         assert spec.name == handler and spec.route == ROUTES[handler]
         assert sorted(spec.event_types) == sorted(tf.locals["event_types"][handler])
+
+
+# --- plan-time checks, evaluated by the real `terraform console` (offline) -------------------------
+#
+# ../shared/tools/tf-validate serves the provider's schemas through a stand-in plugin; with it,
+# `terraform console` evaluates variables (and their validations) and locals of this configuration
+# without a provider or network. Resources read as unknown, which is why the checks below live in
+# variable validations and in locals (the preconditions only compare those locals).
+
+TF_VALIDATE = TF_DIR.parent.parent / "shared" / "tools" / "tf-validate"
+TOKEN = "4f1c2a9be0d37c55a8e1f09b2c6d7e3a"
+BASE_VARS: dict[str, Any] = {
+    "gateway_token": TOKEN + TOKEN,
+    "gateway_jwks_egress_cidrs": ["203.0.113.10/32"],
+}
+
+
+class Console:
+    """`terraform console` on a copy of terraform/ with terraform.tfvars.example as the inputs."""
+
+    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+        self.workdir, self.env = workdir, env
+
+    def run(self, expression: str, **variables: Any) -> tuple[Any, str]:
+        """(value of the expression, error text): the error text is empty when every input was valid."""
+        args = ["terraform", "console", "-no-color"]
+        for name, value in {**BASE_VARS, **variables}.items():
+            args.append(f"-var={name}={value if isinstance(value, str) else json.dumps(value)}")
+        done = subprocess.run(
+            args,
+            input=f"jsonencode({expression})\n",
+            capture_output=True,
+            text=True,
+            cwd=self.workdir,
+            env=self.env,
+            timeout=120,
+        )
+        output = done.stdout + done.stderr
+        errors = output[output.index("Error:") :] if "Error:" in output else ""
+        last = [line for line in done.stdout.splitlines() if line.startswith('"')]
+        value = json.loads(json.loads(last[-1])) if last and not errors else None
+        return value, errors
+
+    def value(self, expression: str, **variables: Any) -> Any:
+        value, errors = self.run(expression, **variables)
+        assert not errors, errors
+        return value
+
+    def refused(self, variable: str, **variables: Any) -> str:
+        """The validation message for an input that must be refused."""
+        _, errors = self.run("null", **variables)
+        assert "Invalid value for variable" in errors, f"{variables} was accepted"
+        assert f'variable "{variable}"' in errors, errors
+        return " ".join(errors.split())
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Console:
+    if shutil.which("terraform") is None or not TF_VALIDATE.is_file():
+        pytest.skip("terraform or ../shared/tools/tf-validate not available")
+    workdir = tmp_path_factory.mktemp("tf") / "terraform"
+    shutil.copytree(TF_DIR, workdir, ignore=shutil.ignore_patterns("checkov", ".terraform*", "*.tfstate*"))
+    shutil.copy(workdir / "terraform.tfvars.example", workdir / "terraform.tfvars")
+    # tf-validate prepares the stand-in provider (a cached venv) and the CLI config pointing at it.
+    subprocess.run([str(TF_VALIDATE), str(workdir)], capture_output=True, timeout=300, check=False)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "oci-schema-provider"
+    if not (cache / "cli.tfrc").is_file():
+        pytest.skip("tf-validate did not set up its provider stand-in")
+    env = {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(cache / "cli.tfrc"),
+        "OCI_SCHEMA_JSON": str(TF_VALIDATE.parent.parent / "reference" / "oci-terraform-schema.json"),
+        "CHECKPOINT_DISABLE": "1",
+    }
+    return Console(workdir, env)
+
+
+def test_example_inputs_are_valid(console: Console) -> None:
+    names = console.value("[local.unique_name, local.ocir_hosts]")
+    assert names == [
+        "block-backup-iad",
+        ["iad.ocir.io", "us-ashburn-1.ocir.io", "ocir.us-ashburn-1.oci.oraclecloud.com"],
+    ]
+
+
+def test_image_must_be_ocir_of_the_function_region(console: Console) -> None:
+    digest = "sha256:" + "ab" * 32
+    for good in (
+        "iad.ocir.io/mytenancy/block-backup:0.1.0",
+        "us-ashburn-1.ocir.io/ns/team/block-backup:v2",
+        "ocir.us-ashburn-1.oci.oraclecloud.com/ns/block-backup:1.2.3",
+    ):
+        assert console.value("var.function_image", function_image=good) == good
+    for bad in (
+        "phx.ocir.io/ns/block-backup:1",  # another region's registry
+        "docker.io/library/python:3.12",  # not OCI Registry
+        "ghcr.io/acme/block-backup:1",
+        "localhost:5000/block-backup:dev",
+        "iad.ocir.io/ns/block-backup",  # no tag
+        f"iad.ocir.io/ns/block-backup@{digest}",  # a digest belongs in image_digest
+        "IAD.ocir.io/ns/repo:1",
+    ):
+        console.refused("function_image", function_image=bad)
+    # The same image is right for another region only from that region's registry.
+    assert console.value("var.function_image", region="us-phoenix-1", function_image="phx.ocir.io/ns/r:1")
+    assert console.value("var.image_digest", image_digest=digest) == digest
+    console.refused("image_digest", image_digest="sha256:xyz")
+
+
+def test_tenancy_unique_names_differ_per_region(console: Console, tf: Config) -> None:
+    phx = {"region": "us-phoenix-1", "function_image": "phx.ocir.io/ns/block-backup:1"}
+    assert console.value("local.unique_name", **phx) == "block-backup-phx"
+    fra = {"region": "eu-frankfurt-1", "function_image": "fra.ocir.io/ns/block-backup:1", "name_prefix": "drsite"}
+    assert console.value("local.unique_name", **fra) == "drsite-fra"
+    for kind, name in (
+        ("oci_identity_dynamic_group", "functions"),
+        ("oci_ons_notification_topic", "this"),
+        *(("oci_identity_policy", policy) for policy in tf.resources["oci_identity_policy"]),
+    ):
+        assert tf.resource(kind, name)["name"].startswith("${local.unique_name}-"), (kind, name)
+
+
+def test_public_gateway_needs_explicit_ingress(console: Console) -> None:
+    message = console.refused("gateway_ingress_cidrs", gateway_endpoint_type="PUBLIC")
+    assert "explicit gateway_ingress_cidrs" in message
+    cidrs = console.value(
+        "local.gateway_ingress_cidrs", gateway_endpoint_type="PUBLIC", gateway_ingress_cidrs=["198.51.100.0/24"]
+    )
+    assert cidrs == ["198.51.100.0/24"]
+    assert console.value("local.gateway_ingress_cidrs") == ["10.42.0.0/24"]  # PRIVATE: the VCN
+
+
+def test_private_gateway_reaches_the_jwks_host(console: Console) -> None:
+    """PRIVATE: an egress rule (HTTPS, through the NAT gateway) to the JWKS host; required."""
+    console.refused("gateway_jwks_egress_cidrs", gateway_jwks_egress_cidrs=[])
+    rules = console.value(
+        "[for r in local.gateway_egress_rules : [r.destination, r.destination_type]"
+        ' if r.destination_type == "CIDR_BLOCK"]',
+        gateway_jwks_egress_cidrs=["203.0.113.10/32", "203.0.113.11/32"],
+    )
+    assert rules == [["203.0.113.10/32", "CIDR_BLOCK"], ["203.0.113.11/32", "CIDR_BLOCK"]]
+    public = console.value(
+        "[for r in local.gateway_egress_rules : r.destination]",
+        gateway_endpoint_type="PUBLIC",
+        gateway_ingress_cidrs=["198.51.100.0/24"],
+        gateway_jwks_egress_cidrs=[],
+    )
+    assert public == ["0.0.0.0/0"]  # through the internet gateway: Functions and the JWKS host
+
+
+def test_detached_timeout_is_longer_than_the_sync_timeout(console: Console) -> None:
+    config = console.value("local.common_config_known")
+    assert config["DETACHED_TIMEOUT_SECONDS"] == "900"
+    assert "longer than function_timeout_seconds" in console.refused(
+        "function_detached_timeout_seconds", function_detached_timeout_seconds=120
+    )
+    console.refused("function_detached_timeout_seconds", function_detached_timeout_seconds=3601)
+    assert console.value("local.common_config_known.DETACHED_TIMEOUT_SECONDS", function_detached_timeout_seconds=3600)
+
+
+def test_provisioned_concurrency_follows_the_memory_step(console: Console, tf: Config) -> None:
+    assert console.value("local.provisioned_concurrency_step") == 20  # 256 MB
+    assert console.value("var.provisioned_concurrency", provisioned_concurrency={"create_backup": 40}) == {
+        "create_backup": 40
+    }
+    console.refused("provisioned_concurrency", provisioned_concurrency={"create_backup": 10})
+    assert console.value(
+        "var.provisioned_concurrency", provisioned_concurrency={"create_backup": 10}, function_memory_mb=512
+    )
+    console.refused("provisioned_concurrency", provisioned_concurrency={"nightly": 20})
+    fn = tf.resource("oci_functions_function", "this")
+    dynamic = one(fn["dynamic"])["provisioned_concurrency_config"]
+    assert dynamic["for_each"] == (
+        "${lookup(var.provisioned_concurrency, each.key, 0) > 0 ? [var.provisioned_concurrency[each.key]] : []}"
+    )
+    assert one(dynamic["content"])["strategy"] == "CONSTANT"
+    assert tf.variables["provisioned_concurrency"]["default"] == {}
+
+
+def _config_bytes(config: dict[str, str]) -> int:
+    return sum(len(k.encode()) + len(v.encode()) for k, v in config.items())
+
+
+def test_function_config_size_is_checked_at_plan_time(console: Console, tf: Config) -> None:
+    """4 KB of UTF-8 keys and values per function; later values count at their reserved size."""
+    sized = console.value("local.function_config_sized")
+    counted = console.value("local.function_config_bytes")
+    for handler in HANDLERS:
+        assert counted[handler] == _config_bytes(sized[handler]), handler
+        assert len(sized[handler]["NOTIFICATION_TOPIC_ID"]) == 100
+        assert len(sized[handler]["GATEWAY_TOKEN_SHA256"]) == 64
+        assert counted[handler] < 1024
+    wide = console.value("local.function_config_bytes", extra_config_copy_backup={"COPY_NAME_TEMPLATE": "é" * 10})
+    assert wide["copy_backup"] == counted["copy_backup"] + len("COPY_NAME_TEMPLATE") + 20  # 2 bytes each
+    many = [f"ocid1.compartment.oc1..{'a' * 60}{i:04d}" for i in range(60)]
+    big = console.value("local.function_config_bytes", sweep_compartment_ids=many)
+    assert all(size > 4096 for size in big.values())
+    check = one(one(tf.resource("oci_functions_function", "this")["lifecycle"])["precondition"])
+    assert check["condition"] == "${local.function_config_bytes[each.key] <= local.function_config_limit_bytes}"
+    assert tf.locals["function_config_limit_bytes"] == 4096
+    assert "4 KB" in check["error_message"]
+
+
+def test_copy_keys_set_the_config_and_the_grants(console: Console) -> None:
+    key = "ocid1.key.oc1.phx.abcdefgh.aaaaaaaakey"
+    vault_compartment = "ocid1.compartment.oc1..aaaaaaaavault"
+    keys = {"us-phoenix-1": {"key_id": key, "compartment_id": vault_compartment}}
+    config = console.value("local.handler_config.copy_backup", copy_kms_keys=keys)
+    assert config["COPY_KMS_KEY_IDS"] == f"us-phoenix-1={key}"
+    assert console.value("local.handler_config.copy_backup.COPY_KMS_KEY_IDS") == ""
+    assert vault_compartment in console.value("local.policy_named_compartments", copy_kms_keys=keys)
+    other_region = {"eu-frankfurt-1": {"key_id": key, "compartment_id": vault_compartment}}
+    console.refused("copy_kms_keys", copy_kms_keys=other_region)
+
+
+def test_region_table_matches_the_client(console: Console) -> None:
+    from shared.oci.regions import REALM_DOMAINS, REGION_KEYS, REGION_REALMS
+
+    table = console.value("local.regions")
+    expected = {
+        name: {"key": key.lower(), "domain": REALM_DOMAINS[REGION_REALMS[name]]} for key, name in REGION_KEYS.items()
+    }
+    assert table == expected
+
+
+# --- the custom checkov checks catch what they exist for (mutation tests) ------------------------
+
+CHECKOV = TF_DIR.parent / ".venv-checkov" / "bin" / "checkov"
+
+
+class Mutation(NamedTuple):
+    """One broken copy of terraform/: `pattern` replaced once in `file`; `check` must then fail."""
+
+    file: str
+    pattern: str
+    replacement: str
+    check: str
+
+
+RULE_LINE = r"(?m)^(\s*matching_rule\s*=\s*).*$"
+RULE_END = r"(?m)^(\s*matching_rule\s*=\s*\"ANY \{.*)\}\"$"
+MUTATIONS: dict[str, Mutation] = {
+    "any_user_without_where": Mutation(
+        "iam.tf",
+        r"(\"Allow any-user to use functions-family in compartment id \$\{var\.compartment_ocid\}) where [^\"]*\"",
+        r'\1"',
+        "CKV_BBF_8",
+    ),
+    "group_of_every_fnfunc": Mutation(
+        "iam.tf", RULE_LINE, "\\g<1>\"ANY {ALL {resource.type = 'fnfunc'}}\"", "CKV_BBF_7"
+    ),
+    "group_of_a_compartment": Mutation(
+        "iam.tf", r", resource\.id = '\$\{oci_functions_function\.this\[k\]\.id\}'", "", "CKV_BBF_7"
+    ),
+    "group_with_instances": Mutation(
+        "iam.tf",
+        RULE_END,
+        "\\g<1>, ALL {resource.type = 'instance', resource.compartment.id = '${var.compartment_ocid}'}}\"",
+        "CKV_BBF_7",
+    ),
+    "group_with_instance_predicate": Mutation(
+        "iam.tf", RULE_END, "\\g<1>, instance.compartment.id = '${var.compartment_ocid}'}\"", "CKV_BBF_7"
+    ),
+    "token_literal": Mutation(
+        "apigateway.tf", r"values(\s*)= \[var\.gateway_token\]", r'values\1= ["' + TOKEN + '"]', "CKV_BBF_2"
+    ),
+    "jwks_tls_unverified": Mutation(
+        "apigateway.tf", r"is_ssl_verify_disabled(\s*)= false", r"is_ssl_verify_disabled\1= true", "CKV_BBF_1"
+    ),
+    "anonymous_access": Mutation(
+        "apigateway.tf", r"is_anonymous_access_allowed(\s*)= false", r"is_anonymous_access_allowed\1= true", "CKV_BBF_1"
+    ),
+    "rate_limit_total": Mutation("apigateway.tf", r'rate_key(\s*)= "CLIENT_IP"', r'rate_key\1= "TOTAL"', "CKV_BBF_3"),
+    "manage_all_resources": Mutation(
+        "iam.tf", r"to inspect compartments in", "to manage all-resources in", "CKV_BBF_4"
+    ),
+    "tenancy_wide": Mutation(
+        "iam.tf",
+        r"to \{ONS_TOPIC_PUBLISH\} in compartment id \$\{var\.compartment_ocid\}",
+        "to {ONS_TOPIC_PUBLISH} in tenancy",
+        "CKV_BBF_5",
+    ),
+    "image_literal": Mutation(
+        "functions.tf", r"(?m)^(\s*image\s*=\s*)var\.function_image$", r'\1"iad.ocir.io/ns/block-backup:1"', "CKV_BBF_6"
+    ),
+}
+
+
+def test_custom_checks_catch_each_mutation(tmp_path: Path) -> None:
+    """One checkov run over an unbroken copy and one broken copy per mutation: the copy is clean, and
+    each mutation makes its check fail."""
+    if not CHECKOV.is_file():
+        pytest.skip(".venv-checkov is missing (`make terraform-check` creates it)")
+    shutil.copytree(TF_DIR / "checkov", tmp_path / "checkov")  # the checks find the sources next to them
+    ignore = shutil.ignore_patterns("checkov", ".terraform*", "*.tfstate*", "*.tfvars")
+    shutil.copytree(TF_DIR, tmp_path / "baseline", ignore=ignore)
+    for name, mutation in MUTATIONS.items():
+        shutil.copytree(TF_DIR, tmp_path / name, ignore=ignore)
+        path = tmp_path / name / mutation.file
+        text, count = re.subn(mutation.pattern, mutation.replacement, path.read_text(encoding="utf-8"), count=1)
+        assert count == 1, f"mutation {name} no longer applies to {mutation.file}"
+        path.write_text(text, encoding="utf-8")
+    sources = "".join(p.read_text(encoding="utf-8") for p in (TF_DIR / "checkov").glob("*.py"))
+    ours = ",".join(sorted(set(re.findall(r'id="(CKV_BBF_\d+)"', sources))))
+    options = ["--skip-download", "--quiet", "--compact", "--framework", "terraform", "-o", "json", "--check", ours]
+    done = subprocess.run(
+        [str(CHECKOV), *options, "-d", str(tmp_path), "--external-checks-dir", str(tmp_path / "checkov")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    failed: dict[str, set[str]] = {}
+    for result in report["results"]["failed_checks"]:
+        failed.setdefault(result["file_path"].strip("/").split("/")[0], set()).add(result["check_id"])
+    assert "baseline" not in failed, failed.get("baseline")
+    for name, mutation in MUTATIONS.items():
+        assert mutation.check in failed.get(name, set()), f"{mutation.check} did not catch {name}: {failed.get(name)}"

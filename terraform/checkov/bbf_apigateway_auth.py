@@ -1,10 +1,11 @@
-"""API Gateway deployments: callers must authenticate; no route may be anonymous."""
+"""API Gateway deployments: callers must authenticate; no route may be anonymous; keys are fetched
+over verified TLS (``is_ssl_verify_disabled`` never true on a JWKS/discovery policy)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bbf_util import blocks, first
+from bbf_util import blocks, first, strings
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
@@ -13,10 +14,22 @@ AUTH_TYPES = {"JWT_AUTHENTICATION", "TOKEN_AUTHENTICATION", "CUSTOM_AUTHENTICATI
 ROUTE_AUTHZ = {"AUTHENTICATION_ONLY", "ANY_OF"}
 
 
+def ssl_verify_disabled(block: Any) -> list[str]:
+    """Every is_ssl_verify_disabled value anywhere below an authentication block."""
+    if isinstance(block, dict):
+        found = strings(block.get("is_ssl_verify_disabled")) if "is_ssl_verify_disabled" in block else []
+        return found + [
+            v for key, value in block.items() if key != "is_ssl_verify_disabled" for v in ssl_verify_disabled(value)
+        ]
+    if isinstance(block, list):
+        return [v for item in block for v in ssl_verify_disabled(item)]
+    return []
+
+
 class ApiGatewayRequiresAuthentication(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name="API Gateway deployment authenticates every caller and no route is anonymous",
+            name="API Gateway deployment authenticates every caller over verified TLS; no route is anonymous",
             id="CKV_BBF_1",
             categories=[CheckCategories.IAM],
             supported_resources=["oci_apigateway_deployment"],
@@ -36,6 +49,11 @@ class ApiGatewayRequiresAuthentication(BaseResourceCheck):
         ):
             self.evaluated_keys = [
                 "specification/[0]/request_policies/[0]/authentication/[0]/is_anonymous_access_allowed"
+            ]
+            return CheckResult.FAILED
+        if any(str(v).lower() == "true" for v in ssl_verify_disabled(auth[0])):
+            self.evaluated_keys = [
+                "specification/[0]/request_policies/[0]/authentication/[0]/validation_policy/[0]/is_ssl_verify_disabled"
             ]
             return CheckResult.FAILED
         routes = blocks(spec[0], "routes")

@@ -73,3 +73,27 @@ def raw_block(scanned_file: str, conf: dict[str, Any]) -> str | None:
         return None
     lines = path.read_text(encoding="utf-8").splitlines()
     return "\n".join(lines[start - 1 : end])
+
+
+def raw_attribute(raw: str, name: str) -> str | None:
+    """The source text of a one-line attribute ``name = ...`` inside a block's source, or None."""
+    match = re.search(rf"(?m)^\s*{re.escape(name)}\s*=\s*(.+?)\s*$", raw)
+    return match.group(1) if match else None
+
+
+def braced(text: str, opener: str) -> list[str]:
+    """Every ``<opener> { ... }`` group of text (braces balanced, ``${...}`` included), outermost first."""
+    groups: list[str] = []
+    for match in re.finditer(rf"\b{opener}\s*\{{", text, re.IGNORECASE):
+        depth, end = 0, None
+        for i in range(match.end() - 1, len(text)):
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    end = i + 1
+                    break
+        if end is not None:
+            groups.append(text[match.start() : end])
+    return groups
