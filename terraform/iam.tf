@@ -39,7 +39,9 @@ locals {
       try(data.oci_identity_compartment.parent_5[c].compartment_id, ""),
     ]
   }
-  policy_compartment_outside = [for c, lineage in local.policy_lineage : c if !contains(lineage, local.policy_compartment_id)]
+  policy_compartment_outside = local.check_policy_ancestry ? [
+    for c, lineage in local.policy_lineage : c if !contains(lineage, local.policy_compartment_id)
+  ] : []
 }
 
 # The parent chain of every named compartment, read at plan time only when the policies are not

@@ -342,6 +342,13 @@ def test_policy_compartment_must_be_an_ancestor(tf: Config) -> None:
     assert "ancestor" in tf.variables["policy_compartment_ocid"]["description"]
 
 
+def test_policies_on_the_tenancy_need_no_ancestry_check(console: Console) -> None:
+    """The tenancy is every compartment's ancestor: nothing is read, nothing is outside."""
+    assert console.value("[local.check_policy_ancestry, local.policy_compartment_outside]") == [False, []]
+    tenancy = console.value("var.tenancy_ocid")
+    assert console.value("local.policy_compartment_outside", policy_compartment_ocid=tenancy) == []
+
+
 def test_dynamic_group_matches_these_functions_only(tf: Config) -> None:
     group = tf.resource("oci_identity_dynamic_group", "functions")
     assert group["compartment_id"] == "${var.tenancy_ocid}"
