@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from shared.app import HandlerSpec, Invocation, run_bounded
 from shared.oci.blockstorage import BackupKind, BlockStorage
@@ -33,13 +33,14 @@ from shared.oci.models import (
     LifecycleState,
     Tagged,
 )
+from shared.oci.ocid import ocid_problem
 from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
 from shared.results import Item, ItemStatus
 from shared.rules.idempotency import retry_token
 from shared.rules.naming import check_template, render
 from shared.rules.retention import RetentionPolicy, plan_pruning
 from shared.rules.tags import RUN_KEY, copyable_defined, is_managed, marker, merge_freeform, run_tag
-from shared.settings import CommonSettings, CsvList, is_ocid
+from shared.settings import CommonSettings, CsvList
 from shared.triggers import InputError, TriggerKind
 
 NAME_PLACEHOLDERS = ("name", "kind", "trigger", "type", "date", "time", "region")
@@ -87,6 +88,14 @@ class CreateBackupSettings(CommonSettings):
         return RetentionPolicy(self.retention_days, self.retention_count, self.retention_min_keep)
 
 
+TARGET_TYPES = {
+    "volume_id": ("volume",),
+    "boot_volume_id": ("bootvolume",),
+    "volume_group_id": ("volumegroup",),
+    "compartment_id": ("compartment", "tenancy"),
+}
+
+
 class CreateBackupRequest(BaseModel):
     """The HTTP / direct body: exactly one target."""
 
@@ -102,9 +111,10 @@ class CreateBackupRequest(BaseModel):
 
     @field_validator("volume_id", "boot_volume_id", "volume_group_id", "compartment_id")
     @classmethod
-    def _ocid(cls, value: str | None) -> str | None:
-        if value is not None and not is_ocid(value):
-            raise ValueError("must be an OCID")
+    def _ocid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        problem = value is not None and ocid_problem(value, kinds=TARGET_TYPES[str(info.field_name)])
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

@@ -11,9 +11,14 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared import log
 from shared.oci.notifications import MAX_MESSAGE_BYTES
+from shared.rules.naming import clean
 
 DIGEST_BUDGET: Final = MAX_MESSAGE_BYTES - 2048  # room for the JSON envelope ONS adds around body+title
+# OCI Functions carries at most 6 MB in an invoke payload; API Gateway and the callers parse the answer
+# whole. The answer keeps its items under 1 MiB (about 3,000 items), failed and deferred ones first.
+ANSWER_BUDGET: Final = 1024 * 1024
 
 
 class ItemStatus(StrEnum):
@@ -54,6 +59,8 @@ class RunResult(BaseModel):
     items: list[Item] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     error: str | None = None
+    status: int | None = None  # the HTTP status of the answer (200, 202, 4xx, 500), whatever the trigger
+    items_cut: int | None = Field(default=None, alias="itemsCut")  # items left out of the answer (size limit)
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)
@@ -106,6 +113,31 @@ class Report:
         return result
 
 
+def answer_json(result: RunResult, budget: int = ANSWER_BUDGET) -> str:
+    """The result document as the function answers it: every count exact, but at most ``budget`` bytes
+    of items (failed and deferred first); what was left out is counted in ``itemsCut``, said in a note
+    and logged, 100 items a line."""
+    text = result.to_json()
+    if len(text.encode()) <= budget:
+        return text
+    ordered = sorted(result.items, key=_failures_first)
+    kept = len(ordered)
+    while kept and len(text.encode()) > budget:
+        kept //= 2
+        cut = len(ordered) - kept
+        note = (
+            f"{cut} of {len(ordered)} items left out of this answer (response size limit); the counts cover "
+            "every item, the left-out items are in the function's logs"
+        )
+        trimmed = result.model_copy(update={"items": ordered[:kept], "items_cut": cut, "notes": [*result.notes, note]})
+        text = trimmed.to_json()
+    left_out = ordered[kept:]
+    for start in range(0, len(left_out), 100):
+        chunk = left_out[start : start + 100]
+        log.event("items left out of the answer", items=[i.model_dump(by_alias=True, exclude_none=True) for i in chunk])
+    return text
+
+
 _TITLES: Final = {
     "create_backup": "create-backup",
     "copy_backup": "copy-backup",
@@ -134,14 +166,15 @@ def digest(result: RunResult) -> tuple[str, str]:
     if result.error:
         head.append(f"Error: {result.error}")
     head.extend(f"Note: {note}" for note in result.notes)
-    lines = [_item_line(item) for item in sorted(result.items, key=_failures_first)]
+    head = [clean(line) for line in head]  # names and OCI's messages: no control characters to people
+    lines = [clean(_item_line(item)) for item in sorted(result.items, key=_failures_first)]
     attached = result.to_json()
     body = _assemble(head, lines, attached)
     while len(body.encode()) > DIGEST_BUDGET and lines:
         lines = lines[: max(len(lines) // 2, 0)]
         cut = len(result.items) - len(lines)
         body = _assemble(head, [*lines, f"... and {cut} more items (see the function's logs)"], None)
-    return title[:250], body
+    return clean(title)[:250], body
 
 
 def _failures_first(item: Item) -> int:

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,17 +30,19 @@ from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_d
 from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape
 from shared.oci.client import OciClient
 from shared.oci.credentials import CredentialsError
-from shared.oci.errors import MessageTooLarge, NotAuthorizedOrNotFound, OciError
+from shared.oci.errors import DeadlineExceeded, MessageTooLarge, NotAuthorizedOrNotFound, OciError
 from shared.oci.functions import get_function, invoke_detached
 from shared.oci.notifications import get_topic, publish_message
 from shared.oci.providers import resolve_credentials
 from shared.oci.retry import Deadline
-from shared.results import Report, RunResult, digest
+from shared.results import Item, ItemStatus, Report, RunResult, answer_json, digest
 from shared.rules.idempotency import idempotency_key, schedule_slot
 from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError, NotifyOn
 from shared.triggers import (
     InputError,
     TriggerKind,
+    check_event_ids,
+    check_request_ids,
     classify,
     parse_event,
     parse_request,
@@ -80,7 +83,7 @@ def error_answer(status: int, message: str, field: str | None = None, code: str 
     doc: dict[str, Any] = {"status": status, "code": code or _CODES.get(status, "Error"), "message": message}
     if field:
         doc["field"] = field
-    return Answer(status, json.dumps({"error": doc}), dict(JSON_HEADERS))
+    return Answer(status, json.dumps({"status": status, "error": doc}), dict(JSON_HEADERS))
 
 
 _CODES = {
@@ -118,8 +121,9 @@ def process(
     log.configure()
     log.clear()
     call_id = headers.get("fn-call-id") or uuid.uuid4().hex
-    kind = classify(body, headers)
     log.bind(function=environ.get("HANDLER"), call_id=call_id, correlation_id=call_id)
+    started = time.monotonic()
+    kind = classify(body, headers)
     try:
         spec = _cached(("spec", environ.get("HANDLER", "")), lambda: load_spec(environ))
         settings: CommonSettings = _cached(
@@ -133,13 +137,16 @@ def process(
         raise
     logging.getLogger(log.LOGGER_NAME).setLevel(settings.log_level)
     try:
-        invocation = _prepare(spec, settings, environ, headers, client_headers, body, kind, call_id)
+        invocation = _prepare(spec, settings, environ, headers, client_headers, body, kind, call_id, started)
     except InputError as exc:
         log.event("rejected input", logging.WARNING, trigger=kind.value, field=exc.field, reason=exc.message)
         return error_answer(exc.status, exc.message, exc.field)
     except CredentialsError as exc:
         log.event("no usable credentials", logging.ERROR, reason=str(exc))
         return error_answer(500, f"no usable OCI credentials: {exc}", code="InvalidConfiguration")
+    except Exception:  # a bug in input handling: details in the logs, never in the answer
+        logging.getLogger(log.LOGGER_NAME).exception("could not prepare the invocation")
+        return error_answer(500, "internal error while reading the request; see the function logs")
     return _run(spec, invocation)
 
 
@@ -152,18 +159,20 @@ def _prepare(
     body: bytes,
     kind: TriggerKind,
     call_id: str,
+    started: float,
 ) -> Invocation[Any, Any]:
     function = spec.name
     event = schedule = request = None
     dry_run = settings.dry_run
     now = datetime.now(UTC)
+    key_source: tuple[Any, ...]
     if kind is TriggerKind.HTTP:
         gateway = GatewayRequest.from_fn_headers(headers, client_headers)
         check_shape(gateway, body)
         subject = authenticate(gateway, settings.gateway_token_sha256, settings.http_allowed_subjects)
         request = parse_request(body or b"{}", spec.request)
         correlation = gateway.headers.get("opc-request-id") or call_id
-        key_source: tuple[Any, ...] = (gateway.headers.get(IDEMPOTENCY_HEADER) or body.decode(errors="replace"),)
+        key_source = _manual_key(gateway.headers.get(IDEMPOTENCY_HEADER), call_id)
         log.bind(correlation_id=correlation, subject=subject)
     elif kind is TriggerKind.EVENT:
         event = parse_event(body)
@@ -179,11 +188,19 @@ def _prepare(
         dry_run = dry_run or schedule.dry_run
     else:
         request = parse_request(body, spec.request)
-        key_source = (body.decode(errors="replace"),)
+        key_source = _manual_key(None, call_id)
     if request is not None:
         dry_run = dry_run or bool(getattr(request, "dry_run", False))
     client = _cached(("client", *_credential_env(environ)), lambda: _build_client(environ, settings))
-    wall_deadline = _parse_deadline(headers.get("fn-deadline")) or _detached_deadline(settings, headers)
+    if event is not None:
+        check_event_ids(event, client.region)
+    if request is not None:
+        check_request_ids(request, client.region)
+    wall_deadline = (
+        _parse_deadline(headers.get("fn-deadline"))
+        or _detached_deadline(settings, headers)
+        or _configured_deadline(settings, started)
+    )
     deadline = monotonic_deadline(wall_deadline, settings.deadline_margin_seconds)
     call_deadline = monotonic_deadline(wall_deadline, HARD_MARGIN_SECONDS)
     function_id = environ.get("FN_FN_ID")
@@ -206,6 +223,18 @@ def _prepare(
         call_id=call_id,
         invoke_self=_self_invoker(client, settings, function_id, call_deadline) if function_id else None,
     )
+
+
+def _manual_key(idempotency_key: str | None, call_id: str) -> tuple[str, ...]:
+    """A manual request is a new request unless it says otherwise: the caller's ``Idempotency-Key``
+    names it, else the platform's call id does (a retry of the same call is still recognised)."""
+    return ("idempotency-key", idempotency_key) if idempotency_key else ("call", call_id)
+
+
+def _configured_deadline(settings: CommonSettings, started: float) -> datetime:
+    """No usable ``Fn-Deadline``: the function's configured timeout, counted from when the call arrived."""
+    spent = time.monotonic() - started
+    return datetime.now(UTC) + timedelta(seconds=settings.function_timeout_seconds - spent)
 
 
 def _credential_env(environ: Mapping[str, str]) -> list[str]:
@@ -276,6 +305,16 @@ def _run(spec: HandlerSpec[Any, Any], invocation: Invocation[Any, Any]) -> Answe
         if invocation.kind in (TriggerKind.HTTP, TriggerKind.DIRECT) and not invocation.report.items():
             return error_answer(404, f"not found or not authorized: {exc.message}", code=exc.code)
         invocation.report.fail(str(exc))
+    except DeadlineExceeded as exc:  # out of time before the work started: deferred, never an error
+        log.event("run deferred", logging.WARNING, reason=str(exc))
+        invocation.report.add(
+            Item(
+                status=ItemStatus.DEFERRED,
+                action="run",
+                resource_id=_target_of(invocation),
+                reason=f"{exc}; call again (or the next run takes it)",
+            )
+        )
     except OciError as exc:
         log.event("run failed", logging.ERROR, error=str(exc))
         invocation.report.fail(str(exc))
@@ -283,13 +322,26 @@ def _run(spec: HandlerSpec[Any, Any], invocation: Invocation[Any, Any]) -> Answe
         logging.getLogger(log.LOGGER_NAME).exception("handler crashed")
         invocation.report.fail(f"internal error ({type(exc).__name__}); see the function logs")
     result = invocation.report.finish(datetime.now(UTC))
-    _notify(invocation, result)
     if result.error or result.all_failed:
         status = 500
     elif result.has_deferred:
         status = 202
+    result.status = status
+    _notify(invocation, result)
     log.event("run finished", counts=result.counts, status=status, dry_run=result.dry_run)
-    return Answer(status, result.to_json(), dict(JSON_HEADERS))
+    return Answer(status, answer_json(result), dict(JSON_HEADERS))
+
+
+def _target_of(invocation: Invocation[Any, Any]) -> str:
+    """What a run was about: the event's resource, the request's target id, or the schedule."""
+    if invocation.event is not None:
+        return str(invocation.event.data.resource_id)
+    request = invocation.request
+    if request is not None:
+        ids = [v for k, v in request.model_dump().items() if k.endswith("_id") and isinstance(v, str)]
+        if ids:
+            return ids[0]
+    return invocation.schedule.schedule if invocation.schedule is not None else invocation.kind.value
 
 
 def _notify(invocation: Invocation[Any, Any], result: RunResult) -> None:

@@ -145,6 +145,9 @@ class CommonSettings(BaseModel):
     # The function's detached_mode_timeout_in_seconds (Terraform sets it): the deadline of a detached
     # invocation when the platform sends no usable Fn-Deadline. Unset: no such fallback.
     detached_timeout_seconds: int | None = Field(default=None, ge=5, le=3600, alias="DETACHED_TIMEOUT_SECONDS")
+    # The function's timeout (Terraform sets it from var.function_timeout_seconds): the deadline when the
+    # platform sends no usable Fn-Deadline (a detached call: DETACHED_TIMEOUT_SECONDS first). 30 s is OCI's default.
+    function_timeout_seconds: int = Field(default=30, ge=5, le=3600, alias="FUNCTION_TIMEOUT_SECONDS")
 
     @field_validator("handler")
     @classmethod

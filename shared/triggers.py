@@ -13,10 +13,13 @@ Envelopes tolerate extra fields (OCI adds them); our own bodies forbid unknown f
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.oci.ocid import ocid_problem
 
 SUCCEEDED = "operationSucceed"
 MAX_RESOURCE_IDS = 10000  # a schedule body's resourceIds (a sweep hand-over carries at most this many)
@@ -132,8 +135,11 @@ def classify(body: bytes, headers: dict[str, str]) -> TriggerKind:
 def _peek(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+TOO_DEEP = "the body is nested too deeply"
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -141,29 +147,58 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InputError("the body is not valid JSON", "body") from None
+    except RecursionError:
+        raise InputError(TOO_DEEP, "body") from None
     if not isinstance(doc, dict):
         raise InputError("the body must be a JSON object", "body")
     return doc
 
 
-def parse_event(body: bytes) -> OciEvent:
+def _validate(model: type[M], body: bytes) -> M:
     try:
-        return OciEvent.model_validate(parse_json_object(body))
+        return model.model_validate(parse_json_object(body))
     except ValidationError as exc:
         raise InputError.from_validation(exc) from None
+    except RecursionError:
+        raise InputError(TOO_DEEP, "body") from None
+
+
+def parse_event(body: bytes) -> OciEvent:
+    return _validate(OciEvent, body)
 
 
 def parse_schedule(body: bytes) -> ScheduleRequest:
     if not body.strip():
         return ScheduleRequest()
-    try:
-        return ScheduleRequest.model_validate(parse_json_object(body))
-    except ValidationError as exc:
-        raise InputError.from_validation(exc) from None
+    return _validate(ScheduleRequest, body)
 
 
 def parse_request(body: bytes, model: type[M]) -> M:
-    try:
-        return model.model_validate(parse_json_object(body))
-    except ValidationError as exc:
-        raise InputError.from_validation(exc) from None
+    return _validate(model, body)
+
+
+# Block Volume events name the resource they are about: ``create<type>.end`` is about an ``ocid1.<type>``.
+_BLOCKVOLUME_EVENT = re.compile(r"^com\.oraclecloud\.blockvolumes\.create([a-z]+?)(?:\.begin|\.end)?$")
+
+
+def event_resource_types(event_type: str) -> tuple[str, ...]:
+    """The OCID resource types an event's ``resourceId`` may have; empty: any (only realm and region checked)."""
+    match = _BLOCKVOLUME_EVENT.match(event_type)
+    return (match.group(1),) if match else ()
+
+
+def check_event_ids(event: OciEvent, region: str) -> None:
+    """The event's ``resourceId`` is an OCID of the kind the event is about, in this function's realm and region."""
+    problem = ocid_problem(event.data.resource_id, kinds=event_resource_types(event.event_type), region=region)
+    if problem:
+        raise InputError(problem, "data.resourceId")
+
+
+def check_request_ids(request: BaseModel, region: str) -> None:
+    """Every OCID-valued field of a request (``...Id``) is in this function's realm (and region, if it names one)."""
+    for name, field in type(request).model_fields.items():
+        value = getattr(request, name)
+        if name.endswith("_id") and isinstance(value, str):
+            problem = ocid_problem(value, region=region)
+            if problem:
+                raise InputError(problem, field.alias or name)

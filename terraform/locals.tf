@@ -77,6 +77,7 @@ locals {
     SELECTOR                 = var.selector
     INCLUDE_SUBCOMPARTMENTS  = tostring(var.include_subcompartments)
     DETACHED_TIMEOUT_SECONDS = tostring(var.function_detached_timeout_seconds)
+    FUNCTION_TIMEOUT_SECONDS = tostring(var.function_timeout_seconds)
   }
   config_sized_later = {
     NOTIFICATION_TOPIC_ID = { value = oci_ons_notification_topic.this.id, bytes = 100 } # an OCID (~90 bytes)

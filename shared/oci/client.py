@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,8 @@ from pydantic import BaseModel
 
 from shared.oci import log
 from shared.oci.endpoints import Service, service_endpoint
-from shared.oci.errors import OciTransportError, service_error
+from shared.oci.errors import OciTransportError, UnsafePath, service_error
+from shared.oci.ocid import is_plain_segment
 from shared.oci.ratelimit import RateLimiters
 from shared.oci.retry import NO_DEADLINE, Attempt, Deadline, RetryPolicy
 
@@ -154,6 +156,7 @@ class OciClient:
         retry: RetryPolicy | None = None,
     ) -> OciResponse:
         """``call`` for a URL given in full (e.g. a function's own invoke endpoint)."""
+        check_url(operation, url)
         policy = retry or self.retry
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         payload = encode_body(body)
@@ -267,6 +270,15 @@ class OciClient:
             page = response.next_page
             if not page:
                 return
+
+
+def check_url(operation: str, url: str) -> None:
+    """Refuse a URL with a query, a fragment or a path segment that is not a plain id (never sent)."""
+    parts = urllib.parse.urlsplit(url)
+    bad = [segment for segment in parts.path.split("/") if segment and not is_plain_segment(segment)]
+    if parts.query or parts.fragment or bad:
+        shown = bad[0] if bad else (parts.query or parts.fragment)
+        raise UnsafePath(f"{operation}: refused to send a request whose path holds {shown[:80]!r} (not a plain id)")
 
 
 def environment_proxies() -> dict[str, str]:

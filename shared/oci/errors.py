@@ -129,3 +129,7 @@ class DeadlineExceeded(OciError):
 
 class MessageTooLarge(OciError):
     """A notification exceeds the 64 KB PublishMessage limit; raised before sending."""
+
+
+class UnsafePath(OciError):
+    """A request URL whose path is not made of plain ids (``..``, ``?``, ``/`` or ``%`` inside an id); never sent."""

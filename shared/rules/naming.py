@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Final
 
@@ -27,10 +28,20 @@ def check_template(template: str, allowed: Iterable[str]) -> str:
         )
     if not template.strip():
         raise ValueError("the template is empty")
+    try:  # format specs and conversions ({name:d}, {date!x}) fail on the strings a run passes
+        template.format_map(dict.fromkeys(allowed, "x"))
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        raise ValueError(f"malformed template: {exc}") from None
     return template
 
 
+def clean(text: str) -> str:
+    """``text`` without control or format characters (newlines, tabs, escapes, bidi overrides): each
+    becomes a space, so a name cannot break a digest line or hide what it says."""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+
+
 def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill the template; the result is trimmed to OCI's 255-character display-name limit."""
-    name = template.format_map({k: v for k, v in values.items()})
-    return name.strip()[:MAX_NAME_LENGTH] or "backup"
+    """Fill the template, clean it; the result is trimmed to OCI's 255-character display-name limit."""
+    name = clean(template.format_map({k: v for k, v in values.items()}))
+    return name.strip()[:MAX_NAME_LENGTH].strip() or "backup"
