@@ -20,7 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from shared.app import HandlerSpec, Invocation, run_bounded
 from shared.oci.blockstorage import BackupKind, BlockStorage
-from shared.oci.errors import IncorrectState, LimitExceeded, NotAuthorizedOrNotFound, OciError
+from shared.oci.errors import (
+    IncorrectState,
+    InvalidatedRetryToken,
+    LimitExceeded,
+    NotAuthorizedOrNotFound,
+    OciError,
+)
 from shared.oci.identity import compartment_tree
 from shared.oci.models import (
     GONE_STATES,
@@ -32,14 +38,15 @@ from shared.oci.models import (
     CreateVolumeGroupBackupDetails,
     LifecycleState,
     Tagged,
+    TagsUpdate,
 )
 from shared.oci.ocid import ocid_problem
 from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
-from shared.results import Item, ItemStatus
+from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.idempotency import retry_token
 from shared.rules.naming import check_template, render
 from shared.rules.retention import RetentionPolicy, plan_pruning
-from shared.rules.tags import RUN_KEY, copyable_defined, is_managed, marker, merge_freeform, run_tag
+from shared.rules.tags import RUN_KEY, copyable_defined, fit, is_managed, marker, run_tag
 from shared.settings import CommonSettings, CsvList
 from shared.triggers import InputError, TriggerKind
 
@@ -294,7 +301,7 @@ def _protect(
         if prune:
             _prune(invocation, target, history)
     except OciError as exc:
-        invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+        invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))
 
 
 def _group_member(backup: BackupBase) -> bool:
@@ -325,21 +332,24 @@ def _backup(invocation: Run, target: Target, history: list[BackupBase], base: di
     backup_type = BackupType.FULL if target.full or _full_due(settings.full_every, history) else BackupType.INCREMENTAL
     now = invocation.now()
     name = render(settings.name_template, _name_values(source.display_name, target.kind, invocation, backup_type, now))
-    freeform = merge_freeform(
-        source.freeform_tags, marker(invocation.kind.value, invocation.idempotency_key, source.id)
-    )
+    own = marker(invocation.kind.value, invocation.idempotency_key, source.id, invocation.call_id)
+    tags = fit(source.freeform_tags, {}, own, source.defined_tags)  # OCI copies every defined tag itself
+    left_out = f"; {tags.note()}" if tags.left_out else ""
     if invocation.dry_run:
         invocation.report.add(
             Item(
                 status=ItemStatus.PLANNED,
                 region=invocation.region,
-                reason=f"would create {backup_type.value} backup {name!r}",
+                reason=f"would create {backup_type.value} backup {name!r}{left_out}",
                 **base,
             )
         )
         return
     token = retry_token(invocation.idempotency_key, f"Create{target.kind.spec.name}", source.id, invocation.region)
     defined = copyable_defined(source.defined_tags, settings.copy_defined_tag_namespaces)
+    # OCI gives a backup its source's tags by itself: when they leave no room for the markers, the backup is
+    # created with the source's tags alone, then its free-form tags are replaced by the fitted set.
+    freeform = {} if tags.left_out else tags.freeform
     details = _create_details(target.kind, source.id, name, backup_type, freeform, defined)
     try:
         created = invocation.storage.create_backup(target.kind, details, token, retry=CREATE_RETRY)
@@ -353,6 +363,10 @@ def _backup(invocation: Run, target: Target, history: list[BackupBase], base: di
             )
         )
         return
+    except InvalidatedRetryToken as exc:  # the same backup, asked for by another call (its tags name that call)
+        reason = "made by a concurrent run of the same trigger (OCI refused this call's replay of its request)"
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=reason, opc_request_id=exc.opc_request_id, **base))
+        return
     except LimitExceeded as exc:
         invocation.report.add(
             Item(
@@ -363,12 +377,18 @@ def _backup(invocation: Run, target: Target, history: list[BackupBase], base: di
             )
         )
         return
+    if tags.left_out:
+        try:
+            update = TagsUpdate(freeform_tags=tags.freeform)
+            invocation.storage.update_backup(target.kind, created.value.id, update)
+        except OciError as exc:
+            left_out = f"; its markers could not be set, so retention leaves it alone: {exc}"
     invocation.report.add(
         Item(
             status=ItemStatus.CREATED,
             result_id=created.value.id,
             region=invocation.region,
-            reason=f"{backup_type.value} backup {created.value.display_name!r}",
+            reason=f"{backup_type.value} backup {created.value.display_name!r}{left_out}",
             opc_request_id=created.opc_request_id,
             **base,
         )
@@ -440,9 +460,12 @@ def _prune(invocation: Run, target: Target, history: list[BackupBase]) -> None:
             invocation.report.add(Item(status=ItemStatus.PLANNED, reason=f"would delete: {expired.reason}", **base))
             continue
         try:
-            request_id = storage.delete_backup(target.kind, backup.id)
+            request_id = storage.delete_backup_once(target.kind, backup.id)
         except OciError as exc:
-            invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+            invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))
+            continue
+        if request_id is None:
+            invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=ALREADY_DELETED, **base))
             continue
         invocation.report.add(Item(status=ItemStatus.DELETED, reason=expired.reason, opc_request_id=request_id, **base))
 

@@ -12,13 +12,14 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import log
+from shared.oci.errors import DeadlineExceeded
 from shared.oci.notifications import MAX_MESSAGE_BYTES
 from shared.rules.naming import clean
 
 DIGEST_BUDGET: Final = MAX_MESSAGE_BYTES - 2048  # room for the JSON envelope ONS adds around body+title
 # OCI Functions carries at most 6 MB in an invoke payload; API Gateway and the callers parse the answer
-# whole. The answer keeps its items under 1 MiB (about 3,000 items), failed and deferred ones first.
-ANSWER_BUDGET: Final = 1024 * 1024
+# whole. The answer keeps its items under 512 KiB (about 1,500 items), failed and deferred ones first.
+ANSWER_BUDGET: Final = 512 * 1024
 
 
 class ItemStatus(StrEnum):
@@ -30,6 +31,14 @@ class ItemStatus(StrEnum):
     DEFERRED = "deferred"
     FAILED = "failed"
     PLANNED = "planned"  # dry-run: what would have been done
+
+
+ALREADY_DELETED: Final = "already deleted, by a concurrent run (not counted twice)"
+
+
+def status_for(error: Exception) -> ItemStatus:
+    """What an error makes of an item: out of time is ``deferred`` (the next run takes it), anything else ``failed``."""
+    return ItemStatus.DEFERRED if isinstance(error, DeadlineExceeded) else ItemStatus.FAILED
 
 
 class Item(BaseModel):

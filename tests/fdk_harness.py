@@ -167,6 +167,16 @@ class FdkProcess:
                     continue
         return lines
 
+    def all_items(self, result: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A run's items: those in its answer plus those left out of it (``itemsCut``) and logged instead."""
+        logged = [
+            item
+            for line in self.log_lines()
+            if line.get("message") == "items left out of the answer" and line.get("call_id")
+            for item in line["items"]
+        ]
+        return [*result.get("items", []), *logged]
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

@@ -249,7 +249,7 @@ def test_sweep_of_2000_volumes_completes_or_hands_over(
     counts = result["counts"]
     assert counts.get("failed", 0) == 0
     assert counts.get("created", 0) + counts.get("deferred", 0) == 2000
-    done = {i["resourceId"] for i in result["items"] if i["status"] == "created"}
+    done = {i["resourceId"] for i in fn.all_items(result) if i["status"] == "created"}
     handed = [i for i in emu.invocations() if '"resourceIds"' in i["body"]]
     if counts.get("deferred"):
         (handover,) = handed

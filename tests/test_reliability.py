@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from tests.conftest import GATEWAY_HEADERS, GATEWAY_TOKEN, HOME_REGION, StartFunction
+from shared.results import ALREADY_DELETED
+from shared.rules.tags import CALL_KEY, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_KEY, SOURCE_KEY, TRIGGER_KEY
+from tests.conftest import DR_REGION, GATEWAY_HEADERS, GATEWAY_TOKEN, HOME_REGION, StartFunction
 from tests.emulator import EmulatorControl
+from tests.emulator.api_client import SignedApi
 from tests.emulator.events import make_event
 from tests.fdk_harness import FdkProcess
+
+MANAGED = {MANAGED_BY_KEY: MANAGED_BY_VALUE}
 
 
 def volume(emu: EmulatorControl, compartment: str, name: str = "db01", **tags: str) -> str:
@@ -218,3 +224,163 @@ def test_fdk_debug_does_not_log_the_gateway_token(emu: EmulatorControl, start_fu
     assert logs and GATEWAY_TOKEN not in logs
     assert "x-gateway-token" not in logs.lower()
     json.dumps(fn.log_lines())
+
+
+# --- 9. the answer stays under the response limit; counts stay exact ----------------------------------
+
+
+def test_large_sweep_answer_is_capped_with_exact_counts(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, topic: str
+) -> None:
+    total = 2000
+    for n in range(total):
+        volume(emu, compartment, f"volume-with-a-rather-long-display-name-{n:05d}")
+    fn = start_function("create_backup", {"DRY_RUN": "true", "BACKUP_KINDS": "volume"})
+    answer = fn.call(b"")
+    assert len(answer.body) <= 512 * 1024
+    doc = answer.json()
+    assert doc["status"] == 200 and doc["counts"] == {"planned": total}  # every item counted
+    assert doc["itemsCut"] == total - len(doc["items"]) and doc["itemsCut"] > 0
+    assert any(f"{doc['itemsCut']} of {total} items left out" in note for note in doc["notes"])
+    every = fn.all_items(doc)
+    assert len(every) == total and len({i["resourceId"] for i in every}) == total
+    # 12: 2,000 volumes are listed in two pages of 1,000, not twenty of 100
+    assert emu.calls()[f"{HOME_REGION} ListVolumes"] == 2
+    (message,) = emu.messages(HOME_REGION, topic)
+    assert "more items" in message["body"]
+
+
+# --- 12. name templates fail validation, naming the key ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("handler", "key", "template"),
+    [
+        ("create_backup", "BACKUP_NAME_TEMPLATE", "{name:d}"),
+        ("create_backup", "BACKUP_NAME_TEMPLATE", "{date!z}"),
+        ("copy_backup", "COPY_NAME_TEMPLATE", "{name:>>>}"),
+        ("retag_group_backup", "RETAG_NAME_TEMPLATE", "{group:.2f}"),
+    ],
+)
+def test_name_template_format_specs_are_validated(
+    start_function: StartFunction, handler: str, key: str, template: str
+) -> None:
+    config = {key: template}
+    if handler == "copy_backup":
+        config["COPY_DESTINATION_REGIONS"] = "us-phoenix-1"
+    fn = start_function(handler, config)
+    answer = fn.http({}, headers=GATEWAY_HEADERS)
+    assert answer.http_status == 500, answer.body
+    error = answer.json()["error"]
+    assert error["field"] == key and error["code"] == "InvalidConfiguration"
+
+
+# --- 8. OCI's tag limits and clean names ----------------------------------------------------------
+
+V = "/20160918"
+
+
+def get_backup(api: SignedApi, backup_id: str, collection: str = "volumeBackups") -> dict[str, Any]:
+    response = api.get(f"{V}/{collection}/{backup_id}")
+    assert response.status_code == 200, response.text
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def test_copied_tags_are_trimmed_so_the_markers_fit(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi
+) -> None:
+    tags = {f"team-{n:02d}": f"value-{n}" for n in range(62)}
+    volume_id = str(
+        emu.create_volume(
+            HOME_REGION, compartment, "full\nof\ttags\x1b[31m", freeform_tags=tags, defined_tags={"Ops": {"Cost": "42"}}
+        )["id"]
+    )
+    fn = start_function("create_backup", {"BACKUP_NAME_TEMPLATE": "{name}-{type}"})
+    doc = fn.call({"volumeId": volume_id}).json()
+    assert doc["counts"] == {"created": 1}, doc
+    (item,) = doc["items"]
+    assert "source tag(s) not copied (OCI allows 64 tags per resource)" in item["reason"]
+    backup = get_backup(signed_api, item["resultId"])
+    freeform, defined = backup["freeformTags"], backup["definedTags"]
+    assert len(freeform) + sum(len(v) for v in defined.values()) <= 64
+    assert {MANAGED_BY_KEY, RUN_KEY, SOURCE_KEY, TRIGGER_KEY, CALL_KEY} <= set(freeform)
+    assert defined == {"Ops": {"Cost": "42"}}  # defined tags are kept before free-form copies
+    assert backup["displayName"] == "full of tags [31m-incremental"  # control characters cleaned
+    (message,) = [m for m in emu.messages(HOME_REGION, doc_topic(emu, fn))]
+    assert "\x1b" not in message["title"] + message["body"].split("Result (JSON)")[0]
+
+
+def doc_topic(emu: EmulatorControl, fn: FdkProcess) -> str:
+    return fn.config["NOTIFICATION_TOPIC_ID"]
+
+
+def test_emulator_refuses_what_oci_refuses(emu: EmulatorControl, compartment: str, signed_api: SignedApi) -> None:
+    volume_id = volume(emu, compartment, **{f"k{n}": "v" for n in range(60)})
+    too_many = {f"x{n}": "v" for n in range(5)}
+    cases = [
+        {"volumeId": volume_id, "freeformTags": too_many},  # 60 inherited + 5 > 64
+        {"volumeId": volume_id, "freeformTags": {"k" * 101: "v"}},
+        {"volumeId": volume_id, "freeformTags": {"key": "v" * 257}},
+        {"volumeId": volume_id, "definedTags": {"Ops": {"Cost Center": "1"}}},
+    ]
+    for body in cases:
+        response = signed_api.post(f"{V}/volumeBackups", body)
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "InvalidParameter"
+    fits = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume_id, "freeformTags": {"x": "y"}})
+    assert fits.status_code == 200, fits.text
+
+
+def test_copy_keeps_its_markers_within_the_limit(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi
+) -> None:
+    member = emu.create_volume(HOME_REGION, compartment, "m1")
+    # copy-backup: a backup with 63 tags still gets the copy's three markers
+    source = emu.seed_backup(HOME_REGION, member["id"], freeform_tags={f"t{n:02d}": "v" for n in range(63)})
+    copier = start_function("copy_backup", {"COPY_DESTINATION_REGIONS": DR_REGION})
+    copied = copier.call({"backupId": source["id"]}).json()
+    assert copied["counts"] == {"copied": 1}, copied
+    copy = get_backup_in(signed_api, copied["items"][0]["resultId"], DR_REGION)
+    assert len(copy["freeformTags"]) <= 64 and copy["freeformTags"]["backup-source-id"] == source["id"]
+    assert any("tag(s) not copied" in note for note in copied["notes"])
+
+
+def get_backup_in(api: SignedApi, backup_id: str, region: str) -> dict[str, Any]:
+    response = api.get(f"{V}/volumeBackups/{backup_id}", region=region)
+    assert response.status_code == 200, response.text
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+# --- 10. racing runs: every backup and every deletion counted once ---------------------------------
+
+
+def test_racing_schedule_runs_count_each_backup_and_deletion_once(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    volumes = [volume(emu, compartment, f"v{n:02d}") for n in range(20)]
+    for volume_id in volumes:
+        for age in (3, 2):
+            emu.seed_backup(HOME_REGION, volume_id, age_seconds=age * 86400, freeform_tags=MANAGED)
+    emu.set_latency(0.03)
+    config = {"BACKUP_KINDS": "volume", "RETENTION_COUNT": "1", "MAX_CONCURRENCY": "4"}
+    first, second = start_function("create_backup", config), start_function("create_backup", config)
+    body = {"trigger": "schedule", "schedule": "nightly", "slot": "2026-11-22T00:00Z"}
+    with ThreadPoolExecutor(2) as pool:
+        docs = list(pool.map(lambda fn: fn.call(body).json(), [first, second]))
+    emu.set_latency(0)
+    created = sum(d["counts"].get("created", 0) for d in docs)
+    deleted = sum(d["counts"].get("deleted", 0) for d in docs)
+    made = [e for e in emu.events() if e["event"]["eventType"].endswith("createvolumebackup.begin")]
+    gone = [e for e in emu.events() if e["event"]["eventType"].endswith("deletevolumebackup.begin")]
+    assert created == len(made) == 20, docs
+    assert deleted == len(gone) == 20, docs
+    for doc in docs:
+        assert doc["counts"].get("failed", 0) == 0, doc
+        backups = [i for i in doc["items"] if i["action"] == "backup"]
+        assert len(backups) == 20
+    reasons = {i["reason"] for d in docs for i in d["items"] if i["status"] == "skipped"}
+    assert reasons <= {ALREADY_DELETED, "already backed up by this trigger", "a backup is already in progress"} | {
+        r for r in reasons if "concurrent run" in r or r.startswith("busy")
+    }

@@ -36,7 +36,7 @@ from shared.rules.tags import (
     SOURCE_KEY,
     SOURCE_REGION_KEY,
     contains,
-    merge_freeform,
+    fit,
 )
 
 
@@ -286,16 +286,22 @@ def existing_copy(
 def tag_copy(
     invocation: Run, kind: BackupKind, region: str, copy_id: str, wanted: dict[str, str]
 ) -> tuple[str, str | None]:
-    """Merge ``wanted`` into the copy's tags, etag-guarded; (the copy's state, the update's request id)."""
+    """Merge ``wanted`` into the copy's tags, etag-guarded; (the copy's state, the update's request id).
+
+    The copy carries its source's tags (OCI copies them); when they leave no room for ``wanted`` within
+    OCI's 64 tags, copied ones are left out (``fit``) and a note says how many."""
     storage = invocation.storage_in(region)
     for _ in range(TAG_ATTEMPTS):
         current = storage.get_backup(kind, copy_id)
         if contains(current.value.freeform_tags, wanted):
             return str(current.value.lifecycle_state), None
-        tags = merge_freeform(current.value.freeform_tags, wanted)
+        tags = fit(current.value.freeform_tags, current.value.defined_tags, wanted)
+        details = TagsUpdate(freeform_tags=tags.freeform, defined_tags=tags.defined if tags.left_out else None)
         try:
-            updated = storage.update_backup(kind, copy_id, TagsUpdate(freeform_tags=tags), if_match=current.etag)
+            updated = storage.update_backup(kind, copy_id, details, if_match=current.etag)
         except NoEtagMatch:
             continue  # someone wrote in between: read again, merge again
+        if tags.left_out:
+            invocation.report.note(f"copy {copy_id} in {region}: {tags.note()}")
         return str(updated.value.lifecycle_state), updated.opc_request_id
     raise OciError(f"the copy kept changing ({TAG_ATTEMPTS} attempts)")

@@ -9,7 +9,7 @@ from functions.copy_backup.settings import Run
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.errors import OciError
 from shared.oci.models import BackupBase
-from shared.results import Item, ItemStatus
+from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.retention import plan_pruning
 from shared.rules.tags import SOURCE_REGION_KEY
 
@@ -47,8 +47,11 @@ def delete_copy(invocation: Run, storage: BlockStorage, kind: BackupKind, copy: 
         invocation.report.add(Item(status=ItemStatus.PLANNED, reason=f"would delete: {why}", **base))
         return
     try:
-        request_id = storage.delete_backup(kind, copy.id)
+        request_id = storage.delete_backup_once(kind, copy.id)
     except OciError as exc:
-        invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+        invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))
+        return
+    if request_id is None:
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=ALREADY_DELETED, **base))
         return
     invocation.report.add(Item(status=ItemStatus.DELETED, reason=why, opc_request_id=request_id, **base))

@@ -85,7 +85,7 @@ from shared.oci.models import (
     VolumeGroup,
     VolumeGroupBackup,
 )
-from shared.results import Item, ItemStatus
+from shared.results import Item, ItemStatus, status_for
 from shared.rules.naming import render
 from shared.rules.tags import copyable_defined, is_managed, merge_defined, merge_freeform
 from shared.triggers import InputError, TriggerKind
@@ -208,7 +208,7 @@ def _retag(context: Context, backup_id: str, request: RetagRequest | None, liste
             raise  # the runtime answers 404
         context.report(ItemStatus.FAILED, backup_id, f"not found in {context.invocation.region}", action=ACTION)
     except OciError as exc:
-        context.report(ItemStatus.FAILED, backup_id, str(exc), action=ACTION)
+        context.report(status_for(exc), backup_id, str(exc), action=ACTION)
 
 
 def _settled(context: Context, listed: BackupBase) -> bool:

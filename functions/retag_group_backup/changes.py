@@ -10,7 +10,7 @@ from shared.oci.models import (
     DefinedTags,
     FreeformTags,
 )
-from shared.rules.tags import merge_defined, merge_freeform
+from shared.rules.tags import Fitted, fit, merge_defined, merge_freeform
 
 
 @dataclass(frozen=True)
@@ -23,15 +23,19 @@ class Wanted:
     add_defined: DefinedTags
     replace: bool
 
-    def tags_for(self, backup: BackupBase) -> tuple[FreeformTags, DefinedTags]:
+    def tags_for(self, backup: BackupBase, keep: FreeformTags | None = None) -> Fitted:
+        """The backup's tags and the wanted ones (``keep``: tags to set unless the backup has the key);
+        the group's tags fill what room OCI's 64 leave."""
         own_freeform = backup.freeform_tags
         own_defined = backup.defined_tags
         if self.replace:
             own_freeform = {k: v for k, v in own_freeform.items() if k in TOOL_KEYS}
             own_defined = {}
-        return (
-            merge_freeform(self.fill_freeform, own_freeform, self.add_freeform),
-            merge_defined(self.fill_defined, own_defined, self.add_defined),
+        return fit(
+            self.fill_freeform,
+            self.fill_defined,
+            merge_freeform(keep, own_freeform, self.add_freeform),
+            merge_defined(own_defined, self.add_defined),
         )
 
 
@@ -51,9 +55,8 @@ class Change:
 def change_for(backup: BackupBase, namer: Namer | None, wanted: Wanted) -> Change:
     name = namer(backup) if namer is not None else None
     renamed = name is not None and name != backup.display_name
-    freeform, defined = wanted.tags_for(backup)
-    if renamed and ORIGINAL_NAME_KEY not in freeform:
-        freeform[ORIGINAL_NAME_KEY] = backup.display_name
+    tags = wanted.tags_for(backup, {ORIGINAL_NAME_KEY: backup.display_name} if renamed else None)
+    freeform, defined = tags.freeform, tags.defined
     summary: list[str] = []
     if renamed:
         summary.append(f"rename to {name!r}")
@@ -66,6 +69,8 @@ def change_for(backup: BackupBase, namer: Namer | None, wanted: Wanted) -> Chang
     defined_changes = _defined_changes(backup.defined_tags, defined)
     if defined_changes:
         summary.append(f"set defined tags {', '.join(defined_changes)}")
+    if summary and tags.left_out:
+        summary.append(tags.note("group"))
     return Change(
         name=name if renamed else None,
         freeform=freeform if freeform != backup.freeform_tags else None,

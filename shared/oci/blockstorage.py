@@ -15,7 +15,9 @@ from pydantic import BaseModel
 
 from shared.oci.client import OciClient
 from shared.oci.endpoints import Service
+from shared.oci.errors import NoEtagMatch, NotAuthorizedOrNotFound
 from shared.oci.models import (
+    GONE_STATES,
     BackupBase,
     BootVolume,
     BootVolumeBackup,
@@ -231,6 +233,23 @@ class BlockStorage:
             deadline=self.deadline,
         )
         return response.opc_request_id
+
+    def delete_backup_once(self, kind: BackupKind, backup_id: str) -> str | None:
+        """Delete a backup unless someone else is deleting it or did: the opc-request-id of our DELETE, or
+        None when it was gone already (TERMINATING/TERMINATED, 404) or went while we asked (the
+        ``if-match`` of our read failed with 412 and a second read finds it gone)."""
+        try:
+            current = self.get_backup(kind, backup_id)
+            if current.value.lifecycle_state in GONE_STATES:
+                return None
+            try:
+                return self.delete_backup(kind, backup_id, if_match=current.etag)
+            except NoEtagMatch:
+                if self.get_backup(kind, backup_id).value.lifecycle_state in GONE_STATES:
+                    return None
+                raise
+        except NotAuthorizedOrNotFound:
+            return None
 
     def copy_backup(
         self,

@@ -7,11 +7,16 @@ ever touches resources whose ``backup-managed-by`` says they are ours.
 Defined tags, one rule for every handler: ``Oracle-Tags`` (``CreatedBy``, ``CreatedOn``, set by OCI
 itself) is never written; other namespaces are copied from a source only when listed in
 ``COPY_DEFINED_TAG_NAMESPACES``, since writing them needs ``use tag-namespaces`` on each namespace.
+
+OCI's tag limits (docs: "Tagging Overview", limits on tags; tag key definitions): at most 64 tags on a
+resource, free-form and defined together; keys of at most 100 characters, values of at most 256.
+``fit`` keeps the tool's own tags and fills the room left with what it copies (a source's tags).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 MANAGED_BY_KEY: Final = "backup-managed-by"
@@ -21,6 +26,10 @@ RUN_KEY: Final = "backup-run"  # short hash of the idempotency key of the run th
 SOURCE_KEY: Final = "backup-source-id"  # the volume (or backup, for copies) it was made from
 SOURCE_REGION_KEY: Final = "backup-source-region"
 ORACLE_TAGS: Final = "Oracle-Tags"  # OCI's own namespace (CreatedBy, CreatedOn): never written
+CALL_KEY: Final = "backup-call"  # the call that asked for it: a concurrent run's replay is refused, not counted twice
+MAX_TAGS: Final = 64  # per resource, free-form and defined together
+MAX_TAG_KEY: Final = 100
+MAX_TAG_VALUE: Final = 256
 FreeformTags = dict[str, str]
 DefinedTags = dict[str, dict[str, Any]]
 
@@ -34,14 +43,71 @@ def run_tag(idempotency_key: str) -> str:
     return idempotency_key.rsplit("#", 1)[-1][:16]
 
 
-def marker(trigger: str, idempotency_key: str, source_id: str, **extra: str) -> FreeformTags:
-    return {
+def marker(trigger: str, idempotency_key: str, source_id: str, call_id: str = "", **extra: str) -> FreeformTags:
+    tags = {
         MANAGED_BY_KEY: MANAGED_BY_VALUE,
         TRIGGER_KEY: trigger,
         RUN_KEY: run_tag(idempotency_key),
         SOURCE_KEY: source_id,
         **extra,
     }
+    if call_id:
+        tags[CALL_KEY] = call_id[:MAX_TAG_VALUE]
+    return tags
+
+
+def tag_count(freeform: Mapping[str, Any], defined: Mapping[str, Mapping[str, Any]]) -> int:
+    return len(freeform) + sum(len(values) for values in defined.values())
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Tags that fit OCI's limits, and the copied ones left out to make them fit."""
+
+    freeform: FreeformTags
+    defined: DefinedTags
+    left_out: tuple[str, ...] = ()
+
+    def note(self, what: str = "source") -> str:
+        if not self.left_out:
+            return ""
+        return f"{len(self.left_out)} {what} tag(s) not copied (OCI allows {MAX_TAGS} tags per resource)"
+
+
+def _fits(key: str, value: Any) -> bool:
+    return 0 < len(key) <= MAX_TAG_KEY and len(str(value)) <= MAX_TAG_VALUE
+
+
+def fit(
+    copied_freeform: Mapping[str, str],
+    copied_defined: Mapping[str, Mapping[str, Any]],
+    own_freeform: Mapping[str, str],
+    own_defined: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Fitted:
+    """Own tags always stay (and win key by key); copied ones fill the room left, defined tags first
+    (they may be required by tag defaults), then free-form ones, each in key order."""
+    freeform: FreeformTags = dict(own_freeform)
+    defined = merge_defined(own_defined)
+    room = MAX_TAGS - tag_count(freeform, defined)
+    left_out: list[str] = []
+    for namespace in sorted(copied_defined):
+        for key, value in sorted(copied_defined[namespace].items()):
+            if key in defined.get(namespace, {}):
+                continue
+            if room > 0 and _fits(key, value):
+                defined.setdefault(namespace, {})[key] = value
+                room -= 1
+            else:
+                left_out.append(f"{namespace}.{key}")
+    for key, value in sorted(copied_freeform.items()):
+        if key in freeform:
+            continue
+        if room > 0 and _fits(key, value):
+            freeform[key] = value
+            room -= 1
+        else:
+            left_out.append(key)
+    return Fitted(freeform, defined, tuple(left_out))
 
 
 def merge_freeform(*layers: Mapping[str, str] | None) -> FreeformTags:

@@ -8,6 +8,7 @@ from ..core.clock import rfc3339
 from ..core.exceptions import IncorrectState, NotAuthorizedOrNotFound
 from ..core.ids import new_ocid
 from ..core.lifecycle import Stage
+from ..core.tag_limits import check_tags
 from ..events import FAILED, SUCCEEDED
 from .base import BlockstorageBase
 from .bodies import (
@@ -48,6 +49,9 @@ class BackupsMixin(BlockstorageBase):
             source = self.get_boot_volume(details.boot_volume_id)
         if source.lifecycle_state != AVAILABLE:
             raise IncorrectState(f"{source.id} is {source.lifecycle_state}, not AVAILABLE.")
+        freeform_tags = merge_tags(source.freeform_tags, details.freeform_tags)
+        defined_tags = merge_defined(source.defined_tags, details.defined_tags)
+        check_tags(freeform_tags, defined_tags)
         self._claim_source(source.id)
         backup_type = details.type or "INCREMENTAL"
         backup = self._new_backup(
@@ -55,8 +59,8 @@ class BackupsMixin(BlockstorageBase):
             source,
             compartment_id=source.compartment_id,
             display_name=details.display_name or f"{source.display_name} backup {rfc3339(self.now)}",
-            freeform_tags=merge_tags(source.freeform_tags, details.freeform_tags),
-            defined_tags=merge_defined(source.defined_tags, details.defined_tags),
+            freeform_tags=freeform_tags,
+            defined_tags=defined_tags,
             type=backup_type,
             unique_size_in_gbs=source.size_in_gbs if backup_type == "FULL" else 1,
             kms_key_id=details.kms_key_id,
@@ -131,6 +135,10 @@ class BackupsMixin(BlockstorageBase):
         if res.lifecycle_state == TERMINATED:
             raise IncorrectState(f"{res.id} is TERMINATED and cannot be updated.")
         given = details.model_fields_set
+        check_tags(
+            (details.freeform_tags or {}) if "freeform_tags" in given else res.freeform_tags,
+            (details.defined_tags or {}) if "defined_tags" in given else res.defined_tags,
+        )
         if "display_name" in given and details.display_name is not None:
             res.display_name = details.display_name
         if "freeform_tags" in given:
@@ -166,6 +174,10 @@ class BackupsMixin(BlockstorageBase):
     def create_group_backup(self, details: CreateVolumeGroupBackupDetails) -> GroupBackup:
         group = self.get_volume_group(details.volume_group_id)
         members = [self.any_volume(vid) for vid in group.volume_ids]
+        check_tags(
+            merge_tags(group.freeform_tags, details.freeform_tags),
+            merge_defined(group.defined_tags, details.defined_tags),
+        )
         for member in members:
             self._claim_source(member.id)
         now = self.now
