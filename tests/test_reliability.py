@@ -316,6 +316,7 @@ def doc_topic(emu: EmulatorControl, fn: FdkProcess) -> str:
 
 def test_emulator_refuses_what_oci_refuses(emu: EmulatorControl, compartment: str, signed_api: SignedApi) -> None:
     volume_id = volume(emu, compartment, **{f"k{n}": "v" for n in range(60)})
+    emu.grant_tag_namespaces("Ops")
     too_many = {f"x{n}": "v" for n in range(5)}
     cases = [
         {"volumeId": volume_id, "freeformTags": too_many},  # 60 inherited + 5 > 64
