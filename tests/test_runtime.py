@@ -187,12 +187,13 @@ def test_client_platform_headers_are_ignored(emu: EmulatorControl, start_functio
     assert started[-1]["call_id"] != "forged-call-id"
 
 
-@pytest.mark.parametrize(("invoke_type", "expected"), [("detached", 900 - 20), ("sync", None)])
+@pytest.mark.parametrize(("invoke_type", "expected"), [("detached", 900 - 20), ("sync", 30 - 20)])
 def test_detached_invocation_without_deadline_uses_the_detached_timeout(
-    start_function: StartFunction, invoke_type: str, expected: float | None
+    start_function: StartFunction, invoke_type: str, expected: float
 ) -> None:
     """Detached (the platform's ``fn-invoke-type``) and no usable ``Fn-Deadline``: DETACHED_TIMEOUT_SECONDS
-    minus the safety margin applies; a synchronous call without one keeps no deadline of its own."""
+    minus the safety margin applies; a synchronous call without one gets FUNCTION_TIMEOUT_SECONDS (default
+    30, OCI's default timeout) minus the margin, never no deadline (issue 21 item 7)."""
     fn = start_function("create_backup", {"DETACHED_TIMEOUT_SECONDS": "900", "DEADLINE_MARGIN_SECONDS": "20"})
     headers = {"Fn-Deadline": "not-a-date", "Fn-Invoke-Type": invoke_type}
     answer = fn.call({"volumeId": "ocid1.volume.oc1.iad.doesnotexist"}, headers=headers)
@@ -200,10 +201,7 @@ def test_detached_invocation_without_deadline_uses_the_detached_timeout(
     started = [line for line in fn.log_lines() if line.get("message") == "invocation"]
     assert started, fn.log_lines()
     seconds = started[-1]["seconds_to_deadline"]
-    if expected is None:
-        assert seconds is None
-    else:
-        assert expected - 5 <= seconds <= expected
+    assert expected - 5 <= seconds <= expected
 
 
 def test_detached_timeout_config_is_range_checked(start_function: StartFunction) -> None:
