@@ -16,7 +16,8 @@ resource "oci_identity_dynamic_group" "functions" {
 }
 
 locals {
-  dynamic_group = oci_identity_dynamic_group.functions.name
+  dynamic_group   = oci_identity_dynamic_group.functions.name
+  these_functions = join(", ", [for k in keys(local.functions) : "target.function.id = '${oci_functions_function.this[k].id}'"])
 
   # Compartments the statements below name: a policy attached to policy_compartment_ocid can grant
   # only there and below (checked by the precondition on oci_identity_policy.functions).
@@ -102,8 +103,9 @@ resource "oci_identity_policy" "functions_storage" {
   ]
 }
 
-# The functions' own compartment: publish reports (PublishMessage), and a sweep re-invoking itself
-# (detached) to hand over the rest of its work (InvokeFunction, on these three functions only).
+# The functions' own compartment: publish reports (PublishMessage, at the topic endpoint the config
+# names: no GetTopic), and a sweep re-invoking itself (detached) to hand over the rest of its work:
+# GetFunction for its invokeEndpoint, then InvokeFunction, on these three functions only.
 resource "oci_identity_policy" "functions" {
   provider       = oci.home
   compartment_id = local.policy_compartment_id
@@ -113,7 +115,8 @@ resource "oci_identity_policy" "functions" {
 
   statements = [
     "Allow dynamic-group ${local.dynamic_group} to {ONS_TOPIC_PUBLISH} in compartment id ${var.compartment_ocid}",
-    "Allow dynamic-group ${local.dynamic_group} to use fn-invocation in compartment id ${var.compartment_ocid} where ANY {${join(", ", [for k in keys(local.functions) : "target.function.id = '${oci_functions_function.this[k].id}'"])}}",
+    "Allow dynamic-group ${local.dynamic_group} to read fn-function in compartment id ${var.compartment_ocid} where ANY {${local.these_functions}}",
+    "Allow dynamic-group ${local.dynamic_group} to use fn-invocation in compartment id ${var.compartment_ocid} where ANY {${local.these_functions}}",
   ]
 
   lifecycle {

@@ -82,6 +82,9 @@ locals {
   config_sized_later = {
     NOTIFICATION_TOPIC_ID = { value = oci_ons_notification_topic.this.id, bytes = 100 } # an OCID (~90 bytes)
     GATEWAY_TOKEN_SHA256  = { value = sha256(var.gateway_token), bytes = 64 }           # hex SHA-256
+    # PublishMessage goes to the topic's own endpoint (without it the functions would call GetTopic,
+    # which the IAM here does not grant): https://cell<n>.notification.<region>.oci.<domain>
+    NOTIFICATION_TOPIC_ENDPOINT = { value = oci_ons_notification_topic.this.api_endpoint, bytes = 120 }
   }
   common_config = merge(local.common_config_known, { for k, v in local.config_sized_later : k => v.value })
   handler_config = {

@@ -37,7 +37,14 @@ EXPECTED_EVENT_TYPES = {
     ],
     "retag_group_backup": ["com.oraclecloud.blockvolumes.createvolumegroupbackup.end"],
 }
-COMMON_KEYS = {"NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR"}
+COMMON_KEYS = {
+    "NOTIFICATION_TOPIC_ID",
+    "NOTIFICATION_TOPIC_ENDPOINT",
+    "NOTIFY_ON",
+    "GATEWAY_TOKEN_SHA256",
+    "COMPARTMENT_IDS",
+    "SELECTOR",
+}
 HANDLER_KEYS = {
     "create_backup": {"RETENTION_DAYS", "RETENTION_COUNT", "RETENTION_MIN_KEEP", "FULL_EVERY", "BACKUP_NAME_TEMPLATE"},
     "copy_backup": {"COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS"},
@@ -200,6 +207,8 @@ def test_function_config_keys(tf: Config) -> None:
     assert set(common) >= COMMON_KEYS
     assert tf.locals["config_sized_later"]["NOTIFICATION_TOPIC_ID"]["value"] == "${oci_ons_notification_topic.this.id}"
     assert tf.locals["config_sized_later"]["GATEWAY_TOKEN_SHA256"]["value"] == "${sha256(var.gateway_token)}"
+    endpoint = tf.locals["config_sized_later"]["NOTIFICATION_TOPIC_ENDPOINT"]["value"]
+    assert endpoint == "${oci_ons_notification_topic.this.api_endpoint}"  # PublishMessage without GetTopic
     assert common["NOTIFY_ON"] == "${var.notify_on}"
     assert common["SELECTOR"] == "${var.selector}"
     assert common["COMPARTMENT_IDS"] == '${join(",", local.sweep_compartment_ids)}'
@@ -291,8 +300,11 @@ def test_iam_grants_what_the_functions_need(tf: Config) -> None:
     for grant in STORAGE_GRANTS:
         assert f"{DG}{grant} in compartment id ${{each.value}}" in text, grant
     assert f"{DG}{{ONS_TOPIC_PUBLISH}} in compartment id ${{var.compartment_ocid}}" in text
-    assert f"{DG}use fn-invocation in compartment id ${{var.compartment_ocid}} where ANY {{" in text
-    assert "target.function.id = '${oci_functions_function.this[k].id}'" in text
+    for grant in ("read fn-function", "use fn-invocation"):  # GetFunction (invokeEndpoint), InvokeFunction
+        assert (
+            f"{DG}{grant} in compartment id ${{var.compartment_ocid}} where ANY {{${{local.these_functions}}}}" in text
+        )
+    assert "target.function.id = '${oci_functions_function.this[k].id}'" in tf.locals["these_functions"]
     assert "Allow service cloudEvents to use functions-family in compartment id ${var.compartment_ocid}" in text
     assert "request.principal.type = 'ApiGateway'" in text
     for handler in HANDLERS:
