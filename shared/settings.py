@@ -13,8 +13,9 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from shared.oci.ocid import parse_ocid
+
 HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup")
-_OCID = re.compile(r"^ocid1\.[a-z0-9]+\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 
 
@@ -64,7 +65,7 @@ BlankIsNone = BeforeValidator(_blank_to_none)
 
 
 def is_ocid(value: str) -> bool:
-    return bool(_OCID.match(value))
+    return parse_ocid(value) is not None
 
 
 def is_region_name(value: str) -> bool:

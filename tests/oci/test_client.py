@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from typing import Any
 
@@ -23,6 +24,7 @@ from shared.oci.errors import (
     OciServiceError,
     OciTransportError,
     TooManyRequests,
+    UnsafePath,
 )
 from shared.oci.models import CreateVolumeBackupDetails, LifecycleState
 from shared.oci.retry import Deadline, RetryPolicy
@@ -289,3 +291,24 @@ def test_throttling_is_paced_not_counted_as_failures(httpserver: HTTPServer) -> 
     assert len(recorder.requests) == 7
     assert clock.slept == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0]
     assert client.retry.quota.available == quota_before  # only refunded, never spent
+
+
+@pytest.mark.parametrize(
+    "backup_id",
+    [
+        "../volumeBackups?compartmentId=ocid1.compartment.oc1..x",
+        "ocid1.volumebackup.oc1.iad.b1/../../volumes",
+        "..",
+        "ocid1.volumebackup.oc1.iad.b1#frag",
+        "ocid1.volumebackup.oc1.iad.b1%2F..",
+    ],
+)
+def test_client_refuses_path_segments_that_are_not_plain_ids(httpserver: HTTPServer, backup_id: str) -> None:
+    """An id that would change the request's path or query is refused before anything is signed or sent."""
+    recorder = Recorder([(200, volume_backup(), {})])
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(recorder)
+    storage = BlockStorage(make_client(httpserver), "us-ashburn-1")
+    with pytest.raises(UnsafePath):
+        storage.get_backup(BackupKind.VOLUME, backup_id)
+    assert recorder.requests == []
+    assert storage.get_backup(BackupKind.VOLUME, "ocid1.volumebackup.oc1.iad.b1").value.id
