@@ -8,6 +8,7 @@ Everything else (trigger parsing, auth, deadline, notifications, the response) i
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -122,6 +123,8 @@ def run_bounded(
 
     Nothing new starts once the deadline has passed: every item not started is handed to
     ``on_deferred`` (reported, handed over), so the function is never killed mid-flight.
+    Each task runs in a copy of the caller's context, so what a worker logs carries the call's
+    ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines.
     Returns how many items were started.
     """
     started = 0
@@ -136,7 +139,7 @@ def run_bounded(
                 for rest in items:
                     on_deferred(rest)
                 break
-            running.add(pool.submit(action, item))
+            running.add(pool.submit(contextvars.copy_context().run, action, item))
             started += 1
         for future in running:
             future.result()
