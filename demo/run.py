@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 from demo.report import Step, heading, say, short_id, subheading, table
 from demo.scenario import CONFIGS, STEPS, Scene, prepare_fleet, show_notifications
-from demo.stage import DR_REGION, HOME_REGION, Stage, stage
+from demo.stage import DR_REGION, HOME_REGION, Message, Outcome, Stage, stage
+from shared.results import digest
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -71,12 +74,23 @@ def run_steps(built: Stage, scene: Scene) -> list[Step]:
             step.error = f"the step stopped: {type(exc).__name__}: {exc}"
             say(f"  [FAIL] {step.error}")
         try:
-            show_notifications(built)
+            check_digests(step, built.new_runs(), show_notifications(built))
         except Exception as exc:
             step.error = step.error or f"could not read the notifications: {exc}"
         step.seconds = time.monotonic() - started
         steps.append(step)
     return steps
+
+
+def check_digests(step: Step, runs: list[Outcome], messages: list[Message]) -> None:
+    """Every run of the step (NOTIFY_ON=all) published its digest, and nothing else arrived."""
+    expected = Counter(digest(run.result)[0] for run in runs if run.result is not None)
+    received = Counter(message.title for message in messages)
+    missing, unexpected = expected - received, received - expected
+    problems = [f"no digest for {title!r}" for title in missing.elements()]
+    problems += [f"unexpected digest {title!r}" for title in unexpected.elements()]
+    runs_text = "the step's run" if expected.total() == 1 else f"each of the step's {expected.total()} runs"
+    step.expect(not problems, f"the topic received the digest of {runs_text}", "; ".join(problems))
 
 
 def show_logs(built: Stage) -> None:
@@ -118,8 +132,15 @@ def summary(steps: list[Step], seconds: float) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
-    heading("OCI block backup functions: a demo against the local OCI emulator")
     with stage() as built:
+        unknown = sorted(set(args.fault) - built.operations())
+        if unknown:
+            sys.stderr.write(
+                f"python -m demo: unknown --fault operation {', '.join(unknown)}; the operation names are: "
+                f"{', '.join(sorted(built.operations()))}\n"
+            )
+            return 2
+        heading("OCI block backup functions: a demo against the local OCI emulator")
         say(f"Emulator at {built.control.base_url}; regions {HOME_REGION} (home) and {DR_REGION} (DR).")
         say(f"Compartment prod {short_id(built.compartment_id)}, topic backup-reports {short_id(built.topic_id)}.")
         say("The operator reads the tenancy with an API key registered with the emulator.")

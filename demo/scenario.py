@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from demo.report import Step, human_part, say, short_id, subheading, table
-from demo.stage import DR_REGION, GATEWAY_HEADERS, HOME_REGION, Delivery, Outcome, Stage
+from demo.stage import DR_REGION, GATEWAY_HEADERS, HOME_REGION, Delivery, Message, Outcome, Stage
 from shared.oci.blockstorage import BackupKind
 from shared.oci.client import new_retry_token
 from shared.oci.models import (
@@ -95,7 +95,7 @@ def show_items(outcome: Outcome) -> None:
     )
 
 
-def show_notifications(stage: Stage) -> None:
+def show_notifications(stage: Stage) -> list[Message]:
     messages = stage.new_messages()
     subheading(f"Notifications received ({len(messages)}):")
     for message in messages:
@@ -103,6 +103,7 @@ def show_notifications(stage: Stage) -> None:
         for line in human_part(message.body).splitlines():
             say(f"  | {line}".rstrip())
         say()
+    return messages
 
 
 def show_backups(backups: Iterable[BackupBase], now: datetime) -> None:
@@ -120,6 +121,11 @@ def show_backups(backups: Iterable[BackupBase], now: datetime) -> None:
 def age(backup: BackupBase, now: datetime) -> str:
     seconds = max(0.0, (now - backup.time_created).total_seconds())
     return f"{seconds / DAY:.0f} d" if seconds >= DAY else f"{seconds / 60:.0f} min"
+
+
+def ages_youngest_first(backups: Iterable[BackupBase], now: datetime) -> list[str]:
+    """Ages as shown (``1 d``, ``8 d``, ``40 d``), ordered by time, not as text."""
+    return [age(b, now) for b in sorted(backups, key=lambda b: b.time_created, reverse=True)]
 
 
 def emulator_now(stage: Stage) -> datetime:
@@ -256,7 +262,10 @@ def step_copy_to_dr(stage: Stage, scene: Scene, step: Step) -> None:
         outcome.summary,
     )
     say()
-    say("The copy completes in the DR region (clock +60 s).")
+    if copied:
+        say("The copy completes in the DR region (clock +60 s).")
+    else:
+        say("No copy was started; the clock moves on 60 s all the same.")
     stage.control.advance(60)
     deliver(stage, "Events (the functions' rules live in the home region):")
     subheading(f"The operator sees (ListVolumeBackups, {DR_REGION}):")
@@ -278,9 +287,10 @@ def step_copy_to_dr(stage: Stage, scene: Scene, step: Step) -> None:
 
 
 def step_group_retag(stage: Stage, scene: Scene, step: Step) -> None:
-    say("The ERP team creates volumes erp-db and erp-logs and volume group erp with tags backup=daily, app=erp,")
-    say("cost-center=cc-42. Whenever a backup of the group finishes, retag-group-backup names it (a backup the")
-    say("tool made itself keeps its name) and gives it and its member backups the group's tags and dr-tier=gold.")
+    say("The ERP team creates volumes erp-db and erp-logs (tag app=erp) and volume group erp of the two, tagged")
+    say("backup=daily, app=erp, cost-center=cc-42. Whenever a backup of the group finishes, retag-group-backup")
+    say("names it (a backup the tool made itself keeps its name) and gives it and its member backups the")
+    say("group's tags and dr-tier=gold.")
     control = stage.control
     members = [
         str(control.create_volume(HOME_REGION, stage.compartment_id, name, freeform_tags={"app": "erp"})["id"])
@@ -449,7 +459,7 @@ def step_scheduled_sweep(stage: Stage, scene: Scene, step: Step) -> None:
         backups = backups_of(stage, BackupKind.VOLUME, volume.id)
         live = [b for b in backups if b.lifecycle_state != LifecycleState.TERMINATED]
         new = [b for b in live if b.lifecycle_state in IN_PROGRESS_STATES]
-        kept_ages = sorted(age(b, now) for b in live if b.lifecycle_state == LifecycleState.AVAILABLE)
+        kept_ages = ages_youngest_first([b for b in live if b.lifecycle_state == LifecycleState.AVAILABLE], now)
         gone = [b for b in backups if b.lifecycle_state == LifecycleState.TERMINATED]
         rows.append((volume.name, volume.tagged, len(new), ", ".join(kept_ages) or "-", len(gone)))
         expect_new = 1 if volume.tagged else 0

@@ -78,6 +78,7 @@ class Function:
     handler: str
     config: dict[str, str]
     process: FdkProcess
+    runs: list[Outcome] = field(default_factory=list)  # every answer since the stage last looked
 
     @property
     def slug(self) -> str:
@@ -89,11 +90,15 @@ class Function:
 
     def invoke(self, body: Mapping[str, Any] | bytes) -> Outcome:
         """A plain invoke, as the Events service and the Resource Scheduler do it."""
-        return Outcome.of(self.process.call(body))
+        outcome = Outcome.of(self.process.call(body))
+        self.runs.append(outcome)
+        return outcome
 
     def http(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Outcome:
         """A request forwarded by API Gateway on route ``/backup/<slug>``."""
-        return Outcome.of(self.process.http(body, url=f"/backup/{self.slug}", headers=headers))
+        outcome = Outcome.of(self.process.http(body, url=f"/backup/{self.slug}", headers=headers))
+        self.runs.append(outcome)
+        return outcome
 
     def log_tail(self, lines: int = 15) -> list[str]:
         return self.process.logs().splitlines()[-lines:]
@@ -207,6 +212,17 @@ class Stage:
         if self.events is None:
             raise RuntimeError("deploy the functions first: the Events rules come with them")
         return self.events.deliver()
+
+    def new_runs(self) -> list[Outcome]:
+        """What every function answered since the last call."""
+        runs = [run for function in self.functions.values() for run in function.runs]
+        for function in self.functions.values():
+            function.runs.clear()
+        return runs
+
+    def operations(self) -> set[str]:
+        """The OCI operation names the emulator serves (what ``--fault`` accepts)."""
+        return self.emulator.app.router.operations()
 
     def new_messages(self) -> list[Message]:
         if self.inbox is None:

@@ -9,11 +9,14 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from demo.invoke import UsageError, build_environ, fn_headers, parse_config, wants_dry_run
 from demo.report import human_part, short_id, table
+from demo.scenario import ages_youngest_first
+from shared.oci.models import VolumeBackup
 from tests.fdk_harness import ROOT
 
 
@@ -68,7 +71,9 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     # what the operator reads back
     line_with("(DR copy from us-ashburn-1)", "AVAILABLE")
     line_with("[ok]", "the group backup is now named erp-incremental-")
-    line_with("web-01", "1 d, 8 d, 90 d", "2")
+    line_with("web-01", "1 d, 8 d, 90 d", "2")  # youngest first, by age (not as text)
+    line_with("[ok]", "the topic received the digest of each of the step's 6 runs")
+    line_with("erp-db and erp-logs (tag app=erp)")
     line_with("[ok]", "it deleted the 8 backups of the tool older than 30 days")
     # the gateway: refused without its headers, accepted with them
     line_with("HTTP 401", "NotAuthenticated", "authorization")
@@ -87,7 +92,26 @@ def test_demo_exits_1_and_says_why_when_a_step_fails() -> None:
     assert "DEMO FAILED: 1 of 5 steps did not do what they should" in output
     assert "step 2 (The backup finishes and is copied to the DR region): it copied the backup" in output
     assert "Subject: [FAILED] copy-backup (event): 1 failed" in output
+    assert "No copy was started" in output and "The copy completes" not in output
     assert "Last log lines of copy-backup:" in output
+
+
+def test_demo_checks_the_digests_it_claims() -> None:
+    """No digest arrives (PublishMessage fails): every step says which digest is missing, the demo fails."""
+    code, output, _ = run_demo("--fault", "PublishMessage")
+    assert code == 1, output
+    assert "DEMO FAILED: 5 of 5 steps did not do what they should" in output
+    assert "no digest for '[ok] create-backup (event): 1 created'" in output
+    assert "no digest for '[ok] copy-backup (event): 1 copied'" in output
+    assert "Notifications received (0):" in output and "Subject:" not in output
+
+
+def test_demo_lists_the_operations_for_an_unknown_fault() -> None:
+    code, output, _ = run_demo("--fault", "NoSuchOperation")
+    assert code == 2, output
+    assert "Traceback" not in output
+    assert "unknown --fault operation NoSuchOperation" in output
+    assert "CopyVolumeBackup" in output and "PublishMessage" in output
 
 
 def test_table_aligns_columns() -> None:
@@ -99,6 +123,15 @@ def test_table_aligns_columns() -> None:
         "  -    yes",
     ]
     assert table(["A"], []).splitlines()[-1] == "  (none)"
+
+
+def test_kept_ages_sort_by_time_not_as_text() -> None:
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    backups = [
+        VolumeBackup(id=f"b{days}", compartment_id="c", lifecycle_state="AVAILABLE", time_created=now - timedelta(days))
+        for days in (40, 1, 75, 8)
+    ]
+    assert ages_youngest_first(backups, now) == ["1 d", "8 d", "40 d", "75 d"]
 
 
 def test_short_id_and_human_part() -> None:
