@@ -1,5 +1,9 @@
-# Equivalent to what the Fn CLI generates for func.yaml (runtime python3.12), for docker/podman:
-#   docker build -t <region-key>.ocir.io/<namespace>/block-backup:0.1.0 .
+# The function image, and its only build path (README "Deploying", terraform/README.md step 3):
+#   make image IMAGE=<region-key>.ocir.io/<namespace>/block-backup:0.1.0 [PLATFORM=linux/arm64] [DOCKER=podman]
+# = docker build --platform linux/amd64 -t <image> .   (the platform of the application shape: the
+# wheels of cryptography and pydantic-core are compiled code, so an ARM laptop must not build for itself).
+# It is what the Fn CLI generates for runtime python3.12 plus --no-deps and byte-compiled code;
+# func.yaml says runtime: docker, so `fn build` builds this file too.
 FROM fnproject/python:3.12-dev AS build-stage
 WORKDIR /function
 ADD requirements.txt /function/

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest terraform-check demo invoke bench clean
+.PHONY: venv test lint typecheck pytest terraform-check demo invoke smoke image bench clean
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt
@@ -27,29 +27,43 @@ pytest: venv
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
 
-# Offline Terraform checks (fmt, validate against the schema stand-in, checkov); see terraform/README.md.
+# Terraform checks (terraform/README.md "Checks"): fmt; validate with the registry's provider, or, when the
+# registry is unreachable, the offline validator ../shared/tools/tf-validate (terraform/validate.sh says which
+# ran); then checkov with the project's own checks, from its own virtualenv .venv-checkov (installed on first use).
 terraform-check: venv
-	@if command -v terraform >/dev/null 2>&1; then \
-	  echo "terraform fmt -check -recursive terraform/"; terraform fmt -check -recursive terraform/ || { echo "terraform-check: run terraform fmt -recursive terraform/"; exit 1; }; \
-	else echo "terraform-check: terraform is not on PATH, skipping fmt and validate"; fi
-	@if [ ! -x ../shared/tools/tf-validate ]; then echo "terraform-check: ../shared/tools/tf-validate not found, skipping validate"; \
-	elif command -v terraform >/dev/null 2>&1; then echo "../shared/tools/tf-validate terraform"; ../shared/tools/tf-validate terraform; fi
+	terraform/validate.sh terraform
 	@[ .venv-checkov/.installed -nt requirements-checkov.txt ] || { \
 	  echo "terraform-check: installing checkov into .venv-checkov"; rm -rf .venv-checkov; \
 	  $(PYTHON) -m venv .venv-checkov && .venv-checkov/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt \
 	  && touch .venv-checkov/.installed; }
 	.venv-checkov/bin/checkov --skip-download --quiet --compact -d terraform --external-checks-dir terraform/checkov --framework terraform
 
-# The demo (README "Demo"): the three functions as real fdk processes against the local OCI emulator,
+# The demo (README "Quick start"): the three functions as real fdk processes against the local OCI emulator,
 # with the Events service, the scheduler and API Gateway played around them; exits 0 only if every step passed.
 demo: venv
 	$(PY) -m demo
 
-# A manual run of one handler against a real tenancy with ~/.oci/config (README "Manual run"); never run by
+# A manual run of one handler against a real tenancy with ~/.oci/config (README "Deploying"); never run by
 # the tests. A dry run unless DRY_RUN=0. HANDLER, BODY, CONFIG and DRY_RUN reach demo/invoke.py as env vars:
 #   make invoke HANDLER=create_backup BODY='{"volumeId":"ocid1.volume.oc1..."}' [CONFIG='KEY=V,...'] [DRY_RUN=0]
 invoke: venv
 	$(PY) -m demo.invoke
+
+# The function image, its one build path (terraform/README.md step 3): the Dockerfile, for the platform of
+# the application shape (linux/amd64 for GENERIC_X86, linux/arm64 for GENERIC_ARM), with docker or podman.
+#   make image IMAGE=iad.ocir.io/<namespace>/block-backup:0.1.0 [PLATFORM=linux/arm64] [DOCKER=podman]
+DOCKER   ?= docker
+PLATFORM ?= linux/amd64
+image:
+	@[ -n "$(IMAGE)" ] || { echo "make image: set IMAGE=<region-key>.ocir.io/<namespace>/block-backup:<tag>"; exit 2; }
+	$(DOCKER) build --platform $(PLATFORM) -t $(IMAGE) .
+
+# After terraform apply: invoke each deployed function once with a dry-run body (InvokeFunction, signed with
+# your ~/.oci/config key) and check its result and digest (terraform/README.md step 7). Reads the stack from
+# `terraform output -json` in TF_DIR; never run by the tests against OCI (they run it against the emulator).
+TF_DIR ?= terraform
+smoke: venv
+	$(PY) -m demo.smoke --terraform-dir $(TF_DIR)
 
 # Benchmarks vs the same handler on the official oci SDK (issues 10, 20): writes bench/RESULTS.md and
 # bench/results.json. Both sides run on CPython 3.12 as the image does (python3.12 on PATH or pyenv's,

@@ -527,13 +527,30 @@ variable "gateway_allowed_scopes" {
 }
 
 variable "gateway_token" {
-  description = "Shared secret the gateway injects as X-Gateway-Token on every routed request; the functions accept HTTP calls only when sha256(X-Gateway-Token) matches GATEWAY_TOKEN_SHA256. At least 32 characters (e.g. `openssl rand -hex 32`). Header transformations cannot read a Vault secret, so the token is stored in clear in the deployment's specification (readable by anyone with `read api-deployments` in the compartment) and in the Terraform state (readable by anyone who can read the state): see README \"Security\"."
+  description = "Shared secret the gateway injects as X-Gateway-Token on every routed request; the functions accept HTTP calls only when sha256(X-Gateway-Token) matches GATEWAY_TOKEN_SHA256. Generate it, never write it in a file: export TF_VAR_gateway_token=\"$(openssl rand -base64 48)\". Header transformations cannot read a Vault secret, so the token is stored in clear in the deployment's specification (readable by anyone with `read api-deployments` in the compartment) and in the Terraform state (readable by anyone who can read the state): see README \"Security\"."
   type        = string
   sensitive   = true
 
   validation {
-    condition     = length(var.gateway_token) >= 32
-    error_message = "The gateway_token value must be at least 32 characters long."
+    condition     = can(regex("^[!-~]{32,512}$", var.gateway_token))
+    error_message = "The gateway_token value must be 32-512 printable ASCII characters without spaces: generate one with export TF_VAR_gateway_token=\"$(openssl rand -base64 48)\"."
+  }
+
+  # At least three of: lower-case letters, upper-case letters, digits, other characters.
+  validation {
+    condition     = length([for class in ["[a-z]", "[A-Z]", "[0-9]", "[^a-zA-Z0-9]"] : class if can(regex(class, var.gateway_token))]) >= 3
+    error_message = "The gateway_token value is weak: it must mix at least three of lower-case letters, upper-case letters, digits and other characters (hex or a word is not enough): export TF_VAR_gateway_token=\"$(openssl rand -base64 48)\"."
+  }
+
+  validation {
+    condition     = length(distinct(regexall(".", var.gateway_token))) >= 16
+    error_message = "The gateway_token value is weak: it repeats too few characters (fewer than 16 distinct): export TF_VAR_gateway_token=\"$(openssl rand -base64 48)\"."
+  }
+
+  # The example's, the docs' and the tests' placeholders, and words nobody generates at random.
+  validation {
+    condition     = length([for word in ["replace", "example", "placeholder", "changeme", "change-me", "openssl", "password", "secret", "token", "xxxxx", "12345", "abcdef", "qwerty"] : word if can(regex(word, lower(var.gateway_token)))]) == 0
+    error_message = "The gateway_token value looks like a placeholder (it contains a word such as replace, example, changeme, secret or token): export TF_VAR_gateway_token=\"$(openssl rand -base64 48)\"."
   }
 }
 

@@ -38,16 +38,49 @@ def test_runtime_requirements_are_few_pinned_and_test_free() -> None:
     assert "-r requirements.txt" in dev and "pytest-httpserver" not in (ROOT / "requirements.txt").read_text()
 
 
-def test_func_yaml_and_dockerfile_agree() -> None:
+def test_one_build_path_the_dockerfile() -> None:
+    """func.yaml says ``runtime: docker``: the Fn CLI builds the repository's Dockerfile (and refuses to build
+    without one) instead of generating its own without ``--no-deps`` and the compiled code; no second recipe."""
     func_yaml = dict(
         line.split(":", 1) for line in (ROOT / "func.yaml").read_text().splitlines() if re.match(r"^[a-z_]+:", line)
     )
-    assert func_yaml["runtime"].strip() == "python3.12"
-    assert func_yaml["entrypoint"].strip() == "/python/bin/fdk /function/func.py handler"
+    assert func_yaml["runtime"].strip() == "docker"
+    assert not {"build_image", "run_image", "entrypoint", "cmd", "build"} & set(func_yaml), func_yaml
     assert int(func_yaml["timeout"]) == 300 and int(func_yaml["memory"]) >= 128
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "--no-deps -r requirements.txt" in dockerfile
     assert 'ENTRYPOINT ["/python/bin/fdk", "/function/func.py", "handler"]' in dockerfile
+    assert not list(ROOT.glob("Dockerfile?*")) and not list(ROOT.glob("*/Dockerfile"))
+
+
+def test_make_image_builds_for_the_function_platform() -> None:
+    """``make image`` is the documented build: docker (or podman) build --platform linux/amd64 of the Dockerfile."""
+    dry = subprocess.run(
+        ["make", "-n", "image", "IMAGE=iad.ocir.io/ns/block-backup:1.2.3"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.split() == [
+        "docker",
+        "build",
+        "--platform",
+        "linux/amd64",
+        "-t",
+        "iad.ocir.io/ns/block-backup:1.2.3",
+        ".",
+    ]
+    arm = subprocess.run(
+        ["make", "-n", "image", "IMAGE=x/y:1", "PLATFORM=linux/arm64", "DOCKER=podman"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert arm.stdout.split() == ["podman", "build", "--platform", "linux/arm64", "-t", "x/y:1", "."]
+    missing = subprocess.run(["make", "image"], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode != 0 and "set IMAGE=" in missing.stdout
+    guide = (ROOT / "terraform" / "README.md").read_text()
+    assert "make image IMAGE=" in guide and "PLATFORM=linux/arm64" in guide
+    readme = (ROOT / "README.md").read_text()
+    assert "fn build` works too" not in readme and "make image" in readme
 
 
 def test_dockerfile_byte_compiles_the_code_for_a_read_only_file_system(tmp_path: Path) -> None:
