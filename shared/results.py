@@ -70,6 +70,7 @@ class RunResult(BaseModel):
     error: str | None = None
     status: int | None = None  # the HTTP status of the answer (200, 202, 4xx, 500), whatever the trigger
     items_cut: int | None = Field(default=None, alias="itemsCut")  # items left out of the answer (size limit)
+    digest_message_id: str | None = Field(default=None, alias="digestMessageId")  # set once the digest is published
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)

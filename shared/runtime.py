@@ -364,6 +364,7 @@ def _notify(invocation: Invocation[Any, Any], result: RunResult) -> None:
             api_endpoint=endpoint,
             deadline=invocation.call_deadline,
         )
+        result.digest_message_id = published.message_id
         log.event("published digest", message_id=published.message_id)
     except (OciError, MessageTooLarge) as exc:
         log.event("could not publish the digest", logging.ERROR, error=str(exc))

@@ -28,31 +28,31 @@ def variable_block(name: str) -> str:
     return match.group(0)
 
 
+def terraform(module: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run terraform in ``module`` without the caller's TF_VAR_ values or CLI configuration."""
+    assert TERRAFORM is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}
+    env |= {"TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    return subprocess.run(
+        [TERRAFORM, *args, "-input=false", "-no-color"], cwd=module, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 @pytest.fixture(scope="module")
 def token_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if TERRAFORM is None:
         pytest.skip("terraform is not on PATH")
     module = tmp_path_factory.mktemp("gateway-token")
     (module / "main.tf").write_text(variable_block("gateway_token"), encoding="utf-8")
-    subprocess.run([TERRAFORM, "init", "-backend=false", "-input=false", "-no-color"], cwd=module, **_quiet())
+    done = terraform(module, "init", "-backend=false")
+    assert done.returncode == 0, done.stdout + done.stderr
     return module
-
-
-def _quiet() -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}
-    env |= {"TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
-    return {"env": env, "capture_output": True, "text": True, "timeout": 60, "check": True}
 
 
 def plan(module: Path, token: str) -> tuple[bool, str]:
     """``terraform plan`` with this token: (accepted, the output with line breaks folded)."""
-    options = _quiet() | {"check": False}
-    assert TERRAFORM is not None
-    done = subprocess.run(
-        [TERRAFORM, "plan", "-input=false", "-no-color", "-var", f"gateway_token={token}"], cwd=module, **options
-    )
-    output = " ".join((done.stdout + done.stderr).split())
-    return done.returncode == 0, output
+    done = terraform(module, "plan", "-var", f"gateway_token={token}")
+    return done.returncode == 0, " ".join((done.stdout + done.stderr).split())
 
 
 def generated() -> str:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import requests
 from pydantic import BaseModel
@@ -166,6 +167,7 @@ class OciClient:
         if if_match:
             extra["if-match"] = if_match
         replay_safe = method != "POST" or retry_token is not None
+        host = urlsplit(url).netloc
         limiter = self.limiters.get(region, operation)
         refreshed = False
         number = throttled = 0
@@ -184,13 +186,14 @@ class OciClient:
                     logging.WARNING,
                     operation=operation,
                     region=region,
+                    host=host,
                     attempt=number,
                     opc_request_id=request_id,
                     error=type(exc).__name__,
                 )
                 if replay_safe and policy.should_retry(attempt) and policy.wait(attempt, deadline):
                     continue
-                raise OciTransportError(operation, type(exc).__name__, number) from None
+                raise OciTransportError(operation, type(exc).__name__, number, host) from None
             server_id = response.headers.get("opc-request-id", request_id)
             log.event(
                 "oci call",

@@ -116,11 +116,13 @@ def service_error(
 class OciTransportError(OciError):
     """The request never got an HTTP answer (connection refused/reset, timeout), after retries."""
 
-    def __init__(self, operation: str, reason: str, attempts: int) -> None:
+    def __init__(self, operation: str, reason: str, attempts: int, host: str = "") -> None:
         self.operation = operation
         self.reason = reason
         self.attempts = attempts
-        super().__init__(f"{operation} failed: {reason} (after {attempts} attempts)")
+        self.host = host
+        where = f" to {host}" if host else ""
+        super().__init__(f"{operation} failed: no answer{where}: {reason} (after {attempts} attempts)")
 
 
 class DeadlineExceeded(OciError):

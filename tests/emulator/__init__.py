@@ -47,7 +47,9 @@ Behaviour (see ``blockstorage/models.py`` for the rules in full)
   ``InvalidParameter`` naming the field. Unknown id in the path or in the body -> 404.
 * PublishMessage: body over 65536 bytes -> 413 ``PayloadTooLarge``; the 61st message on a topic within
   a rolling minute -> 429 ``TooManyRequests``. Answer 200 ``{"messageId", "timeStamp"}``.
-* Invoke: 200 (sync) or 202 (``fn-invoke-type: detached``), empty body; recorded.
+* Invoke: 200 (sync) or 202 (``fn-invoke-type: detached``), empty body; recorded. A function created
+  with a ``socketPath`` (a running fdk process) runs its sync invocations there and answers with its
+  result (``functions/agent.py``).
 * Events: CloudEvents 0.1 envelopes (``events.py``) recorded when the change happens:
   ``createvolume.end``, ``createbootvolume.end``, ``createvolumegroup.end`` (control-created
   resources); ``create{volume,bootvolume,volumegroup}backup.begin`` and ``.end`` (AVAILABLE;

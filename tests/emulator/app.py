@@ -46,6 +46,8 @@ class EmulatorApp:
                 result = self.control.handle(request)
             else:
                 result = self.api(request)
+                if result.after_lock is not None:
+                    result = result.after_lock()
         except OciError as exc:
             result = error_response(exc)
         except DropConnection:

@@ -304,7 +304,7 @@ class ControlApi:
         region = self._region(params["region"])
         functions = self.world.backend(FunctionsBackend, body.tenancy_id, region.name)
         function = functions.create_function(
-            request.host_url, body.compartment_id, body.display_name, body.application_id
+            request.host_url, body.compartment_id, body.display_name, body.application_id, body.socket_path
         )
         return self._ok(function.to_json())
 

@@ -93,6 +93,7 @@ class FunctionBody(_Body):
     display_name: NonEmpty
     application_id: NonEmpty | None = None
     tenancy_id: NonEmpty = DEFAULT_TENANCY
+    socket_path: NonEmpty | None = None  # a running fdk process: sync invokes run there (functions/agent.py)
 
 
 class InstanceBody(_Body):

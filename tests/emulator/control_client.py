@@ -231,14 +231,17 @@ class EmulatorControl:
         display_name: str,
         application_id: str | None = None,
         tenancy_id: str | None = None,
+        socket_path: str | None = None,
     ) -> dict[str, Any]:
-        """A function (GetFunction answers it) with its own ``invokeEndpoint``."""
+        """A function (GetFunction answers it) with its own ``invokeEndpoint``; with ``socket_path`` (a
+        running fdk process) a sync InvokeFunction runs there (``functions/agent.py``)."""
         body = self._clean(
             {
                 "compartmentId": compartment_id,
                 "displayName": display_name,
                 "applicationId": application_id,
                 "tenancyId": tenancy_id,
+                "socketPath": socket_path,
             }
         )
         result: dict[str, Any] = self._call("POST", f"{region}/functions", body)

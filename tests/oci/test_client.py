@@ -278,6 +278,8 @@ def test_connection_errors_are_retried_then_typed() -> None:
     with pytest.raises(OciTransportError) as caught:
         BlockStorage(client, REGION).get_volume("v1")
     assert caught.value.attempts == 3 and len(clock.slept) == 2
+    assert caught.value.host == f"127.0.0.1:{port}"
+    assert str(caught.value) == f"GetVolume failed: no answer to 127.0.0.1:{port}: ConnectionError (after 3 attempts)"
 
 
 def test_throttling_is_paced_not_counted_as_failures(httpserver: HTTPServer) -> None:

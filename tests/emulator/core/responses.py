@@ -48,6 +48,8 @@ class ApiResponse:
     body: Any = None  # JSON-serialisable, or None for no body
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
+    # The real answer, produced once the world lock is released (a function run calling back into the emulator).
+    after_lock: Callable[[], ApiResponse] | None = None
 
     def payload(self) -> bytes:
         if self.raw is not None:

@@ -28,6 +28,7 @@ class Function:
     invoke_endpoint: str
     time_created: float
     etag: str = field(default_factory=new_etag)
+    socket_path: str | None = None  # the fdk process a sync invoke runs on (agent.py); None: recorded only
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,7 +56,12 @@ class FunctionsBackend(BaseBackend):
         self.count = 0
 
     def create_function(
-        self, base_url: str, compartment_id: str, display_name: str, application_id: str | None = None
+        self,
+        base_url: str,
+        compartment_id: str,
+        display_name: str,
+        application_id: str | None = None,
+        socket_path: str | None = None,
     ) -> Function:
         region = find_region(self.region)
         host = f"{INVOKE_HOST_PREFIX}-{secrets.token_hex(6)}"
@@ -67,6 +73,7 @@ class FunctionsBackend(BaseBackend):
             invoke_host=host,
             invoke_endpoint=f"{base_url.rstrip('/')}/{host}/{self.region}",
             time_created=self.world.clock.now(),
+            socket_path=socket_path,
         )
         self.functions[function.id] = function
         return function

@@ -1,10 +1,12 @@
 """GetFunction (management host) and InvokeFunction (the function's own invoke endpoint only):
-202 for ``fn-invoke-type: detached``, else 200 with an empty body."""
+202 for ``fn-invoke-type: detached``; a sync call runs the function's fdk process when it has one
+(``agent.py``), else answers 200 with an empty body. Every call is recorded."""
 
 from __future__ import annotations
 
 from ..core.exceptions import InvalidParameter, NotAuthorizedOrNotFound
 from ..core.responses import ApiResponse, BaseResponse
+from .agent import forward
 from .models import FunctionsBackend
 
 
@@ -27,4 +29,8 @@ class FunctionsResponse(BaseResponse):
             raise InvalidParameter("Invalid value for 'fn-invoke-type': must be sync or detached.")
         detached = invoke_type == "detached"
         self.backend.invoke(function.id, detached, self.request.body, dict(self.request.headers))
+        socket_path = None if detached else function.socket_path
+        if socket_path is not None:
+            body, content_type = self.request.body, self.request.headers.get("content-type")
+            return ApiResponse(after_lock=lambda: forward(socket_path, body, content_type))
         return ApiResponse(status=202 if detached else 200, raw=b"")
