@@ -396,9 +396,9 @@ variable "schedules_enabled" {
 # ---------------------------------------------------------------------------------------------------
 
 variable "notify_on" {
-  description = "Which runs publish a report to the notification topic (NOTIFY_ON): all, failures or never."
+  description = "Which runs publish a report to the notification topic (NOTIFY_ON): all (the functions' own default; make smoke needs it), failures or never."
   type        = string
-  default     = "failures"
+  default     = "all"
 
   validation {
     condition     = contains(["all", "failures", "never"], var.notify_on)

@@ -59,7 +59,7 @@ def test_make_image_builds_for_the_function_platform() -> None:
         ["make", "-n", "image", "IMAGE=iad.ocir.io/ns/block-backup:1.2.3"], cwd=ROOT, capture_output=True, text=True
     )
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.split() == [
+    assert dry.stdout.splitlines()[-1].split() == [
         "docker",
         "build",
         "--platform",
@@ -74,7 +74,7 @@ def test_make_image_builds_for_the_function_platform() -> None:
         capture_output=True,
         text=True,
     )
-    assert arm.stdout.split() == ["podman", "build", "--platform", "linux/arm64", "-t", "x/y:1", "."]
+    assert arm.stdout.splitlines()[-1].split() == ["podman", "build", "--platform", "linux/arm64", "-t", "x/y:1", "."]
     missing = subprocess.run(["make", "image"], cwd=ROOT, capture_output=True, text=True)
     assert missing.returncode != 0 and "set IMAGE=" in missing.stdout
     guide = (ROOT / "terraform" / "README.md").read_text()
