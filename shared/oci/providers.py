@@ -67,7 +67,7 @@ def _env(environ: Mapping[str, str], name: str) -> str | None:
 
 
 class ResourcePrincipalProvider(CredentialProvider):
-    """``OCI_RESOURCE_PRINCIPAL_*`` as the Functions runtime sets them (oci-signing.md section 8.3)."""
+    """``OCI_RESOURCE_PRINCIPAL_*`` as the Functions runtime sets them (the SDK's resource_principals_signer.py)."""
 
     NAME: ClassVar[str] = ResourcePrincipalCredentials.name
 

@@ -1,8 +1,8 @@
 """OCI regions and realms: region key <-> identifier, realm of a region, realm second-level domain.
 
-The built-in table is oci-api.md section 7 (SDK 2.189.0 ``regions_definitions.py``, 85 regions in 20
-realms). Regions the table does not know can be described at run time with ``register_region`` or
-``register_region_metadata`` (the JSON the Functions runtime puts in ``OCI_REGION_METADATA``). Like the SDK,
+The built-in table is the OCI Python SDK 2.189.0's ``oci/regions_definitions.py`` (85 regions in 20
+realms; docs.oracle.com/iaas/Content/General/Concepts/regions.htm lists them). Regions the table does not
+know can be described at run time with ``register_region`` or ``register_region_metadata`` (the JSON the Functions runtime puts in ``OCI_REGION_METADATA``). Like the SDK,
 a region nobody registered is assumed to be in realm ``oc1``.
 """
 

@@ -2,7 +2,7 @@
 
 Serving
 =======
-One process serves every region of the realm table (oci-api.md section 7) at ``{base}/{region}``,
+One process serves every region of the realm table (``shared/oci/regions.py``) at ``{base}/{region}``,
 followed by the real version paths, so a client configured with
 ``OCI_ENDPOINT_TEMPLATE={base}/{region}`` reaches it::
 
@@ -11,7 +11,8 @@ followed by the real version paths, so a client configured with
     {base}/{region}/20181201/topics/{id}/messages        Notifications PublishMessage
     {base}/{region}/20181201/functions/{id}/actions/invoke   Functions invoke (recorded)
 
-Every API request must carry a valid OCI signature (oci-signing.md), else 401 ``NotAuthenticated``:
+Every API request must carry a valid OCI signature (docs.oracle.com/iaas/Content/API/Concepts/signingrequests.htm),
+else 401 ``NotAuthenticated``:
 unsigned, tampered (a signed header, the path/query or the body changed), wrong key, unknown or
 expired or revoked key, ``date`` more than 300 s away from real time, wrong ``x-content-sha256`` or
 ``content-length``. The region is part of the signed ``(request-target)``, so a request signed for one
@@ -40,7 +41,7 @@ Behaviour (see ``blockstorage/models.py`` for the rules in full)
 * ``etag`` on every single-resource read and write, new on every write; ``if-match`` mismatch on
   PUT/DELETE -> 412 ``NoEtagMatch``. Update of a TERMINATED resource -> 409 ``IncorrectState``;
   delete of one in progress -> 409 ``IncorrectState``; delete is TERMINATED at once (still listed).
-* Lists: ``limit`` (1..1000, default 100), opaque ``page`` / ``opc-next-page``, the filters of oci-api.md,
+* Lists: ``limit`` (1..1000, default 100), opaque ``page`` / ``opc-next-page``, the filters of the API reference,
   ``sortBy`` TIMECREATED (default, DESC) / DISPLAYNAME (ASC), ``sortOrder``; a missing required
   ``compartmentId`` -> 400 ``MissingParameter``.
 * Bodies: non-JSON -> 400 ``CannotParseRequest``; wrong type, unknown field, missing field -> 400

@@ -1,4 +1,4 @@
-"""CloudEvents 0.1 envelopes as OCI Events delivers them to functions (oci-events.md sections 1 and 4).
+"""CloudEvents 0.1 envelopes as OCI Events delivers them to functions (https://docs.oracle.com/iaas/Content/Events/Reference/eventenvelopereference.htm).
 
 Used by the emulator's recorder and directly by tests (like chalice's ``generate_*_event``)::
 
@@ -46,7 +46,7 @@ def make_event(
     availability_domain: str = "",
     source: str = "BlockVolumes",
 ) -> dict[str, Any]:
-    """One event envelope, fields in the order of oci-events.md section 4."""
+    """One event envelope, fields in the order of the documented example events."""
     return {
         "eventType": full_event_type(event_type),
         "cloudEventsVersion": "0.1",

@@ -1,4 +1,5 @@
-"""Request bodies of the Block Volume operations, exactly the Details tables of oci-api.md section 2.
+"""Request bodies of the Block Volume operations, exactly the *Details models of
+the Block Volume API reference (https://docs.oracle.com/iaas/api/#/en/iaas/20160918/).
 
 Fields are snake_case in Python and camelCase on the wire (only the camelCase names are accepted).
 Strict types and ``extra="forbid"``: a wrong type or an unknown field is a 400 ``InvalidParameter``

@@ -1,6 +1,7 @@
 """Block Volume resources and their state, one ``BlockstorageBackend`` per tenancy and region.
 
-Rules (oci-api.md sections 3 and 4, and the emulator's own choices where the reference is silent):
+Rules (the Block Volume API reference and the docs' Block Volume backup pages, and the emulator's own
+choices where they are silent):
 
 * Backups: REQUEST_RECEIVED -> CREATING (``creating_after``) -> AVAILABLE (``available_after``);
   group backups pass COMMITTED (``committed_after``) and their member backups follow the same clock.

@@ -1,4 +1,4 @@
-"""Block Volume resources as dataclasses, each rendering its OCI JSON (field names of oci-api.md section 2)."""
+"""Block Volume resources as dataclasses, each rendering its OCI JSON (field names of the Block Volume API)."""
 
 from __future__ import annotations
 

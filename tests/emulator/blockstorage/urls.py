@@ -1,4 +1,4 @@
-"""Block Volume routes (oci-api.md section 1): path template -> method -> (operation, handler)."""
+"""Block Volume routes (the API reference's paths): path template -> method -> (operation, handler)."""
 
 from __future__ import annotations
 

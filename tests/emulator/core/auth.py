@@ -1,4 +1,5 @@
-"""Signature verification as OCI does it (oci-signing.md), written independently of the client's signer.
+"""Signature verification as OCI does it (docs.oracle.com/iaas/Content/API/Concepts/signingrequests.htm),
+written independently of the client's signer.
 
 Steps, each small and separately testable:
 

@@ -1,4 +1,4 @@
-"""One exception class per OCI error code, each with its fixed HTTP status (oci-api.md section 0)."""
+"""One exception class per OCI error code, each with its fixed HTTP status (https://docs.oracle.com/iaas/Content/API/References/apierrors.htm)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The realm table of oci-api.md section 7: region identifiers, their keys and realms."""
+"""The realm table (as ``shared/oci/regions.py``, from the SDK): region identifiers, their keys and realms."""
 
 from __future__ import annotations
 
