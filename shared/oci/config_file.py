@@ -1,9 +1,9 @@
 """The OCI config file (``~/.oci/config``): where it is, and one profile read from it.
 
 Parsing follows the SDK (``oci/config.py``; docs.oracle.com/iaas/Content/API/Concepts/sdkconfig.htm):
-``configparser`` without interpolation, keys case-insensitive, profile names case-sensitive, ``#``/``;`` comment lines only, and every key of
-``[DEFAULT]`` inherited by the other profiles. Errors name the file, the profile and the key, never a
-value (a value may be a pass phrase or a pasted key).
+``configparser`` without interpolation, keys case-insensitive, profile names case-sensitive, ``#``/``;``
+comment lines only, and every key of ``[DEFAULT]`` inherited by the other profiles. Errors name the file,
+the profile and the key, never a value (a value may be a pass phrase or a pasted key).
 """
 
 from __future__ import annotations

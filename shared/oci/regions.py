@@ -2,8 +2,9 @@
 
 The built-in table is the OCI Python SDK 2.189.0's ``oci/regions_definitions.py`` (85 regions in 20
 realms; docs.oracle.com/iaas/Content/General/Concepts/regions.htm lists them). Regions the table does not
-know can be described at run time with ``register_region`` or ``register_region_metadata`` (the JSON the Functions runtime puts in ``OCI_REGION_METADATA``). Like the SDK,
-a region nobody registered is assumed to be in realm ``oc1``.
+know can be described at run time with ``register_region`` or ``register_region_metadata`` (the JSON the
+Functions runtime puts in ``OCI_REGION_METADATA``). Like the SDK, a region nobody registered is assumed
+to be in realm ``oc1``.
 """
 
 from __future__ import annotations
