@@ -4,7 +4,6 @@ the curl bodies are requests the functions accept, and every make target the gui
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 
 from shared.runtime import load_spec
 from tests.fdk_harness import ROOT
+from tests.test_image import make
 
 GUIDE = ROOT / "terraform" / "README.md"
 README = ROOT / "README.md"
@@ -72,5 +72,5 @@ def test_every_make_target_the_docs_use_exists() -> None:
     used = {target for snippet in code for target in re.findall(r"\bmake ([a-z][a-z-]+)", snippet)}
     assert {"image", "smoke", "demo", "test"} <= used
     for target in sorted(used):
-        dry = subprocess.run(["make", "-n", target, "IMAGE=x/y:1"], cwd=ROOT, capture_output=True, text=True)
+        dry = make("-n", target, "IMAGE=x/y:1")
         assert dry.returncode == 0, f"make {target}: {dry.stderr}"

@@ -4,6 +4,7 @@ works without fdk's install-time-only dependencies (the image installs with --no
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import shlex
 import shutil
@@ -53,11 +54,15 @@ def test_one_build_path_the_dockerfile() -> None:
     assert not list(ROOT.glob("Dockerfile?*")) and not list(ROOT.glob("*/Dockerfile"))
 
 
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    """``make`` in the repository, as a user runs it (not as a sub-make of ``make test``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
 def test_make_image_builds_for_the_function_platform() -> None:
     """``make image`` is the documented build: docker (or podman) build --platform linux/amd64 of the Dockerfile."""
-    dry = subprocess.run(
-        ["make", "-n", "image", "IMAGE=iad.ocir.io/ns/block-backup:1.2.3"], cwd=ROOT, capture_output=True, text=True
-    )
+    dry = make("-n", "image", "IMAGE=iad.ocir.io/ns/block-backup:1.2.3")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines()[-1].split() == [
         "docker",
@@ -68,14 +73,9 @@ def test_make_image_builds_for_the_function_platform() -> None:
         "iad.ocir.io/ns/block-backup:1.2.3",
         ".",
     ]
-    arm = subprocess.run(
-        ["make", "-n", "image", "IMAGE=x/y:1", "PLATFORM=linux/arm64", "DOCKER=podman"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    arm = make("-n", "image", "IMAGE=x/y:1", "PLATFORM=linux/arm64", "DOCKER=podman")
     assert arm.stdout.splitlines()[-1].split() == ["podman", "build", "--platform", "linux/arm64", "-t", "x/y:1", "."]
-    missing = subprocess.run(["make", "image"], cwd=ROOT, capture_output=True, text=True)
+    missing = make("image")
     assert missing.returncode != 0 and "set IMAGE=" in missing.stdout
     guide = (ROOT / "terraform" / "README.md").read_text()
     assert "make image IMAGE=" in guide and "PLATFORM=linux/arm64" in guide

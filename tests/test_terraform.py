@@ -415,7 +415,7 @@ def test_gateway_sets_identity_headers(tf: Config) -> None:
     token = tf.variables["gateway_token"]
     assert token["sensitive"] is True
     assert "default" not in token
-    assert one(token["validation"])["condition"] == "${length(var.gateway_token) >= 32}"
+    assert len(token["validation"]) == 4  # length, classes, distinct characters, placeholders: test_terraform_token.py
 
 
 # --- inputs, outputs, providers ------------------------------------------------------------------
@@ -433,7 +433,7 @@ def test_variables_are_documented_and_examples_cover_required_ones(tf: Config) -
     example = (TF_DIR / "terraform.tfvars.example").read_text(encoding="utf-8")
     for name, variable in tf.variables.items():
         assert variable.get("description"), f"variable {name} has no description"
-        if "default" not in variable:
+        if "default" not in variable and name != "gateway_token":  # a secret: TF_VAR_gateway_token, never a file
             assert re.search(rf"(?m)^{name}\s*=", example), f"{name} is required but missing from the example"
     for name, output in tf.outputs.items():
         assert output.get("description"), f"output {name} has no description"
