@@ -490,7 +490,7 @@ def test_every_event_type_a_handler_registers_is_wired(tf: Config) -> None:
 # variable validations and in locals (the preconditions only compare those locals).
 
 TF_VALIDATE = TF_DIR.parent.parent / "shared" / "tools" / "tf-validate"
-TOKEN = "4f1c2a9be0d37c55a8e1f09b2c6d7e3a"
+TOKEN = "Zq8Lm3Np7Rt2Vx6Bd9Fh4Jk1Ws5Yc0Ge"  # passes the gateway_token validation (mixed classes, no placeholder word)
 BASE_VARS: dict[str, Any] = {
     "gateway_token": TOKEN + TOKEN,
     "gateway_jwks_egress_cidrs": ["203.0.113.10/32"],
