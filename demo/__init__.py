@@ -14,5 +14,6 @@ Each step prints what happened as plain-text tables, what the operator sees in t
 back over the signed OCI API with an operator's API key), the notifications as a subscriber gets
 them, and checks its expectations. The exit code is 0 only when every check passed.
 
-``demo/invoke.py`` (``make invoke``) is the manual run of one handler against a real tenancy.
+``demo/invoke.py`` (``make invoke``) is the manual run of one handler against a real tenancy, and
+``demo/smoke.py`` (``make smoke``) the check of a deployed stack after ``terraform apply``.
 """
