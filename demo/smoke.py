@@ -41,7 +41,7 @@ from shared.oci.client import OciClient
 from shared.oci.credentials import CredentialsError
 from shared.oci.errors import OciError
 from shared.oci.providers import resolve_credentials
-from shared.results import RunResult, digest
+from shared.results import ItemStatus, RunResult, digest
 
 SMOKE_BODY: dict[str, Any] = {"trigger": "schedule", "schedule": "smoke", "dryRun": True}
 INVOKE_TIMEOUT = (10.0, 330.0)  # connect, read: a sync invoke lasts up to the function's 300 s timeout
@@ -100,7 +100,7 @@ def judge(handler: str, status: int, document: Any) -> Verdict:
     except ValidationError:
         return Verdict(handler, False, f"HTTP {status}, not a result document: {str(document)[:300]}")
     subject = digest(result)[0]
-    failed = [i for i in result.items if i.status.value == "failed"]
+    failed = [i for i in result.items if i.status is ItemStatus.FAILED]
     problems = []
     if result.function != handler:
         problems.append(f"answered as {result.function}")
@@ -153,8 +153,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = parse_args(argv)
-    env = {k: v for k, v in (os.environ if environ is None else environ).items()}
-    env = {k: v for k, v in env.items() if not k.startswith(RESOURCE_PRINCIPAL_PREFIX)}  # you, not a function
+    source = os.environ if environ is None else environ
+    env = {k: v for k, v in source.items() if not k.startswith(RESOURCE_PRINCIPAL_PREFIX)}  # you, not a function
     try:
         outputs = json.loads(args.outputs.read_text()) if args.outputs else terraform_outputs(args.terraform_dir)
         stack = read_stack(outputs)

@@ -16,7 +16,7 @@ shared=${SHARED_DIR:-../shared}
 say() { echo "terraform-check: $*"; }
 
 if ! command -v terraform >/dev/null 2>&1; then
-  say "terraform is not on PATH: fmt and validate SKIPPED (install Terraform >= 1.3 to run them)"
+  say "terraform is not on PATH: fmt and validate SKIPPED (install Terraform >= 1.9 to run them)"
   exit 0
 fi
 echo "terraform fmt -check -recursive $dir/"
