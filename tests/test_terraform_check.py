@@ -25,7 +25,7 @@ NO_MATCH = (
     "Error: Failed to query available provider packages\\n\\nCould not retrieve the list of available versions "
     "for provider oracle/oci: no available releases match the given constraints >= 8.22.0, < 9.0.0"
 )
-LOCK = 'provider "registry.terraform.io/oracle/oci" {\n  version     = "8.30.0"\n  constraints = ">= 8.22.0, < 9.0.0"\n}\n'
+LOCK = 'provider "registry.terraform.io/oracle/oci" {\n  version = "8.30.0"\n  constraints = ">= 8.22.0, < 9.0.0"\n}\n'
 
 
 def fake_terraform(bin_dir: Path, init_output: str, init_rc: int, log: Path) -> None:
