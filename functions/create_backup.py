@@ -6,7 +6,14 @@ Triggers:
 - schedule: sweep ``COMPARTMENT_IDS`` (and children with ``INCLUDE_SUBCOMPARTMENTS``) for matching
   resources, back each up (INCREMENTAL, FULL every ``FULL_EVERY``-th), then prune by retention;
 - HTTP / direct: ``{"volumeId"|"bootVolumeId"|"volumeGroupId": ..., "type"?, "dryRun"?}`` for one
-  resource, or ``{"compartmentId": ..., "prune"?: true}`` for a selector run in one compartment.
+  resource, or ``{"compartmentId": ..., "prune"?: true}`` for a selector run in one compartment;
+  ``{"posture": true, "compartmentId"?: ...}`` answers the protection posture only (nothing written,
+  nothing published, no metrics).
+
+Posture (``shared/posture.py``): a full schedule sweep (dry runs too) reports in ``posture`` which
+resources in scope have no AVAILABLE backup taken within ``RPO_HOURS``, from the sweep's own
+listings (sources, and backups per compartment and kind): no call of its own. A hand-over run
+(``resourceIds``) sweeps part of the fleet and reports none.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from shared.oci.models import (
 )
 from shared.oci.ocid import ocid_problem
 from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
+from shared.posture import Coverage, ProtectionPosture, last_available, protection_posture
 from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.idempotency import retry_token
 from shared.rules.naming import check_template, render
@@ -72,6 +80,7 @@ class CreateBackupSettings(CommonSettings):
     retention_days: int = Field(default=0, ge=0, le=36500, alias="RETENTION_DAYS")
     retention_count: int = Field(default=0, ge=0, le=10000, alias="RETENTION_COUNT")
     retention_min_keep: int = Field(default=1, ge=1, le=1000, alias="RETENTION_MIN_KEEP")
+    rpo_hours: int = Field(default=24, ge=1, le=8760, alias="RPO_HOURS")
 
     @field_validator("name_template")
     @classmethod
@@ -104,7 +113,7 @@ TARGET_TYPES = {
 
 
 class CreateBackupRequest(BaseModel):
-    """The HTTP / direct body: exactly one target."""
+    """The HTTP / direct body: exactly one target, or a posture question (optionally for one compartment)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
@@ -115,6 +124,7 @@ class CreateBackupRequest(BaseModel):
     type: BackupType | None = None
     dry_run: bool = Field(default=False, alias="dryRun")
     prune: bool = False
+    posture: bool = False
 
     @field_validator("volume_id", "boot_volume_id", "volume_group_id", "compartment_id")
     @classmethod
@@ -126,6 +136,10 @@ class CreateBackupRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_target(self) -> CreateBackupRequest:
+        if self.posture:
+            if self.volume_id or self.boot_volume_id or self.volume_group_id or self.type or self.prune:
+                raise ValueError("posture takes only an optional compartmentId")
+            return self
         given = [n for n in ("volume_id", "boot_volume_id", "volume_group_id", "compartment_id") if getattr(self, n)]
         if len(given) != 1:
             raise ValueError("give exactly one of volumeId, bootVolumeId, volumeGroupId, compartmentId")
@@ -140,6 +154,10 @@ class CreateBackupRequest(BaseModel):
             if attr:
                 return kind, attr
         return None, self.compartment_id or ""
+
+    @property
+    def read_only(self) -> bool:
+        return self.posture
 
 
 @dataclass(frozen=True)
@@ -163,7 +181,10 @@ def run(invocation: Run) -> None:
         request = invocation.request
         assert request is not None
         kind, target_id = request.target()
-        if kind is None:
+        if request.posture:
+            scope = [target_id] if target_id else invocation.settings.compartment_ids
+            _sweep(invocation, scope, only=None, prune=False, backup_type=None, posture_only=True)
+        elif kind is None:
             _sweep(invocation, [target_id], only=None, prune=request.prune, backup_type=request.type)
         else:
             source = invocation.storage.get_source(kind, target_id).value
@@ -210,6 +231,7 @@ def _sweep(
     only: set[str] | None,
     prune: bool,
     backup_type: BackupType | None,
+    posture_only: bool = False,
 ) -> None:
     settings = invocation.settings
     if not compartments:
@@ -218,6 +240,10 @@ def _sweep(
         compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
     targets = list(_targets(invocation, compartments, only, backup_type is BackupType.FULL))
     histories = _histories(invocation, targets)
+    if only is None and (posture_only or invocation.kind is TriggerKind.SCHEDULE):
+        invocation.report.set_posture(_posture(invocation, targets, histories))
+    if posture_only:
+        return
     deferred: list[str] = []
 
     def defer(target: Target) -> None:
@@ -265,6 +291,21 @@ def _histories(invocation: Run, targets: list[Target]) -> dict[str, list[BackupB
             if backup.source_id:
                 histories.setdefault(backup.source_id, []).append(backup)
     return histories
+
+
+def _posture(invocation: Run, targets: list[Target], histories: dict[str, list[BackupBase]]) -> ProtectionPosture:
+    """Which swept resources have a good backup within RPO_HOURS, from the listings made already."""
+    coverages = (
+        Coverage(
+            resource_id=t.source.id,
+            name=t.source.display_name,
+            kind=KIND_WORDS[t.kind],
+            compartment_id=t.source.compartment_id,
+            last_at=last_available(histories.get(t.source.id, [])),
+        )
+        for t in targets
+    )
+    return protection_posture(coverages, invocation.settings.rpo_hours, invocation.now())
 
 
 def _protect(

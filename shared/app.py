@@ -63,6 +63,7 @@ class Invocation(Generic[S, R]):
     call_id: str = ""
     invoke_self: Callable[[dict[str, Any]], str | None] | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    read_only: bool = False  # a question ({"posture": true}): answered, nothing published, no metrics
 
     @property
     def storage(self) -> BlockStorage:

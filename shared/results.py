@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared import log
 from shared.oci.errors import DeadlineExceeded
 from shared.oci.notifications import MAX_MESSAGE_BYTES
+from shared.posture import DrPosture, ProtectionPosture, posture_lines
 from shared.rules.naming import clean
 
 DIGEST_BUDGET: Final = MAX_MESSAGE_BYTES - 2048  # room for the JSON envelope ONS adds around body+title
@@ -71,6 +72,8 @@ class RunResult(BaseModel):
     status: int | None = None  # the HTTP status of the answer (200, 202, 4xx, 500), whatever the trigger
     items_cut: int | None = Field(default=None, alias="itemsCut")  # items left out of the answer (size limit)
     digest_message_id: str | None = Field(default=None, alias="digestMessageId")  # set once the digest is published
+    posture: ProtectionPosture | None = None
+    dr_posture: DrPosture | None = Field(default=None, alias="drPosture")
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)
@@ -107,6 +110,14 @@ class Report:
     def fail(self, text: str) -> None:
         with self._lock:
             self._result.error = text
+
+    def set_posture(self, posture: ProtectionPosture) -> None:
+        with self._lock:
+            self._result.posture = posture
+
+    def set_dr_posture(self, posture: DrPosture) -> None:
+        with self._lock:
+            self._result.dr_posture = posture
 
     def items(self) -> list[Item]:
         with self._lock:
@@ -172,6 +183,7 @@ def digest(result: RunResult) -> tuple[str, str]:
         f"Started {result.started_at.isoformat(timespec='seconds')}, "
         f"finished {result.finished_at.isoformat(timespec='seconds') if result.finished_at else '-'}.",
         f"Outcome: {counts}.",
+        *posture_lines(result.posture, result.dr_posture, result.started_at),
     ]
     if result.error:
         head.append(f"Error: {result.error}")

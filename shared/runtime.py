@@ -8,7 +8,9 @@ what tests and the demo drive through the real fdk process. Per invocation:
    gateway authentication) / direct; bad input -> 4xx JSON naming the field, nothing written;
 3. the deadline from ``Fn-Deadline`` minus ``DEADLINE_MARGIN_SECONDS``;
 4. the handler's business function fills a Report;
-5. one result document: returned as JSON and published to ``NOTIFICATION_TOPIC_ID`` as a digest.
+5. one result document: returned as JSON and published to ``NOTIFICATION_TOPIC_ID`` as a digest,
+   after the run's metrics went to Monitoring (``shared/metrics.py``); a read-only request (a
+   request model whose ``read_only`` is true, e.g. ``{"posture": true}``) does neither.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from shared import log
 from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_deadline
 from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape
+from shared.metrics import publish_metrics
 from shared.oci.client import OciClient
 from shared.oci.credentials import CredentialsError
 from shared.oci.errors import DeadlineExceeded, MessageTooLarge, NotAuthorizedOrNotFound, OciError
@@ -222,6 +225,7 @@ def _prepare(
         request=request,
         call_id=call_id,
         invoke_self=_self_invoker(client, settings, function_id, call_deadline) if function_id else None,
+        read_only=bool(getattr(request, "read_only", False)),
     )
 
 
@@ -327,7 +331,9 @@ def _run(spec: HandlerSpec[Any, Any], invocation: Invocation[Any, Any]) -> Answe
     elif result.has_deferred:
         status = 202
     result.status = status
-    _notify(invocation, result)
+    if not invocation.read_only:
+        publish_metrics(invocation.client, invocation.region, invocation.settings, result, invocation.call_deadline)
+        _notify(invocation, result)
     log.event("run finished", counts=result.counts, status=status, dry_run=result.dry_run)
     return Answer(status, answer_json(result), dict(JSON_HEADERS))
 

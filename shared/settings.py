@@ -17,6 +17,7 @@ from shared.oci.ocid import parse_ocid
 
 HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
+_METRIC_NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # Monitoring's rule; oci_ / oracle_ are reserved
 
 
 class ConfigError(ValueError):
@@ -149,6 +150,8 @@ class CommonSettings(BaseModel):
     # The function's timeout (Terraform sets it from var.function_timeout_seconds): the deadline when the
     # platform sends no usable Fn-Deadline (a detached call: DETACHED_TIMEOUT_SECONDS first). 30 s is OCI's default.
     function_timeout_seconds: int = Field(default=30, ge=5, le=3600, alias="FUNCTION_TIMEOUT_SECONDS")
+    metrics_namespace: Annotated[str | None, BlankIsNone] = Field(default="block_backup", alias="METRICS_NAMESPACE")
+    metrics_compartment_id: Annotated[str | None, BlankIsNone] = Field(default=None, alias="METRICS_COMPARTMENT_ID")
 
     @field_validator("handler")
     @classmethod
@@ -175,6 +178,27 @@ class CommonSettings(BaseModel):
         if any(namespace.lower() == "oracle-tags" for namespace in value):
             raise ValueError("Oracle-Tags is set by OCI itself and never written; list other namespaces only")
         return value
+
+    @field_validator("metrics_namespace")
+    @classmethod
+    def _metric_namespace(cls, value: str | None) -> str | None:
+        if value is not None and not _METRIC_NAMESPACE.match(value):
+            raise ValueError("must start with a letter and hold only letters, digits and _ (empty: no metrics)")
+        if value is not None and value.lower().startswith(("oci_", "oracle_")):
+            raise ValueError("the prefixes oci_ and oracle_ are reserved by OCI")
+        return value
+
+    @field_validator("metrics_compartment_id")
+    @classmethod
+    def _metric_compartment(cls, value: str | None) -> str | None:
+        if value is not None and not is_ocid(value):
+            raise ValueError(f"{value!r} is not an OCID")
+        return value
+
+    @property
+    def metrics_compartment(self) -> str | None:
+        """Where the metrics go: METRICS_COMPARTMENT_ID, else the first of COMPARTMENT_IDS."""
+        return self.metrics_compartment_id or next(iter(self.compartment_ids), None)
 
     @field_validator("gateway_token_sha256")
     @classmethod

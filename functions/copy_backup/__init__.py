@@ -14,7 +14,12 @@ Triggers:
   the tool made but could not tag are tagged; then each destination's copies are pruned by its
   retention;
 - HTTP / direct: ``{"backupId": ..., "regions"?: [...], "dryRun"?: bool}`` copies one volume or
-  boot volume backup now, to ``regions`` (default: the destination regions), selector or not.
+  boot volume backup now, to ``regions`` (default: the destination regions), selector or not;
+  ``{"drPosture": true}`` answers the DR posture only (nothing written, published or posted).
+
+DR posture (``posture``): every reconcile reports in ``drPosture``, per destination region, which
+sources with a backup selected for copying (the reconcile's candidates) have no AVAILABLE copy there
+of a backup taken within ``DR_RPO_HOURS``, from the reconcile's own listings: no call of its own.
 
 What a copy looks like: it lands in the source backup's compartment of the destination region,
 named by the destination's name template, encrypted with the destination's Vault key if one is
@@ -69,6 +74,8 @@ Configuration (function config keys; ``<region>=<value>`` maps are comma-separat
   from its region at a time (OCI's limit is 10).
 - ``COPY_LOOKBACK_DAYS`` (default ``7``): how far back a reconcile looks for source backups without
   a copy.
+- ``DR_RPO_HOURS`` (default ``24``, 1..8760): a source is DR-protected in a destination when that
+  region holds an AVAILABLE copy of one of its backups taken within this many hours.
 
 Common keys (``COMPARTMENT_IDS``, ``INCLUDE_SUBCOMPARTMENTS``, ``DRY_RUN``, ``MAX_CONCURRENCY``,
 ``NOTIFICATION_TOPIC_ID``, ...) work as for every function.
@@ -92,6 +99,10 @@ def run(invocation: Run) -> None:
     else:
         request = invocation.request
         assert request is not None
+        if request.dr_posture:
+            reconcile(invocation, posture_only=True)
+            return
+        assert request.backup_id is not None
         kind = BackupKind.of_ocid(request.backup_id)
         assert kind is not None
         regions = request.regions or invocation.settings.destination_regions

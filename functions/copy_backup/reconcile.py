@@ -1,4 +1,7 @@
-"""The schedule run: what each destination lacks (copies, tags), copied newest first, then pruned."""
+"""The schedule run: what each destination lacks (copies, tags), copied newest first, then pruned.
+
+On the way it measures the DR posture (``posture.DrTally``) from the listings it makes anyway.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from enum import Enum
 
 from functions.copy_backup.copying import copy_name, copy_to, wanted_tags
 from functions.copy_backup.limits import Limits
+from functions.copy_backup.posture import DrTally
 from functions.copy_backup.pruning import prune
 from functions.copy_backup.settings import COPY_KINDS, Run
 from shared.app import run_bounded
@@ -29,7 +33,8 @@ class Task:
     region: str
 
 
-def reconcile(invocation: Run) -> None:
+def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
+    """Copy what the destinations lack, then prune; ``posture_only``: measure the DR posture, nothing else."""
     settings = invocation.settings
     compartments = settings.compartment_ids
     if not compartments:
@@ -38,7 +43,11 @@ def reconcile(invocation: Run) -> None:
         compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
     regions = [r for r in settings.destination_regions if r != invocation.region]
     limits = Limits(invocation.region, settings.max_in_flight)
-    tasks = plan(invocation, compartments, regions, limits)
+    tally = DrTally(regions)
+    tasks = plan(invocation, compartments, regions, limits, tally)
+    invocation.report.set_dr_posture(tally.posture(settings.dr_rpo_hours, invocation.now()))
+    if posture_only:
+        return
     tasks.sort(key=lambda t: t.backup.time_created, reverse=True)  # newest first get the copy slots
 
     def copy(task: Task) -> None:
@@ -66,8 +75,11 @@ def reconcile(invocation: Run) -> None:
                 prune(invocation, region, kind, compartment)
 
 
-def plan(invocation: Run, compartments: list[str], regions: list[str], limits: Limits) -> list[Task]:
-    """What each destination lacks; counts the copies in flight into ``limits`` on the way."""
+def plan(
+    invocation: Run, compartments: list[str], regions: list[str], limits: Limits, tally: DrTally | None = None
+) -> list[Task]:
+    """What each destination lacks; counts the copies in flight into ``limits`` (and the posture into
+    ``tally``) on the way."""
     settings = invocation.settings
     now = invocation.now()
     cutoff = now - timedelta(days=settings.lookback_days)
@@ -76,11 +88,10 @@ def plan(invocation: Run, compartments: list[str], regions: list[str], limits: L
     failed_regions: set[str] = set()
     for compartment in compartments:
         for kind in COPY_KINDS:
-            sources = [
-                b
-                for b in invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE")
-                if copy_candidate(b, cutoff) and settings.wants(b)
-            ]
+            listed = list(invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE"))
+            sources = [b for b in listed if copy_candidate(b, cutoff) and settings.wants(b)]
+            if tally is not None:
+                tally.add_sources(kind, listed, sources)
             for region in regions:
                 if region in failed_regions:
                     continue
@@ -88,6 +99,8 @@ def plan(invocation: Run, compartments: list[str], regions: list[str], limits: L
                     copies = [c for c in invocation.storage_in(region).list_backups(kind, compartment) if c.copied_from]
                 except OciError as exc:
                     failed_regions.add(region)
+                    if tally is not None:
+                        tally.unknown(region)
                     invocation.report.add(
                         Item(
                             status=ItemStatus.FAILED,
@@ -99,6 +112,8 @@ def plan(invocation: Run, compartments: list[str], regions: list[str], limits: L
                     )
                     continue
                 limits.count(kind, copies)
+                if tally is not None:
+                    tally.add_copies(region, copies)
                 keep = kept_by_retention(sources, settings.retention(region), now)
                 for backup in sources:
                     need = needs(invocation, kind, backup, region, copies)

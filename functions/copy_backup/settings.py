@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from shared.app import Invocation
 from shared.oci.blockstorage import BackupKind
@@ -44,6 +44,7 @@ class CopyBackupSettings(CommonSettings):
     retention_count_by_region: KeyInts = Field(default_factory=dict, alias="COPY_RETENTION_COUNT_BY_REGION")
     max_in_flight: int = Field(default=OCI_MAX_IN_FLIGHT, ge=1, le=OCI_MAX_IN_FLIGHT, alias="COPY_MAX_IN_FLIGHT")
     lookback_days: int = Field(default=7, ge=1, le=3650, alias="COPY_LOOKBACK_DAYS")
+    dr_rpo_hours: int = Field(default=24, ge=1, le=8760, alias="DR_RPO_HOURS")
 
     @field_validator("destination_regions")
     @classmethod
@@ -114,22 +115,44 @@ def check_region_keys(value: dict[str, Any], info: ValidationInfo) -> None:
 
 
 class CopyBackupRequest(BaseModel):
+    """``{"backupId", "regions"?, "dryRun"?}`` copies one backup; ``{"drPosture": true}`` only asks."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
-    backup_id: str = Field(alias="backupId")
+    dr_posture: bool = Field(default=False, alias="drPosture")  # first: the validators below read it
+    backup_id: str | None = Field(alias="backupId")  # required, unless drPosture
     regions: list[str] | None = Field(default=None, min_length=1, max_length=20)
     dry_run: bool = Field(default=False, alias="dryRun")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _posture_needs_no_backup(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("drPosture") is True and "backupId" not in data:
+            return {**data, "backupId": None}
+        return data
+
     @field_validator("backup_id")
     @classmethod
-    def _backup_ocid(cls, value: str) -> str:
+    def _backup_ocid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("dr_posture"):
+            if value is not None:
+                raise ValueError("not with drPosture")
+            return value
+        if value is None:
+            raise ValueError("must be a volume backup or boot volume backup OCID")
         if not is_ocid(value) or value.split(".")[1] not in ("volumebackup", "bootvolumebackup"):
             raise ValueError("must be a volume backup or boot volume backup OCID")
         return value
 
+    @property
+    def read_only(self) -> bool:
+        return self.dr_posture
+
     @field_validator("regions")
     @classmethod
-    def _region_names(cls, value: list[str] | None) -> list[str] | None:
+    def _region_names(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is not None and info.data.get("dr_posture"):
+            raise ValueError("not with drPosture")
         for region in value or []:
             if not is_region_name(region):
                 raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")

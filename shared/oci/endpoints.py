@@ -20,6 +20,8 @@ class Service(Enum):
     NOTIFICATIONS = ServiceSpec("notification", "20181201")
     IDENTITY = ServiceSpec("identity", "20160918", oci_subdomain=True)
     FUNCTIONS = ServiceSpec("functions", "20181201", oci_subdomain=True)
+    # Monitoring's PostMetricData has its own host: `telemetry` -> `telemetry-ingestion`.
+    TELEMETRY_INGESTION = ServiceSpec("telemetry-ingestion", "20180401")
 
 
 def service_endpoint(service: Service, region: str, template: str | None = None) -> str:

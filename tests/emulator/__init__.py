@@ -1,4 +1,5 @@
-"""A moto-style local OCI emulator: Block Volume, Notifications, Functions invoke, Identity, Events.
+"""A moto-style local OCI emulator: Block Volume, Notifications, Functions invoke, Identity, Events,
+Monitoring custom metrics.
 
 Serving
 =======
@@ -10,6 +11,7 @@ followed by the real version paths, so a client configured with
     {base}/{region}/20160918/compartments ...            Identity (compartments, regions)
     {base}/{region}/20181201/topics/{id}/messages        Notifications PublishMessage
     {base}/{region}/20181201/functions/{id}/actions/invoke   Functions invoke (recorded)
+    {base}/{region}/20180401/metrics                     Monitoring PostMetricData (telemetry-ingestion)
 
 Every API request must carry a valid OCI signature (docs.oracle.com/iaas/Content/API/Concepts/signingrequests.htm),
 else 401 ``NotAuthenticated``:
@@ -61,6 +63,13 @@ Behaviour (see ``blockstorage/models.py`` for the rules in full)
 * Identity: ``GET /20160918/compartments?compartmentId=&compartmentIdInSubtree=&lifecycleState=``
   (subtree only from the tenancy, else 400 ``InvalidParameter``), ``GET /20160918/compartments/{id}``,
   ``GET /20160918/regions``, ``GET /20160918/tenancies/{id}/regionSubscriptions``.
+* PostMetricData (``monitoring/models.py`` has the rules and the assumptions): each metric object is
+  validated (namespace and name patterns, reserved ``oci_`` / ``oracle_`` prefixes, 1..20 dimensions with
+  non-empty values, datapoint timestamps less than 2 h past / 10 min future of the emulator clock,
+  ``count`` > 0, a known compartment); 200 ``{"failedMetricsCount", "failedMetrics": [{"message",
+  "metricData"}]}`` with the valid ones stored (``NON_ATOMIC``); 400 ``InvalidParameter`` when none
+  passes, when any fails under ``ATOMIC``, or for more than 50 unique streams; the 51st call within a
+  second per tenancy -> 429 ``TooManyRequests`` (``metrics_posts_per_second``).
 * ``GET /20160918/workRequests/{id}`` tracks a copy (its id is the copy's ``opc-work-request-id``).
 
 Control API (unsigned, JSON, under ``{base}/_emulator/``)
@@ -105,6 +114,8 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
                                                <Operation> <status>": N}}``: API requests that passed signature
                                                verification, per region and operation; of those, the ones an
                                                injected fault or rate limit answered (e.g. 429), per status
+``GET  metrics?tenancyId=&region=``            ``{"metrics": [<MetricDataDetails as posted>]}``: custom metrics
+                                               PostMetricData accepted, in arrival order (``region`` optional)
 ``GET  clock`` / ``POST clock``                ``{"advanceSeconds": N}`` moves the emulator clock forward and
                                                applies due transitions -> ``{"now", "epochSeconds",
                                                "offsetSeconds"}``
@@ -113,7 +124,8 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
                                                ``creating_after``, ``committed_after``, ``available_after``,
                                                ``copy_available_after``, ``latency_seconds``,
                                                ``max_copies_in_flight``, ``publish_per_minute``,
-                                               ``max_message_bytes``, ``subscribed_regions``, ...
+                                               ``max_message_bytes``, ``metrics_posts_per_second``,
+                                               ``subscribed_regions``, ...
 =============================================  ==================================================================
 
 A fault rule: ``{"operation": "CreateVolumeBackup" | "*", "region"?, "errorRate": 0..1, "status": 429 |

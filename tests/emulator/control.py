@@ -42,6 +42,7 @@ from .core.state import World
 from .core.tags import ORACLE_TAGS
 from .functions.models import FunctionsBackend
 from .identity.models import IdentityBackend
+from .monitoring.models import MonitoringBackend
 from .ons.models import OnsBackend
 
 PREFIX = "/_emulator"
@@ -63,6 +64,7 @@ class ControlApi:
         ("GET", "/events", "events"),
         ("GET", "/invocations", "invocations"),
         ("GET", "/calls", "calls"),
+        ("GET", "/metrics", "metrics"),
         ("GET", "/clock", "clock"),
         ("POST", "/clock", "advance_clock"),
         ("GET", "/faults", "get_faults"),
@@ -193,6 +195,13 @@ class ControlApi:
 
     def calls(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         return self._ok({"calls": dict(self.world.calls), "refused": dict(self.world.refused)})
+
+    def metrics(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        monitoring = self.world.backend(MonitoringBackend, request.args.get("tenancyId", DEFAULT_TENANCY), GLOBAL)
+        region = request.args.get("region")
+        if region is not None:
+            self._region(region)
+        return self._ok({"metrics": monitoring.listed(region)})
 
     def clock(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         now = self.world.clock.now()

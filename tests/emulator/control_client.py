@@ -307,6 +307,10 @@ class EmulatorControl:
     def invocations(self, since: int = 0) -> list[dict[str, Any]]:
         return list(self._call("GET", "invocations", since=since)["invocations"])
 
+    def metrics(self, tenancy_id: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
+        """Custom metrics accepted by PostMetricData (as posted, in arrival order)."""
+        return list(self._call("GET", "metrics", tenancyId=tenancy_id, region=region)["metrics"])
+
     def calls(self) -> dict[str, int]:
         """Authenticated API requests so far, by ``"<region> <Operation>"``."""
         return dict(self._call("GET", "calls")["calls"])

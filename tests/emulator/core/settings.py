@@ -20,6 +20,7 @@ class Settings(BaseModel):
     max_copies_in_flight: int = Field(10, ge=0)  # volume + volume group backup copies per source region
     publish_per_minute: int = Field(60, ge=0)  # PublishMessage per topic, rolling minute
     max_message_bytes: int = Field(65536, ge=1)
+    metrics_posts_per_second: int = Field(50, ge=0)  # PostMetricData per tenancy, rolling second
     retry_token_ttl_seconds: float = Field(86400.0, gt=0)
     home_region: str = "us-ashburn-1"
     subscribed_regions: list[str] | None = None  # None: every region of the realm

@@ -1,0 +1,113 @@
+"""The custom metrics every run posts: one PostMetricData call (NON_ATOMIC, at most 50 streams).
+
+Namespace ``METRICS_NAMESPACE`` (default ``block_backup``; empty: no metrics), compartment
+``METRICS_COMPARTMENT_ID`` (default: the first of ``COMPARTMENT_IDS``), one datapoint per stream at
+the run's finish time:
+
+============================  ==================================  =========================================
+metric                        dimensions                          value
+============================  ==================================  =========================================
+``run_items``                 ``function``, ``trigger``,          items of the run with that status; every
+                              ``status``                          status that occurred, and ``failed`` always
+                                                                  (0 lets a "failed > 0" alarm clear)
+``resources_protected``       ``function``, ``region``            posture: resources with a backup within RPO
+``resources_unprotected``     ``function``, ``region``            posture: resources without one
+``dr_sources_protected``      ``function``, ``region``,           DR posture, per destination region
+                              ``destination``
+``dr_sources_unprotected``    ``function``, ``region``,           DR posture, per destination region
+                              ``destination``
+============================  ==================================  =========================================
+
+A failure to post is logged and noted in the result; it never fails the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from shared import log
+from shared.oci.client import OciClient
+from shared.oci.errors import OciError
+from shared.oci.monitoring import MAX_STREAMS_PER_CALL, Datapoint, MetricDataDetails, post_metric_data
+from shared.oci.retry import Deadline
+from shared.results import ItemStatus, RunResult
+from shared.settings import CommonSettings
+
+RUN_ITEMS: Final = "run_items"
+RESOURCES_PROTECTED: Final = "resources_protected"
+RESOURCES_UNPROTECTED: Final = "resources_unprotected"
+DR_SOURCES_PROTECTED: Final = "dr_sources_protected"
+DR_SOURCES_UNPROTECTED: Final = "dr_sources_unprotected"
+
+
+def run_metrics(result: RunResult, namespace: str, compartment_id: str, region: str) -> list[MetricDataDetails]:
+    """The run's metric streams: item counts by status first, then posture, then DR posture by destination."""
+    at = result.finished_at or result.started_at
+    function = result.function.replace("_", "-")
+
+    def gauge(name: str, value: int, **dimensions: str) -> MetricDataDetails:
+        return MetricDataDetails(
+            namespace=namespace,
+            compartment_id=compartment_id,
+            name=name,
+            dimensions={"function": function, **dimensions},
+            datapoints=[Datapoint(timestamp=at, value=float(value))],
+        )
+
+    streams = [
+        gauge(RUN_ITEMS, result.counts.get(status.value, 0), trigger=result.trigger, status=status.value)
+        for status in ItemStatus
+        if status.value in result.counts or status is ItemStatus.FAILED
+    ]
+    posture = result.posture
+    if posture is not None:
+        streams.append(gauge(RESOURCES_PROTECTED, posture.protected, region=region))
+        streams.append(gauge(RESOURCES_UNPROTECTED, posture.resources - posture.protected, region=region))
+    if result.dr_posture is not None:
+        for destination, view in result.dr_posture.destinations.items():
+            streams.append(gauge(DR_SOURCES_PROTECTED, view.protected, region=region, destination=destination))
+            unprotected = view.sources - view.protected
+            streams.append(gauge(DR_SOURCES_UNPROTECTED, unprotected, region=region, destination=destination))
+    return streams
+
+
+def publish_metrics(
+    client: OciClient, region: str, settings: CommonSettings, result: RunResult, deadline: Deadline
+) -> None:
+    """Post the run's metrics in one call; whatever goes wrong is logged and noted in ``result``."""
+    namespace = settings.metrics_namespace
+    if not namespace:
+        return
+    compartment = settings.metrics_compartment
+    if compartment is None:
+        log.event("metrics not posted: no compartment", logging.WARNING)
+        result.notes.append("metrics not posted: set METRICS_COMPARTMENT_ID (or COMPARTMENT_IDS)")
+        return
+    streams = run_metrics(result, namespace, compartment, region)
+    if len(streams) > MAX_STREAMS_PER_CALL:
+        result.notes.append(
+            f"{len(streams) - MAX_STREAMS_PER_CALL} metric streams not posted (PostMetricData takes "
+            f"{MAX_STREAMS_PER_CALL} a call)"
+        )
+        streams = streams[:MAX_STREAMS_PER_CALL]
+    try:
+        answer = post_metric_data(client, region, streams, deadline=deadline)
+    except OciError as exc:
+        log.event("could not post the metrics", logging.ERROR, error=str(exc))
+        result.notes.append(f"metrics not posted: {exc}")
+        return
+    if answer.failed_metrics_count:
+        reasons = sorted({failed.message for failed in answer.failed_metrics})
+        log.event(
+            "metrics partly refused",
+            logging.WARNING,
+            refused=answer.failed_metrics_count,
+            reasons=reasons,
+            opc_request_id=answer.opc_request_id,
+        )
+        result.notes.append(
+            f"{answer.failed_metrics_count} of {len(streams)} metrics refused by Monitoring: {'; '.join(reasons)}"
+        )
+        return
+    log.event("posted metrics", streams=len(streams), namespace=namespace, opc_request_id=answer.opc_request_id)
