@@ -257,6 +257,19 @@ def test_sweep_of_2000_volumes_completes_or_hands_over(
         assert set(rest) == ids - done
     else:
         assert done == ids and handed == []
+    # posture comes from the sweep's own listings: no call per resource apart from the backups it creates
+    posture = result["posture"]
+    assert (posture["resources"], posture["protected"], len(posture["unprotected"])) == (2000, 0, 50)
+    assert posture["unprotectedNotListed"] == 1950
+    calls = emu.calls()
+    assert calls.pop(f"{HOME_REGION} CreateVolumeBackup") == counts.get("created", 0)
+    assert calls == {
+        f"{HOME_REGION} ListVolumes": 20,  # 100 a page
+        f"{HOME_REGION} ListVolumeBackups": 1,  # 1,000 a page, one compartment
+        f"{HOME_REGION} PublishMessage": 1,
+        f"{HOME_REGION} PostMetricData": 1,
+        **({f"{HOME_REGION} InvokeFunction": 1} if handed else {}),
+    }
 
 
 def test_short_deadline_hands_the_rest_to_a_detached_invocation(
