@@ -123,7 +123,7 @@ def test_posture_question_writes_nothing(
     answer = fn.http({"posture": True}, headers=GATEWAY_HEADERS)
     assert answer.http_status == 200, answer.body
     result = answer.json()
-    assert result["trigger"] == "http" and result["counts"] == {} and "items" not in result or result["items"] == []
+    assert result["trigger"] == "http" and result["counts"] == {} and result.get("items", []) == []
     assert (result["posture"]["resources"], result["posture"]["protected"]) == (2, 1)
     assert [u["resourceId"] for u in result["posture"]["unprotected"]] == [never]
 
@@ -185,8 +185,8 @@ def test_dr_posture_per_destination(
     assert reconcile["drPosture"] == dr
     body = emu.messages(HOME_REGION, topic)[-1]["body"]
     assert (
-        f"DR protection in {DR_REGION}: 1 of 3 protected within 24 h; unprotected: b-1 (never), c-1 (last copy 30 h ago)"
-        in body
+        f"DR protection in {DR_REGION}: 1 of 3 protected within 24 h; "
+        "unprotected: b-1 (never), c-1 (last copy 30 h ago)" in body
     )
     for name, region, value in (
         ("dr_sources_protected", DR_REGION, 1.0),
