@@ -20,6 +20,7 @@ from shared.oci.models import (
     LifecycleState,
     VolumeGroupBackup,
 )
+from shared.posture import ProtectionPosture
 from shared.results import ItemStatus
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY, TRIGGER_KEY, is_managed
 
@@ -28,12 +29,19 @@ SELECTOR = "backup=daily"
 RETENTION_DAYS = 30
 SEEDED_AGES_DAYS = (1, 8, 40, 75)  # the tool's earlier backups of each fleet volume
 MANUAL_AGE_DAYS = 90  # a person's own backup: never the tool's to delete
+RPO_HOURS = 36  # a nightly sweep with slack: a backup from last night counts, one from 3 days ago does not
+LEGACY_AGE_DAYS = 3  # db-legacy: tagged, but its last backup (by a backup policy since removed) is this old
 RETAG_TAGS = {"dr-tier": "gold"}
 GROUP_TAGS = {"backup": "daily", "app": "erp", "cost-center": "cc-42"}
 
 # The function config, as terraform sets it (plus NOTIFY_ON=all so that every run reports).
 CONFIGS: dict[str, dict[str, str]] = {
-    "create_backup": {"SELECTOR": SELECTOR, "NOTIFY_ON": "all", "RETENTION_DAYS": str(RETENTION_DAYS)},
+    "create_backup": {
+        "SELECTOR": SELECTOR,
+        "NOTIFY_ON": "all",
+        "RETENTION_DAYS": str(RETENTION_DAYS),
+        "RPO_HOURS": str(RPO_HOURS),
+    },
     "copy_backup": {"SELECTOR": SELECTOR, "NOTIFY_ON": "all", "COPY_DESTINATION_REGIONS": DR_REGION},
     "retag_group_backup": {
         "SELECTOR": SELECTOR,
@@ -60,6 +68,8 @@ class Scene:
     volume_id: str = ""
     first_backup_id: str = ""
     group_id: str = ""
+    legacy_id: str = ""
+    sweep: Outcome | None = None
 
 
 # --- printing -----------------------------------------------------------------------------------------
@@ -173,6 +183,15 @@ def prepare_fleet(stage: Stage, scene: Scene) -> None:
     scene.fleet[0].manual = str(manual["id"])
     scratch = control.create_volume(HOME_REGION, compartment, "scratch-01", freeform_tags={"owner": "qa"})
     scene.fleet.append(FleetVolume("scratch-01", str(scratch["id"]), tagged=False))
+    legacy = control.create_volume(HOME_REGION, compartment, "db-legacy", freeform_tags={"backup": "daily"})
+    scene.legacy_id = str(legacy["id"])
+    control.seed_backup(
+        HOME_REGION,
+        scene.legacy_id,
+        display_name="db-legacy-policy-backup",
+        source_type="SCHEDULED",
+        age_seconds=LEGACY_AGE_DAYS * DAY,
+    )
     say(
         table(
             ["VOLUME", "ID", "FREEFORM TAGS", "EXISTING BACKUPS"],
@@ -184,6 +203,14 @@ def prepare_fleet(stage: Stage, scene: Scene) -> None:
                     _fleet_backups_text(v),
                 )
                 for v in scene.fleet
+            ]
+            + [
+                (
+                    "db-legacy",
+                    short_id(scene.legacy_id),
+                    "backup=daily",
+                    f"1 by a backup policy ({LEGACY_AGE_DAYS} days old)",
+                )
             ],
         )
     )
@@ -428,17 +455,18 @@ def step_scheduled_sweep(stage: Stage, scene: Scene, step: Step) -> None:
     say("The Resource Scheduler starts create-backup's nightly sweep of compartment prod: every AVAILABLE")
     say(f"volume or group matching SELECTOR {SELECTOR} is backed up, then the tool's own backups older than")
     say(f"{RETENTION_DAYS} days are deleted (RETENTION_DAYS={RETENTION_DAYS}; the newest always stays).")
-    expected_sources = {v.id for v in scene.fleet if v.tagged} | {scene.volume_id, scene.group_id}
+    expected_sources = {v.id for v in scene.fleet if v.tagged} | {scene.volume_id, scene.group_id, scene.legacy_id}
     expected_deleted = {b for v in scene.fleet for b, days in v.seeded.items() if days > RETENTION_DAYS}
     function = stage.functions["create_backup"]
     subheading('Resource Scheduler -> create-backup  {"trigger": "schedule", "schedule": "create-backup"}')
     outcome = function.invoke({"trigger": "schedule", "schedule": "create-backup"})
+    scene.sweep = outcome
     show_items(outcome)
     created = {i.resource_id for i in outcome.items(ItemStatus.CREATED, "backup")}
     deleted = {i.resource_id for i in outcome.items(ItemStatus.DELETED, "prune")}
     step.expect(
         created == expected_sources,
-        f"it backed up the {len(expected_sources)} matching sources (4 web volumes, app-data, group erp)",
+        f"it backed up the {len(expected_sources)} matching sources (4 web volumes, db-legacy, app-data, group erp)",
         outcome.summary,
     )
     step.expect(
@@ -507,6 +535,100 @@ def step_http(stage: Stage, scene: Scene, step: Step) -> None:
     )
 
 
+def show_posture(posture: ProtectionPosture | None, now: datetime) -> None:
+    if posture is None:
+        say("  (no posture in the result)")
+        return
+    say(f"  {posture.protected} of {posture.resources} resources protected within {posture.rpo_hours} h; unprotected:")
+    say(
+        table(
+            ["RESOURCE", "KIND", "LAST AVAILABLE BACKUP"],
+            [
+                (
+                    u.name,
+                    u.kind,
+                    f"{(now - u.last_backup_at).total_seconds() / 3600:.0f} h ago" if u.last_backup_at else "never",
+                )
+                for u in posture.unprotected
+            ],
+        )
+    )
+
+
+def show_posture_metrics(stage: Stage) -> None:
+    names = ("resources_protected", "resources_unprotected")
+    say(table(["METRIC", "LATEST VALUE"], [(name, latest_metric(stage, name)) for name in names]))
+
+
+def latest_metric(stage: Stage, name: str) -> float | None:
+    """The newest datapoint create-backup posted for ``name`` (what a Monitoring chart shows last)."""
+    posted = [
+        m for m in stage.control.metrics() if m["name"] == name and m["dimensions"].get("function") == "create-backup"
+    ]
+    return float(posted[-1]["datapoints"][-1]["value"]) if posted else None
+
+
+def protection_line(stage: Stage) -> str:
+    """The posture line of the newest create-backup schedule digest on the topic."""
+    for message in reversed(stage.control.messages(HOME_REGION, stage.topic_id)):
+        if str(message.get("title", "")).startswith(
+            ("[ok] create-backup (schedule)", "[FAILED] create-backup (schedule)")
+        ):
+            body = str(message.get("body") or "")
+            return next((line for line in body.splitlines() if line.startswith("Protection:")), "")
+    return ""
+
+
+def step_posture(stage: Stage, scene: Scene, step: Step) -> None:
+    say(f"Every sweep also measures protection (RPO_HOURS={RPO_HOURS}): a resource in scope is protected when")
+    say(f"it has an AVAILABLE backup taken within {RPO_HOURS} h, whoever made it. db-legacy carries backup=daily,")
+    say(f"but its last backup (by a backup policy since removed) is {LEGACY_AGE_DAYS} days old. The sweep measures")
+    say("from what it lists anyway (no call of its own); the result, the digest and Monitoring carry it.")
+    sweep = scene.sweep.result if scene.sweep else None
+    before = sweep.posture if sweep else None
+    subheading('Step 4\'s sweep measured it before backing anything up (result document, "posture"):')
+    show_posture(before, sweep.started_at if sweep else emulator_now(stage))
+    step.expect(
+        before is not None and [u.resource_id for u in before.unprotected] == [scene.legacy_id],
+        "the sweep's result lists db-legacy as the one unprotected resource",
+        [u.name for u in before.unprotected] if before else None,
+    )
+    line = protection_line(stage)
+    subheading("Its digest, in one line:")
+    say(f"  {line}")
+    step.expect(
+        f"unprotected: db-legacy (last backup {LEGACY_AGE_DAYS} d ago)" in line,
+        "the digest names db-legacy and the age of its last backup",
+        line,
+    )
+    subheading("Monitoring (PostMetricData, namespace block_backup, function=create-backup) received:")
+    show_posture_metrics(stage)
+    unprotected = latest_metric(stage, "resources_unprotected")
+    step.expect(unprotected == 1, "resources_unprotected = 1 (the unprotected alarm fires on it)", unprotected)
+    say()
+    say("The sweep started a backup of db-legacy (in progress: not counted yet); it finishes (clock +60 s).")
+    stage.control.advance(60)
+    deliver(stage, "Events (the sweep's backups finished; copy-backup copies them, as in step 2):")
+    body = {"trigger": "schedule", "schedule": "create-backup", "dryRun": True}
+    subheading(f"Resource Scheduler -> create-backup  {json.dumps(body)}")
+    again = stage.functions["create_backup"].invoke(body)
+    say(f"  {again.summary} (every resource already has this slot's backup)")
+    after = again.result.posture if again.result else None
+    show_posture(after, emulator_now(stage))
+    total = before.resources if before else 0
+    step.expect(
+        after is not None and after.protected == after.resources == total and not after.unprotected,
+        f"the next run counts db-legacy protected: all {total} resources within {RPO_HOURS} h",
+        f"{after.protected} of {after.resources}" if after else None,
+    )
+    line = protection_line(stage)
+    say(f"  digest: {line}")
+    step.expect(line == f"Protection: {total} of {total} protected within {RPO_HOURS} h", "its digest says so", line)
+    show_posture_metrics(stage)
+    unprotected = latest_metric(stage, "resources_unprotected")
+    step.expect(unprotected == 0, "and resources_unprotected = 0 (the alarm clears)", unprotected)
+
+
 StepFunction = Callable[[Stage, Scene, Step], None]
 STEPS: list[tuple[str, StepFunction]] = [
     ("A volume is created and gets its first backup", step_new_volume),
@@ -514,4 +636,5 @@ STEPS: list[tuple[str, StepFunction]] = [
     ("A volume group backup is renamed and re-tagged with its members", step_group_retag),
     ("A scheduled sweep backs up the tagged fleet and prunes by retention", step_scheduled_sweep),
     ("A manual HTTP call, without and with credentials", step_http),
+    ("Protection posture: an unprotected volume is found, backed up, then counted", step_posture),
 ]

@@ -78,6 +78,8 @@ locals {
     INCLUDE_SUBCOMPARTMENTS  = tostring(var.include_subcompartments)
     DETACHED_TIMEOUT_SECONDS = tostring(var.function_detached_timeout_seconds)
     FUNCTION_TIMEOUT_SECONDS = tostring(var.function_timeout_seconds)
+    METRICS_NAMESPACE        = var.metrics_namespace
+    METRICS_COMPARTMENT_ID   = local.metrics_compartment_id
   }
   config_sized_later = {
     NOTIFICATION_TOPIC_ID = { value = oci_ons_notification_topic.this.id, bytes = 100 } # an OCID (~90 bytes)
@@ -94,10 +96,12 @@ locals {
       RETENTION_MIN_KEEP   = tostring(var.retention_min_keep)
       FULL_EVERY           = tostring(var.full_every)
       BACKUP_NAME_TEMPLATE = var.backup_name_template
+      RPO_HOURS            = tostring(var.rpo_hours)
     }
     copy_backup = {
       COPY_DESTINATION_REGIONS = join(",", var.copy_destination_regions)
       COPY_KMS_KEY_IDS         = join(",", [for r, k in var.copy_kms_keys : "${r}=${k.key_id}"]) # empty: Oracle-managed keys
+      DR_RPO_HOURS             = tostring(var.dr_rpo_hours)
     }
     retag_group_backup = {}
   }

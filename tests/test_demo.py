@@ -41,7 +41,7 @@ def demo_run() -> tuple[int, str, float]:
 def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
     code, output, seconds = demo_run
     assert code == 0, output
-    assert "Demo passed: all 5 steps did what they should" in output
+    assert "Demo passed: all 6 steps did what they should" in output
     assert "[FAIL]" not in output and "Traceback" not in output
     assert seconds < 60
     for heading in (
@@ -50,6 +50,7 @@ def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
         "Step 3. A volume group backup is renamed and re-tagged with its members",
         "Step 4. A scheduled sweep backs up the tagged fleet and prunes by retention",
         "Step 5. A manual HTTP call, without and with credentials",
+        "Step 6. Protection posture: an unprotected volume is found, backed up, then counted",
     ):
         assert heading in output
 
@@ -81,15 +82,21 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     # notifications as a subscriber reads them: subject, then the human part only
     line_with("Subject: [ok] create-backup (event): 1 created")
     line_with("Subject: [ok] copy-backup (event): 1 copied")
-    line_with("Subject: [ok] create-backup (schedule): 6 created, 8 deleted")
+    line_with("Subject: [ok] create-backup (schedule): 7 created, 8 deleted")
     line_with("Subject: [ok] create-backup (http): 1 created")
+    # protection posture: unprotected in the result, the digest and the metric, then protected
+    line_with("db-legacy", "volume", "72 h ago")
+    line_with("| Protection: 6 of 7 protected within 36 h; unprotected: db-legacy (last backup 3 d ago)")
+    line_with("| Protection: 7 of 7 protected within 36 h")
+    line_with("[ok]", "resources_unprotected = 1")
+    line_with("[ok]", "resources_unprotected = 0")
     assert "Result (JSON)" not in output
 
 
 def test_demo_exits_1_and_says_why_when_a_step_fails() -> None:
     code, output, _ = run_demo("--fault", "CopyVolumeBackup")
     assert code == 1, output
-    assert "DEMO FAILED: 1 of 5 steps did not do what they should" in output
+    assert "DEMO FAILED: 1 of 6 steps did not do what they should" in output
     assert "step 2 (The backup finishes and is copied to the DR region): it copied the backup" in output
     assert "Subject: [FAILED] copy-backup (event): 1 failed" in output
     assert "No copy was started" in output and "The copy completes" not in output
