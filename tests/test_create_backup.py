@@ -266,9 +266,10 @@ def test_sweep_of_2000_volumes_completes_or_hands_over(
     assert calls == {
         f"{HOME_REGION} ListVolumes": 20,  # 100 a page
         f"{HOME_REGION} ListVolumeBackups": 1,  # 1,000 a page, one compartment
-        f"{HOME_REGION} PublishMessage": 1,
         f"{HOME_REGION} PostMetricData": 1,
-        **({f"{HOME_REGION} InvokeFunction": 1} if handed else {}),
+        f"{HOME_REGION} GetTopic": 1,  # the topic's endpoint, once per container
+        f"{HOME_REGION} PublishMessage": 1,
+        **({f"{HOME_REGION} GetFunction": 1, f"{HOME_REGION} InvokeFunction": 1} if handed else {}),
     }
 
 

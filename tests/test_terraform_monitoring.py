@@ -7,9 +7,7 @@ import re
 
 import pytest
 
-pytest.importorskip("hcl2")
-
-from tests.test_terraform import Config, _load  # noqa: E402 - after the skip
+from tests.test_terraform import Config, _load  # skips this module too when python-hcl2 is missing
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ followed by the real version paths, so a client configured with
     {base}/{region}/20160918/compartments ...            Identity (compartments, regions)
     {base}/{region}/20181201/topics/{id}/messages        Notifications PublishMessage
     {base}/{region}/20181201/functions/{id}/actions/invoke   Functions invoke (recorded)
-    {base}/{region}/20180401/metrics                     Monitoring PostMetricData (telemetry-ingestion)
+    {base}/{region}/20180401/metrics                     Monitoring PostMetricData (its own host in
+                                                         hosts.py: {base}/telemetry-ingestion/{region}/...)
 
 Every API request must carry a valid OCI signature (docs.oracle.com/iaas/Content/API/Concepts/signingrequests.htm),
 else 401 ``NotAuthenticated``:
