@@ -1,7 +1,7 @@
 """DR posture from what a reconcile lists anyway: the source region's AVAILABLE backups and each
 destination's copies (no call of its own).
 
-In scope: every source (volume, boot volume, volume group) with a backup the reconcile would copy
+In scope: every source (of the kinds the reconcile copies) with a backup the reconcile would copy
 (AVAILABLE, selected by the copy selector, within ``COPY_LOOKBACK_DAYS``). It is DR-protected in a
 destination when an AVAILABLE copy there of one of its backups (any of them, whoever made the copy)
 was taken within ``DR_RPO_HOURS``. A copy is traced to its source through the backup it was copied

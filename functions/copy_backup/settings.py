@@ -138,15 +138,9 @@ class CopyBackupRequest(BaseModel):
             if value is not None:
                 raise ValueError("not with drPosture")
             return value
-        if value is None:
-            raise ValueError("must be a volume backup or boot volume backup OCID")
-        if not is_ocid(value) or value.split(".")[1] not in ("volumebackup", "bootvolumebackup"):
+        if value is None or not is_ocid(value) or value.split(".")[1] not in ("volumebackup", "bootvolumebackup"):
             raise ValueError("must be a volume backup or boot volume backup OCID")
         return value
-
-    @property
-    def read_only(self) -> bool:
-        return self.dr_posture
 
     @field_validator("regions")
     @classmethod
@@ -157,6 +151,10 @@ class CopyBackupRequest(BaseModel):
             if not is_region_name(region):
                 raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
         return list(dict.fromkeys(value)) if value is not None else None
+
+    @property
+    def read_only(self) -> bool:
+        return self.dr_posture
 
 
 Run = Invocation[CopyBackupSettings, CopyBackupRequest]
