@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -264,13 +265,19 @@ def test_sweep_of_2000_volumes_completes_or_hands_over(
     calls = emu.calls()
     assert calls.pop(f"{HOME_REGION} CreateVolumeBackup") == counts.get("created", 0)
     assert calls == {
-        f"{HOME_REGION} ListVolumes": 20,  # 100 a page
+        f"{HOME_REGION} ListVolumes": 2,  # 1,000 a page
         f"{HOME_REGION} ListVolumeBackups": 1,  # 1,000 a page, one compartment
         f"{HOME_REGION} PostMetricData": 1,
         f"{HOME_REGION} GetTopic": 1,  # the topic's endpoint, once per container
         f"{HOME_REGION} PublishMessage": 1,
         **({f"{HOME_REGION} GetFunction": 1, f"{HOME_REGION} InvokeFunction": 1} if handed else {}),
     }
+    # the same question asked directly: list calls only, one per page of 1,000
+    before = Counter(emu.calls())
+    asked = fn.call({"posture": True}).json()["posture"]
+    assert asked["resources"] == 2000
+    pages = max(1, -(-counts.get("created", 0) // 1000))  # the volumes' backups: the ones just created
+    assert Counter(emu.calls()) - before == {f"{HOME_REGION} ListVolumes": 2, f"{HOME_REGION} ListVolumeBackups": pages}
 
 
 def test_short_deadline_hands_the_rest_to_a_detached_invocation(
