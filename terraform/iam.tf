@@ -27,6 +27,7 @@ locals {
     local.sweep_compartment_ids,
     var.tag_namespace_compartment_ids,
     [for k in values(var.copy_kms_keys) : k.compartment_id],
+    local.metrics_enabled ? [local.metrics_compartment_id] : [], # monitoring.tf: use metrics
   ))
   check_policy_ancestry = local.policy_compartment_id != var.tenancy_ocid
   # Each named compartment and its ancestors below the root (OCI nests compartments at most six deep).

@@ -123,12 +123,12 @@ resource "oci_identity_policy" "functions_metrics" {
 
   provider       = oci.home
   compartment_id = local.policy_compartment_id
-  name           = "${var.name_prefix}-fn-metrics"
+  name           = "${local.unique_name}-fn-metrics"
   description    = "${var.name_prefix} functions: post custom metrics in namespace ${var.metrics_namespace} only."
   freeform_tags  = local.tags
 
   statements = [
-    "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use metrics in compartment id ${each.value} where target.metrics.namespace = '${var.metrics_namespace}'",
+    "Allow dynamic-group ${local.dynamic_group} to use metrics in compartment id ${each.value} where target.metrics.namespace = '${var.metrics_namespace}'",
   ]
 }
 

@@ -21,7 +21,7 @@ def test_metrics_grant_is_limited_to_the_namespace(tf: Config) -> None:
     assert policy["for_each"] == "${local.metrics_enabled ? toset([local.metrics_compartment_id]) : toset([])}"
     (statement,) = policy["statements"]
     assert statement == (
-        "Allow dynamic-group ${oci_identity_dynamic_group.functions.name} to use metrics in compartment id "
+        "Allow dynamic-group ${local.dynamic_group} to use metrics in compartment id "
         "${each.value} where target.metrics.namespace = '${var.metrics_namespace}'"
     )
 
@@ -57,7 +57,7 @@ def test_three_alarms_to_the_report_topic_each_switchable(tf: Config) -> None:
 
 
 def test_posture_keys_reach_the_functions(tf: Config) -> None:
-    common = tf.locals["common_config"]
+    common = tf.locals["common_config_known"]
     assert common["METRICS_NAMESPACE"] == "${var.metrics_namespace}"
     assert common["METRICS_COMPARTMENT_ID"] == "${local.metrics_compartment_id}"
     assert tf.locals["handler_config"]["create_backup"]["RPO_HOURS"] == "${tostring(var.rpo_hours)}"
