@@ -107,7 +107,7 @@ def test_demo_checks_the_digests_it_claims() -> None:
     """No digest arrives (PublishMessage fails): every step says which digest is missing, the demo fails."""
     code, output, _ = run_demo("--fault", "PublishMessage")
     assert code == 1, output
-    assert "DEMO FAILED: 5 of 5 steps did not do what they should" in output
+    assert "DEMO FAILED: 6 of 6 steps did not do what they should" in output
     assert "no digest for '[ok] create-backup (event): 1 created'" in output
     assert "no digest for '[ok] copy-backup (event): 1 copied'" in output
     assert "Notifications received (0):" in output and "Subject:" not in output
