@@ -300,5 +300,6 @@ def test_short_deadline_hands_the_rest_to_a_detached_invocation(
     assert any("handed" in note for note in first["notes"])
     emu.set_latency(0)
     second = fn.call(payload).json()  # what the detached invocation does
+    assert first["posture"]["resources"] == 80 and "posture" not in second  # a hand-over sweeps part of the fleet
     created = [i["resourceId"] for r in (first, second) for i in r["items"] if i["status"] == "created"]
     assert sorted(created) == sorted(ids)

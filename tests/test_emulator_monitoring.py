@@ -140,3 +140,12 @@ def test_unsigned_post_is_refused(emu: EmulatorControl, signed_api: SignedApi) -
     response = requests.post(signed_api.url(PATH), json={"metricData": [metric(emu)]}, timeout=10)
     assert response.status_code == 401
     assert emu.metrics() == []
+
+
+def test_served_on_the_ingestion_host_only(emu: EmulatorControl, signed_api: SignedApi) -> None:
+    body = {"metricData": [metric(emu)]}
+    ingestion = signed_api.post(PATH, body, endpoint=emu.url(REGION, "telemetry-ingestion"))
+    assert ingestion.status_code == 200, ingestion.text
+    elsewhere = signed_api.post(PATH, body, endpoint=emu.url(REGION, "iaas"))
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "NotFound")
+    assert len(emu.metrics()) == 1
