@@ -71,7 +71,8 @@ def copies(
         params[source_field] = source
     response = api.get(f"{V}/{'bootVolumeBackups' if boot else 'volumeBackups'}", region=region, params=params)
     assert response.status_code == 200, response.text
-    return [b for b in response.json() if b.get(source_field) and b["lifecycleState"] != "TERMINATED"]
+    gone = ("TERMINATING", "TERMINATED")
+    return [b for b in response.json() if b.get(source_field) and b["lifecycleState"] not in gone]
 
 
 def copies_all(api: SignedApi, region: str, compartment: str) -> list[dict[str, Any]]:
@@ -434,7 +435,7 @@ def test_retention_prunes_only_the_tools_old_copies_and_keeps_the_last(
         (DR2_REGION, a_backups[10]["id"]),
         (DR2_REGION, by_hand["id"]),
     }
-    assert sorted(c["lifecycleState"] for c in every) == ["AVAILABLE"] * 6 + ["TERMINATED"] * 4
+    assert sorted(c["lifecycleState"] for c in every) == ["AVAILABLE"] * 6 + ["TERMINATING"] * 4
     left = {c["sourceVolumeBackupId"] for c in copies(signed_api, DR_REGION, compartment)}
     assert left == {a_backups[1]["id"], lonely_backup["id"], by_hand["id"]}  # the hand-made copy stays
     left2 = {c["sourceVolumeBackupId"] for c in copies(signed_api, DR2_REGION, compartment)}

@@ -175,6 +175,7 @@ def test_retention_by_age_and_count_with_guard_and_ownership(
     deleted = {i["resourceId"]: i["reason"] for i in result["items"] if i["status"] == "deleted"}
     assert deleted == {old[2]["id"]: "older than 30 days", old[3]["id"]: "beyond the newest 3"}
     assert foreign["id"] not in deleted and last["id"] not in deleted  # not ours / the last good one
+    emu.advance(5)  # TERMINATING -> TERMINATED
     deletes = {e["data"]["resourceId"] for e in emu.event_envelopes("deletevolumebackup.end")}
     assert deletes == set(deleted)
 

@@ -264,6 +264,13 @@ def test_delete_terminates_and_lists_keep_it(
     etag = signed_api.get(url).headers["etag"]
     deleted = signed_api.delete(url, headers={"if-match": etag})
     assert deleted.status_code == 204 and deleted.content == b""
+    assert signed_api.get(url).json()["lifecycleState"] == "TERMINATING"  # as in OCI: not gone at once
+    assert error(signed_api.put(url, {"displayName": "zombie"})) == (409, "IncorrectState")
+    assert signed_api.delete(url).status_code == 204  # deleting again changes nothing
+    assert [e["eventType"].rsplit(".", 1)[-1] for e in emu.event_envelopes() if "delete" in e["eventType"]] == [
+        "begin"
+    ]
+    emu.advance(5)  # terminating_after
     assert signed_api.get(url).json()["lifecycleState"] == "TERMINATED"
     everything = signed_api.get(f"{V}/volumeBackups", params={"compartmentId": COMP}).json()
     assert [b["lifecycleState"] for b in everything] == ["TERMINATED"]
@@ -386,6 +393,8 @@ def test_volume_group_backup_lifecycle(emu: EmulatorControl, signed_api: SignedA
     assert updated.status_code == 200 and updated.json()["displayName"] == "vg-renamed"
     assert error(signed_api.delete(url, headers={"if-match": etag})) == (412, "NoEtagMatch")
     assert signed_api.delete(url).status_code == 204
+    assert signed_api.get(f"{V}/volumeBackups/{member_ids[0]}").json()["lifecycleState"] == "TERMINATING"
+    emu.advance(5)
     assert signed_api.get(f"{V}/volumeBackups/{member_ids[0]}").json()["lifecycleState"] == "TERMINATED"
     assert error(signed_api.put(url, {"displayName": "x"})) == (409, "IncorrectState")
 

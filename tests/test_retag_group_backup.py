@@ -484,6 +484,7 @@ def test_gone_and_unknown_group_backups(
     backup = make_group_backup(emu, signed_api, compartment)
     (event,) = emu.event_envelopes("createvolumegroupbackup.end")
     assert signed_api.delete(path_of(backup["id"])).status_code == 204
+    emu.advance(5)  # TERMINATING -> TERMINATED
     fn = start_function(HANDLER)
     gone = fn.call(event).json()
     assert gone["counts"] == {"skipped": 1} and gone["items"][0]["reason"] == "is TERMINATED"

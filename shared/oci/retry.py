@@ -15,7 +15,7 @@ from typing import Protocol
 
 from shared.oci.errors import DeadlineExceeded
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+NOT_RETRIED_5XX = frozenset({501})  # the SDK's default: every 5xx except 501 Not Implemented
 RETRYABLE_409_CODES = frozenset({"IncorrectState", "LockConflict"})
 
 
@@ -48,7 +48,9 @@ def throttled(attempt: Attempt) -> bool:
 
 
 def transient_server_error(attempt: Attempt) -> bool:
-    return attempt.status in RETRYABLE_STATUS and attempt.status != 429
+    """Any 5xx but 501, like the official SDKs' default retry strategy (retry_checkers.py of
+    oci-python-sdk 2.189.0: ``status >= 500 and status != 501``)."""
+    return attempt.status is not None and 500 <= attempt.status <= 599 and attempt.status not in NOT_RETRIED_5XX
 
 
 def incorrect_state(attempt: Attempt) -> bool:

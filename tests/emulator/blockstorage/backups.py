@@ -26,6 +26,7 @@ from .resources import (
     IN_PROGRESS,
     REQUEST_RECEIVED,
     TERMINATED,
+    TERMINATING,
     VOLUME_BACKUP,
     Backup,
     BackupKind,
@@ -132,8 +133,8 @@ class BackupsMixin(BlockstorageBase):
     def _apply_update(
         self, res: Backup | GroupBackup, details: UpdateBackupDetails | UpdateVolumeGroupBackupDetails
     ) -> None:
-        if res.lifecycle_state == TERMINATED:
-            raise IncorrectState(f"{res.id} is TERMINATED and cannot be updated.")
+        if res.lifecycle_state in (TERMINATING, TERMINATED):
+            raise IncorrectState(f"{res.id} is {res.lifecycle_state} and cannot be updated.")
         given = details.model_fields_set
         check_tags(
             (details.freeform_tags or {}) if "freeform_tags" in given else res.freeform_tags,
@@ -155,16 +156,27 @@ class BackupsMixin(BlockstorageBase):
         self.emit(f"update{backup.kind.event_noun}", backup, self._backup_details(backup), self.now)
         return backup
 
-    def _terminate(self, res: Backup | GroupBackup, noun: str) -> None:
-        if res.lifecycle_state == TERMINATED:
+    def _terminate(self, res: Backup | GroupBackup, noun: str, members: list[Backup] | None = None) -> None:
+        """Delete: TERMINATING now (``delete*.begin``), TERMINATED after ``terminating_after`` seconds
+        (``delete*.end``). Deleting a TERMINATING or TERMINATED resource again changes nothing."""
+        if res.lifecycle_state in (TERMINATING, TERMINATED):
             return
         if res.lifecycle_state in IN_PROGRESS:
             raise IncorrectState(f"{res.id} is {res.lifecycle_state}; wait until it is AVAILABLE.")
-        res.lifecycle_state = TERMINATED
-        res.touch()
+        parts = [res, *(m for m in members or [] if m.lifecycle_state not in (TERMINATING, TERMINATED))]
+        for part in parts:
+            part.lifecycle_state = TERMINATING
+            part.touch()
         details = self._backup_details(res)
         self.emit(f"delete{noun}.begin", res, details, self.now)
-        self.emit(f"delete{noun}.end", res, {**details, "status": SUCCEEDED}, self.now)
+
+        def terminated(at: float) -> None:
+            for part in parts:
+                part.lifecycle_state = TERMINATED
+                part.touch()
+            self.emit(f"delete{noun}.end", res, {**details, "status": SUCCEEDED}, at)
+
+        self.world.scheduler.at(self.now + self.world.settings.terminating_after, terminated)
 
     def delete_backup(self, backup: Backup) -> None:
         self._terminate(backup, backup.kind.event_noun)
@@ -245,11 +257,5 @@ class BackupsMixin(BlockstorageBase):
         return group_backup
 
     def delete_group_backup(self, group_backup: GroupBackup) -> None:
-        if group_backup.lifecycle_state == TERMINATED:
-            return
-        self._terminate(group_backup, "volumegroupbackup")
-        for member_id in group_backup.volume_backup_ids:
-            member = self.backups.get(member_id)
-            if member is not None and member.lifecycle_state != TERMINATED:
-                member.lifecycle_state = TERMINATED
-                member.touch()
+        members = [self.backups[m] for m in group_backup.volume_backup_ids if m in self.backups]
+        self._terminate(group_backup, "volumegroupbackup", members)

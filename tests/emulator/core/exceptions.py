@@ -101,8 +101,22 @@ class ServiceUnavailable(OciError):
     status, code, default_message = 503, "ServiceUnavailable", "The service is unavailable."
 
 
+class MethodNotImplemented(OciError):
+    status, code, default_message = 501, "MethodNotImplemented", "The method is not implemented."
+
+
 BY_STATUS: dict[int, type[OciError]] = {
     429: TooManyRequests,
     500: InternalServerError,
+    501: MethodNotImplemented,
     503: ServiceUnavailable,
 }
+
+
+def error_for_status(status: int, message: str) -> OciError:
+    """An injected error answer: the OCI error of the status; other 5xx (502, 504, 505, ...) answer
+    with the code ``InternalServerError`` (the code OCI uses for them is not documented)."""
+    cls: type[OciError] = BY_STATUS.get(status) or type(
+        f"ServerError{status}", (InternalServerError,), {"status": status}
+    )
+    return cls(message)

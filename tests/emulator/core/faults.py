@@ -3,7 +3,7 @@
 A rule matches an operation name (or ``*``) and optionally a region. For each matching request, in
 rule order: ``count`` is consumed, ``latencySeconds`` is added, the token bucket may answer 429
 ``TooManyRequests``, ``dropRate`` may close the connection without an answer, ``errorRate`` may answer
-``status`` (429, 500 or 503). A rule with ``count`` stops after that many matching requests.
+``status`` (429 or any 5xx, e.g. 500, 503, 505). A rule with ``count`` stops after that many matching requests.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .exceptions import BY_STATUS, OciError, TooManyRequests
+from .exceptions import OciError, TooManyRequests, error_for_status
 
 
 class FaultRule(BaseModel):
@@ -26,12 +25,19 @@ class FaultRule(BaseModel):
     operation: str = "*"
     region: str | None = None
     error_rate: float = Field(0.0, ge=0, le=1, alias="errorRate")
-    status: Literal[429, 500, 503] = 503
+    status: int = Field(503, description="429 or a 5xx")
     latency_seconds: float = Field(0.0, ge=0, le=120, alias="latencySeconds")
     drop_rate: float = Field(0.0, ge=0, le=1, alias="dropRate")
     rate_limit_per_second: float | None = Field(None, gt=0, alias="rateLimitPerSecond")
     burst: int | None = Field(None, ge=1)
     count: int | None = Field(None, ge=1)
+
+    @field_validator("status")
+    @classmethod
+    def _throttle_or_server_error(cls, value: int) -> int:
+        if value != 429 and not 500 <= value <= 599:
+            raise ValueError("must be 429 or a 5xx status")
+        return value
 
     def matches(self, operation: str, region: str) -> bool:
         return (self.operation in ("*", operation)) and (self.region is None or self.region == region)
@@ -120,5 +126,5 @@ class FaultInjector:
                 elif rule.drop_rate and self._random.random() < rule.drop_rate:
                     decision.drop = True
                 elif rule.error_rate and self._random.random() < rule.error_rate:
-                    decision.error = BY_STATUS[rule.status](f"Injected fault for {operation}.")
+                    decision.error = error_for_status(rule.status, f"Injected fault for {operation}.")
         return decision
