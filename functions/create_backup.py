@@ -3,6 +3,8 @@
 Triggers:
 - event ``createvolume.end`` / ``createbootvolume.end`` / ``createvolumegroup(.end)``: a first FULL
   backup of the new resource if it matches ``SELECTOR`` (failed-status events are only reported);
+  ``com.oraclecloud.computeapi.launchinstance.end``: the same for the boot volume of a new instance
+  (found through its boot volume attachment); a boot volume announced by both events is backed up once;
 - schedule: sweep ``COMPARTMENT_IDS`` (and children with ``INCLUDE_SUBCOMPARTMENTS``) for matching
   resources, back each up (INCREMENTAL, FULL every ``FULL_EVERY``-th), then prune by retention;
 - HTTP / direct: ``{"volumeId"|"bootVolumeId"|"volumeGroupId": ..., "type"?, "dryRun"?}`` for one
@@ -27,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from shared.app import HandlerSpec, Invocation, run_bounded
 from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.compute import boot_volume_attachments
 from shared.oci.errors import (
     IncorrectState,
     InvalidatedRetryToken,
@@ -54,9 +57,9 @@ from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.idempotency import retry_token
 from shared.rules.naming import check_template, render
 from shared.rules.retention import RetentionPolicy, plan_pruning
-from shared.rules.tags import RUN_KEY, copyable_defined, fit, is_managed, marker, run_tag
+from shared.rules.tags import RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
 from shared.settings import CommonSettings, CsvList
-from shared.triggers import InputError, TriggerKind
+from shared.triggers import InputError, OciEvent, TriggerKind
 
 NAME_PLACEHOLDERS = ("name", "kind", "trigger", "type", "date", "time", "region")
 KIND_WORDS = {
@@ -64,10 +67,13 @@ KIND_WORDS = {
     BackupKind.BOOT_VOLUME: "bootvolume",
     BackupKind.VOLUME_GROUP: "volumegroup",
 }
+LAUNCH_INSTANCE_END = "com.oraclecloud.computeapi.launchinstance.end"
 EVENT_KINDS = {
     "com.oraclecloud.blockvolumes.createvolume.end": BackupKind.VOLUME,
     "com.oraclecloud.blockvolumes.createbootvolume.end": BackupKind.BOOT_VOLUME,
     "com.oraclecloud.blockvolumes.createvolumegroup.end": BackupKind.VOLUME_GROUP,
+    # a boot volume made by launching an instance: found through the instance's boot volume attachment
+    LAUNCH_INSTANCE_END: BackupKind.BOOT_VOLUME,
 }
 # A create that meets a backup already in progress is reported as skipped, not retried for minutes.
 CREATE_RETRY = RetryPolicy(max_attempts=4, checkers=(throttled, transient_server_error, connection_error))
@@ -197,31 +203,47 @@ def _on_event(invocation: Run) -> None:
     assert event is not None
     kind = EVENT_KINDS[event.event_type]
     resource_id = event.data.resource_id
+    launched = event.event_type == LAUNCH_INSTANCE_END
     if not event.succeeded:
+        what = "instance launch" if launched else f"{KIND_WORDS[kind]} creation"
         invocation.report.add(
             Item(
                 status=ItemStatus.SKIPPED,
                 action="backup",
                 resource_id=resource_id,
                 name=event.data.resource_name,
-                reason=f"the {KIND_WORDS[kind]} creation did not succeed ({event.status}); nothing to back up",
+                reason=f"the {what} did not succeed ({event.status}); nothing to back up",
             )
         )
         return
     try:
+        if launched:
+            resource_id = _launched_boot_volume(invocation, event)
         source = invocation.storage.get_source(kind, resource_id).value
-    except NotAuthorizedOrNotFound:
-        invocation.report.add(
-            Item(
-                status=ItemStatus.FAILED,
-                action="backup",
-                resource_id=resource_id,
-                reason="not found in this region",
-            )
-        )
+    except (NotAuthorizedOrNotFound, LookupError) as exc:
+        reason = str(exc) if isinstance(exc, LookupError) else "not found in this region"
+        invocation.report.add(Item(status=ItemStatus.FAILED, action="backup", resource_id=resource_id, reason=reason))
         return
     assert isinstance(source, Tagged)
-    _protect(invocation, Target(kind, source, full=True), explicit=False)
+    _protect(invocation, Target(kind, source, full=True), explicit=False, first_backup=True)
+
+
+def _launched_boot_volume(invocation: Run, event: OciEvent) -> str:
+    """The boot volume of a launched instance, through its boot volume attachment."""
+    data = event.data
+    if not data.availability_domain or not data.compartment_id:
+        raise LookupError("the launch event names no availability domain or compartment; cannot find the boot volume")
+    attachments = boot_volume_attachments(
+        invocation.client,
+        invocation.region,
+        data.availability_domain,
+        data.compartment_id,
+        data.resource_id,
+        invocation.call_deadline,
+    )
+    if not attachments:
+        raise LookupError(f"instance {data.resource_id} has no boot volume attachment")
+    return attachments[0].boot_volume_id
 
 
 def _sweep(
@@ -315,6 +337,7 @@ def _protect(
     explicit: bool,
     prune: bool = False,
     history: list[BackupBase] | None = None,
+    first_backup: bool = False,
 ) -> None:
     """Back up one source (unless matched out, duplicated or busy), then prune its old backups.
 
@@ -338,7 +361,7 @@ def _protect(
         if history is None:
             history = list(storage.list_backups(target.kind, source.compartment_id, source_id=source.id))
         history = [b for b in history if b.lifecycle_state not in GONE_STATES and not _group_member(b)]
-        _backup(invocation, target, history, base)
+        _backup(invocation, target, history, base, first_backup)
         if prune:
             _prune(invocation, target, history)
     except OciError as exc:
@@ -349,7 +372,9 @@ def _group_member(backup: BackupBase) -> bool:
     return bool(getattr(backup, "volume_group_backup_id", None))
 
 
-def _backup(invocation: Run, target: Target, history: list[BackupBase], base: dict[str, Any]) -> None:
+def _backup(
+    invocation: Run, target: Target, history: list[BackupBase], base: dict[str, Any], first_backup: bool = False
+) -> None:
     settings = invocation.settings
     source = target.source
     mine = run_tag(invocation.idempotency_key)
@@ -364,6 +389,15 @@ def _backup(invocation: Run, target: Target, history: list[BackupBase], base: di
             )
         )
         return
+    if first_backup:  # a creation event: one first backup, however many events announce the resource
+        first = next(
+            (b for b in history if is_managed(b.freeform_tags) and b.freeform_tags.get(TRIGGER_KEY) == "event"), None
+        )
+        if first is not None:
+            invocation.report.add(
+                Item(status=ItemStatus.SKIPPED, result_id=first.id, reason="already has its first backup", **base)
+            )
+            return
     busy = next((b for b in history if b.lifecycle_state in IN_PROGRESS_STATES), None)
     if busy is not None:
         invocation.report.add(

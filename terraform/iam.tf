@@ -101,6 +101,8 @@ resource "oci_identity_policy" "functions_storage" {
     "Allow dynamic-group ${local.dynamic_group} to {VOLUME_GROUP_BACKUP_INSPECT, VOLUME_GROUP_BACKUP_CREATE, VOLUME_GROUP_BACKUP_UPDATE, VOLUME_GROUP_BACKUP_DELETE} in compartment id ${each.value}",
     # ListCompartments for the child-compartment walk (include_subcompartments)
     "Allow dynamic-group ${local.dynamic_group} to inspect compartments in compartment id ${each.value}",
+    # ListBootVolumeAttachments (INSTANCE_INSPECT, VOLUME_ATTACHMENT_INSPECT): a launched instance's boot volume
+    "Allow dynamic-group ${local.dynamic_group} to {INSTANCE_INSPECT, VOLUME_ATTACHMENT_INSPECT} in compartment id ${each.value}",
   ]
 }
 

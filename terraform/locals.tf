@@ -8,6 +8,8 @@ locals {
       "com.oraclecloud.blockvolumes.createvolume.end",
       "com.oraclecloud.blockvolumes.createbootvolume.end",
       "com.oraclecloud.blockvolumes.createvolumegroup.end",
+      # a launched instance's boot volume: the launch emits this Compute event (README, "Events")
+      "com.oraclecloud.computeapi.launchinstance.end",
     ]
     copy_backup = [
       "com.oraclecloud.blockvolumes.createvolumebackup.end",

@@ -30,6 +30,7 @@ EXPECTED_EVENT_TYPES = {
         "com.oraclecloud.blockvolumes.createvolume.end",
         "com.oraclecloud.blockvolumes.createbootvolume.end",
         "com.oraclecloud.blockvolumes.createvolumegroup.end",
+        "com.oraclecloud.computeapi.launchinstance.end",
     ],
     "copy_backup": [
         "com.oraclecloud.blockvolumes.createvolumebackup.end",

@@ -22,14 +22,15 @@ class Limits:
     busy_boot_volumes: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def count(self, kind: BackupKind, copies: Iterable[BackupBase]) -> None:
-        """Take the slots of copies already in flight (not yet AVAILABLE) from this region."""
+    def count(self, kind: BackupKind, copies: Iterable[BackupBase], boot_volume: str | None = None) -> None:
+        """Take the slots of copies already in flight (not yet AVAILABLE) from this region; boot copies
+        count for ``boot_volume`` when given (they were picked as copies of its backups)."""
         with self.lock:
             for copy in copies:
                 if not in_flight_from(copy, self.source_region):
                     continue
                 if kind is BackupKind.BOOT_VOLUME:
-                    self.busy_boot_volumes.add(copy.source_id or copy.copied_from or copy.id)
+                    self.busy_boot_volumes.add(boot_volume or copy.source_id or copy.copied_from or copy.id)
                 else:
                     self.budget -= 1
 
@@ -74,20 +75,26 @@ def in_flight_from(copy: BackupBase, source_region: str) -> bool:
 
 
 def limits_for(invocation: Run, kind: BackupKind, backup: BackupBase, regions: list[str]) -> Limits:
-    """Copies of ``kind`` in flight from this region, in every destination we know of."""
+    """Copies of ``kind`` in flight from this region, in every destination we know of.
+
+    A boot volume's copies in flight are recognised by ``bootVolumeId`` and, should a copy not keep
+    it, by ``sourceBootVolumeBackupId`` naming one of the boot volume's backups in this region."""
     limits = Limits(invocation.region, invocation.settings.max_in_flight)
     known = dict.fromkeys([*invocation.settings.destination_regions, *regions])
     boot_volume = backup.source_id if kind is BackupKind.BOOT_VOLUME else None
+    siblings: set[str] = set()
+    if boot_volume:
+        siblings = {b.id for b in invocation.storage.list_backups(kind, backup.compartment_id, source_id=boot_volume)}
     for region in known:
         if region == invocation.region:
             continue
         storage = invocation.storage_in(region)
         try:
             for state in COPYING_STATES:
-                copies = list(
-                    storage.list_backups(kind, backup.compartment_id, source_id=boot_volume, lifecycle_state=state)
-                )
-                limits.count(kind, copies)
+                copies = list(storage.list_backups(kind, backup.compartment_id, lifecycle_state=state))
+                if boot_volume:
+                    copies = [c for c in copies if c.source_id == boot_volume or c.copied_from in siblings]
+                limits.count(kind, copies, boot_volume)
         except OciError as exc:  # OCI's own limit check still answers for that region
             invocation.report.note(f"could not count the copies in flight in {region}: {exc}")
     return limits

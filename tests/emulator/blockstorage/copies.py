@@ -65,7 +65,7 @@ class CopiesMixin(BlockstorageBase):
             freeform_tags=dict(src.freeform_tags),
             defined_tags=_copy.deepcopy(src.defined_tags),
             kind=src.kind,
-            source_id=src.source_id,
+            source_id=src.source_id if self.world.settings.copies_keep_source_id else None,
             type=src.type,
             source_type=src.source_type,
             size_in_gbs=src.size_in_gbs,

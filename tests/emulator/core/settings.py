@@ -15,6 +15,7 @@ class Settings(BaseModel):
     committed_after: float = Field(30.0, ge=0)  # volume group backup CREATING -> COMMITTED
     available_after: float = Field(60.0, ge=0)  # backup -> AVAILABLE (from creation)
     copy_available_after: float = Field(60.0, ge=0)  # copy in the destination -> AVAILABLE
+    copies_keep_source_id: bool = True  # assumption: a copy keeps volumeId / bootVolumeId (False: OCI otherwise)
     terminating_after: float = Field(5.0, ge=0)  # a deleted backup: TERMINATING -> TERMINATED
     latency_seconds: float = Field(0.0, ge=0)  # added to every API request (not the control API)
     max_clock_skew_seconds: float = Field(300.0, ge=0)

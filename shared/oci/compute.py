@@ -1,0 +1,27 @@
+"""Compute (Core API, ``iaas`` host): the boot volume an instance boots from.
+
+A boot volume created by launching an instance is found through the instance's boot volume
+attachment (ListBootVolumeAttachments needs the availability domain and the compartment).
+"""
+
+from __future__ import annotations
+
+from shared.oci.client import OciClient
+from shared.oci.endpoints import Service
+from shared.oci.models import BootVolumeAttachment
+from shared.oci.retry import NO_DEADLINE, Deadline
+
+
+def boot_volume_attachments(
+    client: OciClient,
+    region: str,
+    availability_domain: str,
+    compartment_id: str,
+    instance_id: str,
+    deadline: Deadline = NO_DEADLINE,
+) -> list[BootVolumeAttachment]:
+    params = {"availabilityDomain": availability_domain, "compartmentId": compartment_id, "instanceId": instance_id}
+    items = client.paginate(
+        "ListBootVolumeAttachments", Service.BLOCKSTORAGE, region, "/bootVolumeAttachments", params, deadline=deadline
+    )
+    return [BootVolumeAttachment.model_validate(item) for item in items]
