@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from shared.triggers import MAX_RESOURCE_IDS
-from tests.conftest import HOME_REGION, StartFunction
+from tests.conftest import DR_REGION, HOME_REGION, StartFunction
 from tests.emulator import EmulatorControl
 from tests.emulator.events import event_for_resource
+from tests.test_copy_backup import DR2_REGION, copy_fn, end_event, items, seed, volume
 
 SWEEP = {"trigger": "schedule", "schedule": "fleet", "slot": "2026-11-22T00:00Z"}
 # A sweep that starts nothing: the start-work deadline (Fn-Deadline minus 120 s) has passed at once,
@@ -260,3 +261,22 @@ def test_a_launch_without_a_boot_volume_attachment_is_reported(
     result = start_function("create_backup").call(other).json()
     assert result["counts"] == {"failed": 1}
     assert "no boot volume attachment" in result["items"][0]["reason"]
+
+
+# --- assumptions: copies keeping the source's boot volume id ---------------------------------------
+
+
+def test_a_boot_copy_in_flight_is_found_even_if_copies_drop_the_boot_volume_id(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    """Should OCI not keep bootVolumeId on a copy, the copy in flight is still recognised (by
+    sourceBootVolumeBackupId naming one of the boot volume's backups) and the second region waits."""
+    emu.settings(copies_keep_source_id=False)
+    boot = volume(emu, compartment, "web01-boot", boot=True)
+    backup = seed(emu, boot, "web01-boot-bk", boot=True, announce=True)
+    regions = f"{DR_REGION},{DR2_REGION}"
+    first = copy_fn(start_function, regions).call(end_event(emu, backup["id"])).json()
+    assert first["counts"] == {"copied": 1, "deferred": 1}, first
+    again = copy_fn(start_function, regions).call(end_event(emu, backup["id"])).json()  # a fresh container
+    assert again["counts"] == {"skipped": 1, "deferred": 1}, again
+    assert "boot volume is already in flight" in items(again, "deferred")[0]["reason"]
