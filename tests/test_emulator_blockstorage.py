@@ -267,9 +267,7 @@ def test_delete_terminates_and_lists_keep_it(
     assert signed_api.get(url).json()["lifecycleState"] == "TERMINATING"  # as in OCI: not gone at once
     assert error(signed_api.put(url, {"displayName": "zombie"})) == (409, "IncorrectState")
     assert signed_api.delete(url).status_code == 204  # deleting again changes nothing
-    assert [e["eventType"].rsplit(".", 1)[-1] for e in emu.event_envelopes() if "delete" in e["eventType"]] == [
-        "begin"
-    ]
+    assert [e["eventType"].rsplit(".", 1)[-1] for e in emu.event_envelopes() if "delete" in e["eventType"]] == ["begin"]
     emu.advance(5)  # terminating_after
     assert signed_api.get(url).json()["lifecycleState"] == "TERMINATED"
     everything = signed_api.get(f"{V}/volumeBackups", params={"compartmentId": COMP}).json()

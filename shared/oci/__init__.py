@@ -8,5 +8,7 @@ Usable on its own (it imports nothing from the rest of ``shared`` or from ``func
 - ``client``: ``OciClient`` (timeouts, ``retry`` policy, ``ratelimit``, pagination, typed ``errors``);
 - ``endpoints``, ``regions``: service hosts per region and realm;
 - ``models``: pydantic models of the resources;
-- one module per service: ``blockstorage``, ``identity``, ``notifications``.
+- one module per service: ``blockstorage``, ``compute`` (boot volume attachments), ``identity``,
+  ``functions`` (GetFunction, invoke at the function's own endpoint), ``notifications`` (GetTopic,
+  PublishMessage at the topic's own endpoint).
 """

@@ -27,8 +27,11 @@ class Service(Enum):
 def service_endpoint(service: Service, region: str, template: str | None = None) -> str:
     """The base URL including the version path, e.g. ``https://iaas.us-ashburn-1.oraclecloud.com/20160918``.
 
-    With ``template`` (``OCI_ENDPOINT_TEMPLATE``, e.g. ``http://127.0.0.1:8123/{region}``) every service
-    of every region is reached under that prefix, followed by the service's version path.
+    With ``template`` (``OCI_ENDPOINT_TEMPLATE``, e.g. ``http://127.0.0.1:8123/{service}/{region}``) each
+    service of each region is reached under that prefix (``{service}``: the host's first label, e.g.
+    ``iaas``), followed by the service's version path; a template without ``{service}`` puts every
+    service under one prefix. A function's invoke endpoint and a topic's publish endpoint are not
+    regional: they come from GetFunction / GetTopic (``functions.py``, ``notifications.py``).
     """
     spec = service.value
     if template:

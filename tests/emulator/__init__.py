@@ -1,18 +1,26 @@
-"""A moto-style local OCI emulator: Block Volume, Notifications, Functions invoke, Identity, Events,
-Monitoring custom metrics.
+"""A moto-style local OCI emulator: Block Volume, Compute attachments, Notifications, Functions, Identity,
+Events, Monitoring custom metrics.
 
 Serving
 =======
-One process serves every region of the realm table (``shared/oci/regions.py``) at ``{base}/{region}``,
-followed by the real version paths, so a client configured with
-``OCI_ENDPOINT_TEMPLATE={base}/{region}`` reaches it::
+One process serves every region of the realm table (``shared/oci/regions.py``), each service on its own
+host-like prefix (``hosts.py``) followed by the real version paths, so a client configured with
+``OCI_ENDPOINT_TEMPLATE={base}/{service}/{region}`` reaches it, and a call sent to the wrong
+service's host is a 404 ``NotFound``, as in OCI::
 
-    {base}/{region}/20160918/volumeBackups ...           Block Volume (Core)
-    {base}/{region}/20160918/compartments ...            Identity (compartments, regions)
-    {base}/{region}/20181201/topics/{id}/messages        Notifications PublishMessage
-    {base}/{region}/20181201/functions/{id}/actions/invoke   Functions invoke (recorded)
-    {base}/{region}/20180401/metrics                     Monitoring PostMetricData (its own host in
-                                                         hosts.py: {base}/telemetry-ingestion/{region}/...)
+    {base}/iaas/{region}/20160918/volumeBackups ...            Block Volume, ListBootVolumeAttachments
+    {base}/identity/{region}/20160918/compartments ...         Identity (compartments, regions)
+    {base}/notification/{region}/20181201/topics/{id}          GetTopic (answers the topic's apiEndpoint)
+    {base}/functions/{region}/20181201/functions/{id}          GetFunction (answers its invokeEndpoint)
+    {topic apiEndpoint}/20181201/topics/{id}/messages          PublishMessage, only there
+    {function invokeEndpoint}/20181201/functions/{id}/actions/invoke   InvokeFunction, only there (recorded)
+    {base}/telemetry-ingestion/{region}/20180401/metrics     Monitoring PostMetricData
+
+GetFunction and InvokeFunction are also served at ``/20260325`` (the Python SDK 2.189.0 path). A
+topic's ``apiEndpoint`` is ``{base}/ons-{key}/{region}`` and a function's ``invokeEndpoint``
+``{base}/fn-{key}/{region}``, each its own: another topic's or function's endpoint answers 404
+``NotAuthorizedOrNotFound``. The old layout ``{base}/{region}/...`` (``OCI_ENDPOINT_TEMPLATE={base}/{region}``)
+still serves every regional service, but never PublishMessage or InvokeFunction.
 
 Every API request must carry a valid OCI signature (docs.oracle.com/iaas/Content/API/Concepts/signingrequests.htm),
 else 401 ``NotAuthenticated``:
@@ -42,8 +50,13 @@ Behaviour (see ``blockstorage/models.py`` for the rules in full)
 * ``opc-retry-token`` (per tenancy, region and operation, 24 h of emulator time): same token and same
   request -> the same resource; same token, different request -> 409 ``InvalidatedRetryToken``.
 * ``etag`` on every single-resource read and write, new on every write; ``if-match`` mismatch on
-  PUT/DELETE -> 412 ``NoEtagMatch``. Update of a TERMINATED resource -> 409 ``IncorrectState``;
-  delete of one in progress -> 409 ``IncorrectState``; delete is TERMINATED at once (still listed).
+  PUT/DELETE -> 412 ``NoEtagMatch``. Update of a TERMINATING/TERMINATED resource -> 409 ``IncorrectState``;
+  delete of one in progress -> 409 ``IncorrectState``; delete makes it TERMINATING (``delete*.begin``),
+  TERMINATED ``terminating_after`` (5 s) later (``delete*.end``); still listed; deleting again changes nothing.
+* Defined tags: a create or update that writes a namespace the tenancy was not granted (control
+  ``tag-namespaces``; none by default), or ``Oracle-Tags`` ever, -> 400
+  ``RelatedResourceNotAuthorizedOrNotFound`` "The following tag namespaces / keys are not authorized or
+  not found: 'ns'" (``core/tags.py``). An update that sends a namespace back unchanged is not a write.
 * Lists: ``limit`` (1..1000, default 100), opaque ``page`` / ``opc-next-page``, the filters of the API reference,
   ``sortBy`` TIMECREATED (default, DESC) / DISPLAYNAME (ASC), ``sortOrder``; a missing required
   ``compartmentId`` -> 400 ``MissingParameter``.
@@ -51,9 +64,13 @@ Behaviour (see ``blockstorage/models.py`` for the rules in full)
   ``InvalidParameter`` naming the field. Unknown id in the path or in the body -> 404.
 * PublishMessage: body over 65536 bytes -> 413 ``PayloadTooLarge``; the 61st message on a topic within
   a rolling minute -> 429 ``TooManyRequests``. Answer 200 ``{"messageId", "timeStamp"}``.
-* Invoke: 200 (sync) or 202 (``fn-invoke-type: detached``), empty body; recorded. A function created
+* Invoke: 200 (sync) or 202 (``fn-invoke-type: detached``), empty body; recorded; unknown function -> 404. A function created
   with a ``socketPath`` (a running fdk process) runs its sync invocations there and answers with its
   result (``functions/agent.py``).
+* Compute: ``GET /20160918/bootVolumeAttachments?availabilityDomain=&compartmentId=`` (both required,
+  else 400 ``MissingParameter``; ``instanceId``, ``bootVolumeId`` filter) for instances launched through
+  the control API; the launch records ``com.oraclecloud.computeapi.launchinstance.end`` (source
+  ``ComputeApi``, resourceId = the instance) and no ``createbootvolume.end`` for its boot volume.
 * Events: CloudEvents 0.1 envelopes (``events.py``) recorded when the change happens:
   ``createvolume.end``, ``createbootvolume.end``, ``createvolumegroup.end`` (control-created
   resources); ``create{volume,bootvolume,volumegroup}backup.begin`` and ``.end`` (AVAILABLE;
@@ -103,7 +120,15 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
                                                "definedTags"?, "announce"?: emit begin/end events, "tenancyId"?}``
 ``POST {region}/bootVolumeBackups``            the same with ``"bootVolumeId"``
 ``POST {region}/topics``                       ``{"compartmentId", "name", "tenancyId"?}`` -> topic with ``topicId``
-                                               and ``apiEndpoint`` (``{base}/{region}``)
+                                               and its own ``apiEndpoint`` (``{base}/ons-{key}/{region}``)
+``POST {region}/functions``                    ``{"compartmentId", "displayName", "applicationId"?, "tenancyId"?}``
+                                               -> Function with ``id`` and its own ``invokeEndpoint``
+``POST {region}/instances``                    ``{"compartmentId", "displayName", "availabilityDomain"?,
+                                               "imageType"?, "freeformTags"?, "definedTags"?, "tenancyId"?}`` ->
+                                               Instance + ``bootVolume``: launch (boot volume, attachment, event)
+``GET  tag-namespaces`` / ``POST tag-namespaces``  ``{"namespaces": [...], "tenancyId"?}``: the defined-tag
+                                               namespaces the tenancy's callers may write (replaces; never
+                                               ``Oracle-Tags``)
 ``GET  {region}/topics/{id}/messages``         ``{"messages": [{"messageId", "title", "body", "timeStamp",
                                                "messageType"}]}`` (``?tenancyId=``)
 ``GET  events?since=N``                        ``{"events": [{"region", "tenancyId", "event": <envelope>}],
@@ -123,20 +148,31 @@ Control API (unsigned, JSON, under ``{base}/_emulator/``)
 ``GET  faults`` / ``POST faults``              ``{"rules": [rule, ...], "seed"?}`` replaces all rules
 ``GET  settings`` / ``POST settings``          partial update (snake or camel case) of ``core/settings.py``:
                                                ``creating_after``, ``committed_after``, ``available_after``,
-                                               ``copy_available_after``, ``latency_seconds``,
+                                               ``copy_available_after``, ``terminating_after``, ``latency_seconds``,
                                                ``max_copies_in_flight``, ``publish_per_minute``,
                                                ``max_message_bytes``, ``metrics_posts_per_second``,
-                                               ``subscribed_regions``, ...
+                                               ``subscribed_regions``, ``copies_keep_source_id``, ...
 =============================================  ==================================================================
 
-A fault rule: ``{"operation": "CreateVolumeBackup" | "*", "region"?, "errorRate": 0..1, "status": 429 |
-500 | 503, "latencySeconds", "dropRate": 0..1, "rateLimitPerSecond", "burst", "count"?}``. Operation
-names are the OCI ones (``GetVolumeBackup``, ``CopyBootVolumeBackup``, ``ListCompartments``,
+A fault rule: ``{"operation": "CreateVolumeBackup" | "*", "region"?, "errorRate": 0..1, "status": 429 or
+any 5xx (500, 501, 503, 505, ...), "latencySeconds", "dropRate": 0..1, "rateLimitPerSecond", "burst",
+"count"?}``. Operation names are the OCI ones (``GetVolumeBackup``, ``CopyBootVolumeBackup``, ``ListCompartments``,
 ``PublishMessage``, ``InvokeFunction``, ...). Faults act after signature verification and before any
 state changes: latency first, then the token bucket (429 ``TooManyRequests``), then a dropped
 connection (socket closed, no answer), then an error answer (429 ``TooManyRequests``, 500
-``InternalServerError``, 503 ``ServiceUnavailable``). ``count`` limits a rule to the next N matching
-requests.
+``InternalServerError``, 501 ``MethodNotImplemented``, 503 ``ServiceUnavailable``, other 5xx with code
+``InternalServerError``). ``count`` limits a rule to the next N matching requests.
+
+Assumptions (named; not verified against a live tenancy)
+========================================================
+* A copy keeps its source's ``volumeId`` / ``bootVolumeId``, ``timeCreated``, ``sourceType`` and tags
+  (``copies_keep_source_id=false`` drops the ids; the product counts a boot volume's copies in flight by
+  ``sourceBootVolumeBackupId`` too, so it does not rely on it).
+* A new backup receives the source volume's tags, Oracle-Tags included (oci-api.md section 2 [docs]).
+* Launching an instance emits ``computeapi.launchinstance.end`` and no ``createbootvolume.end``.
+* A second delete of a TERMINATING backup changes nothing (204); TERMINATING lasts ``terminating_after``.
+* Another topic's / function's endpoint, or the wrong region in it, answers 404 ``NotAuthorizedOrNotFound``;
+  the code OCI gives an injected 502/504/505 is ``InternalServerError``.
 
 Running
 =======
