@@ -13,6 +13,7 @@ from demo.stage import DR_REGION, GATEWAY_HEADERS, HOME_REGION, Delivery, Messag
 from shared.oci.blockstorage import BackupKind
 from shared.oci.client import new_retry_token
 from shared.oci.models import (
+    GONE_STATES,
     IN_PROGRESS_STATES,
     BackupBase,
     BackupType,
@@ -485,10 +486,10 @@ def step_scheduled_sweep(stage: Stage, scene: Scene, step: Step) -> None:
     all_ok = True
     for volume in scene.fleet:
         backups = backups_of(stage, BackupKind.VOLUME, volume.id)
-        live = [b for b in backups if b.lifecycle_state != LifecycleState.TERMINATED]
+        live = [b for b in backups if b.lifecycle_state not in GONE_STATES]  # a delete passes TERMINATING
         new = [b for b in live if b.lifecycle_state in IN_PROGRESS_STATES]
         kept_ages = ages_youngest_first([b for b in live if b.lifecycle_state == LifecycleState.AVAILABLE], now)
-        gone = [b for b in backups if b.lifecycle_state == LifecycleState.TERMINATED]
+        gone = [b for b in backups if b.lifecycle_state in GONE_STATES]
         rows.append((volume.name, volume.tagged, len(new), ", ".join(kept_ages) or "-", len(gone)))
         expect_new = 1 if volume.tagged else 0
         expect_gone = {b for b, d in volume.seeded.items() if d > RETENTION_DAYS}

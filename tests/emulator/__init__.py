@@ -168,7 +168,7 @@ Assumptions (named; not verified against a live tenancy)
 * A copy keeps its source's ``volumeId`` / ``bootVolumeId``, ``timeCreated``, ``sourceType`` and tags
   (``copies_keep_source_id=false`` drops the ids; the product counts a boot volume's copies in flight by
   ``sourceBootVolumeBackupId`` too, so it does not rely on it).
-* A new backup receives the source volume's tags, Oracle-Tags included (oci-api.md section 2 [docs]).
+* A new backup receives the source volume's tags, Oracle-Tags included (the Block Volume backup docs say a backup gets the volume's tags).
 * Launching an instance emits ``computeapi.launchinstance.end`` and no ``createbootvolume.end``.
 * A second delete of a TERMINATING backup changes nothing (204); TERMINATING lasts ``terminating_after``.
 * Another topic's / function's endpoint, or the wrong region in it, answers 404 ``NotAuthorizedOrNotFound``;
