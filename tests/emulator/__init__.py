@@ -64,9 +64,9 @@ Behaviour (see ``blockstorage/models.py`` for the rules in full)
   ``InvalidParameter`` naming the field. Unknown id in the path or in the body -> 404.
 * PublishMessage: body over 65536 bytes -> 413 ``PayloadTooLarge``; the 61st message on a topic within
   a rolling minute -> 429 ``TooManyRequests``. Answer 200 ``{"messageId", "timeStamp"}``.
-* Invoke: 200 (sync) or 202 (``fn-invoke-type: detached``), empty body; recorded; unknown function -> 404. A function created
-  with a ``socketPath`` (a running fdk process) runs its sync invocations there and answers with its
-  result (``functions/agent.py``).
+* Invoke: 200 (sync) or 202 (``fn-invoke-type: detached``), empty body; recorded; unknown function -> 404.
+  A function created with a ``socketPath`` (a running fdk process) runs its sync invocations there and
+  answers with its result (``functions/agent.py``).
 * Compute: ``GET /20160918/bootVolumeAttachments?availabilityDomain=&compartmentId=`` (both required,
   else 400 ``MissingParameter``; ``instanceId``, ``bootVolumeId`` filter) for instances launched through
   the control API; the launch records ``com.oraclecloud.computeapi.launchinstance.end`` (source
@@ -168,7 +168,8 @@ Assumptions (named; not verified against a live tenancy)
 * A copy keeps its source's ``volumeId`` / ``bootVolumeId``, ``timeCreated``, ``sourceType`` and tags
   (``copies_keep_source_id=false`` drops the ids; the product counts a boot volume's copies in flight by
   ``sourceBootVolumeBackupId`` too, so it does not rely on it).
-* A new backup receives the source volume's tags, Oracle-Tags included (the Block Volume backup docs say a backup gets the volume's tags).
+* A new backup receives the source volume's tags, Oracle-Tags included (the Block Volume backup docs
+  say a backup gets the volume's tags).
 * Launching an instance emits ``computeapi.launchinstance.end`` and no ``createbootvolume.end``.
 * A second delete of a TERMINATING backup changes nothing (204); TERMINATING lasts ``terminating_after``.
 * Another topic's / function's endpoint, or the wrong region in it, answers 404 ``NotAuthorizedOrNotFound``;
