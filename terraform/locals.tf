@@ -112,6 +112,13 @@ locals {
     copy_backup        = var.extra_config_copy_backup
     retag_group_backup = var.extra_config_retag_group_backup
   }
+  # Keys the extra_config maps may not set (variables.tf): everything above, and the emulator's.
+  managed_config_keys = {
+    for k in keys(local.functions) : k => concat(
+      keys(local.common_config_known), keys(local.config_sized_later), keys(local.handler_config[k]),
+      ["HANDLER", "OCI_ENDPOINT_TEMPLATE"],
+    )
+  }
   function_config = {
     for k in keys(local.functions) : k => merge(local.extra_config[k], local.common_config, local.handler_config[k], { HANDLER = k })
   }

@@ -299,8 +299,8 @@ variable "extra_config_create_backup" {
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_create_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "DETACHED_TIMEOUT_SECONDS", "OCI_ENDPOINT_TEMPLATE", "RETENTION_DAYS", "RETENTION_COUNT", "RETENTION_MIN_KEEP", "FULL_EVERY", "BACKUP_NAME_TEMPLATE"])) == 0
-    error_message = "The extra_config_create_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, DETACHED_TIMEOUT_SECONDS, RETENTION_*, FULL_EVERY, BACKUP_NAME_TEMPLATE) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = length(setintersection(keys(var.extra_config_create_backup), local.managed_config_keys["create_backup"])) == 0
+    error_message = "The extra_config_create_backup map must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
   }
 }
 
@@ -310,8 +310,8 @@ variable "extra_config_copy_backup" {
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_copy_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "DETACHED_TIMEOUT_SECONDS", "OCI_ENDPOINT_TEMPLATE", "COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS"])) == 0
-    error_message = "The extra_config_copy_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, DETACHED_TIMEOUT_SECONDS, COPY_DESTINATION_REGIONS, COPY_KMS_KEY_IDS: use copy_kms_keys) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = length(setintersection(keys(var.extra_config_copy_backup), local.managed_config_keys["copy_backup"])) == 0
+    error_message = "The extra_config_copy_backup map must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
   }
 }
 
@@ -321,8 +321,8 @@ variable "extra_config_retag_group_backup" {
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_retag_group_backup), ["HANDLER", "NOTIFICATION_TOPIC_ID", "NOTIFY_ON", "GATEWAY_TOKEN_SHA256", "COMPARTMENT_IDS", "SELECTOR", "INCLUDE_SUBCOMPARTMENTS", "DETACHED_TIMEOUT_SECONDS", "OCI_ENDPOINT_TEMPLATE"])) == 0
-    error_message = "The extra_config_retag_group_backup map must not set keys managed by this module (HANDLER, NOTIFICATION_TOPIC_ID, NOTIFY_ON, GATEWAY_TOKEN_SHA256, COMPARTMENT_IDS, SELECTOR, INCLUDE_SUBCOMPARTMENTS, DETACHED_TIMEOUT_SECONDS) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = length(setintersection(keys(var.extra_config_retag_group_backup), local.managed_config_keys["retag_group_backup"])) == 0
+    error_message = "The extra_config_retag_group_backup map must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
   }
 }
 

@@ -226,9 +226,8 @@ def test_function_config_keys(tf: Config) -> None:
         # OCI_ENDPOINT_TEMPLATE is for local emulation only: never set, and refused in the extras.
         assert "OCI_ENDPOINT_TEMPLATE" not in set(common) | keys
         condition = one(variable["validation"])["condition"]
-        for key in ('"OCI_ENDPOINT_TEMPLATE"', '"HANDLER"', '"DETACHED_TIMEOUT_SECONDS"'):
-            assert key in condition, (handler, key)
-    assert '"COPY_KMS_KEY_IDS"' in one(tf.variables["extra_config_copy_backup"]["validation"])["condition"]
+        managed = f'local.managed_config_keys["{handler}"]'
+        assert condition == f"${{length(setintersection(keys(var.extra_config_{handler}), {managed})) == 0}}"
     assert not re.search(r"OCI_ENDPOINT_TEMPLATE\s*=", tf.text)
 
 
@@ -493,7 +492,7 @@ def test_every_event_type_a_handler_registers_is_wired(tf: Config) -> None:
 TF_VALIDATE = TF_DIR.parent.parent / "shared" / "tools" / "tf-validate"
 TOKEN = "Zq8Lm3Np7Rt2Vx6Bd9Fh4Jk1Ws5Yc0Ge"  # passes the gateway_token validation (mixed classes, no placeholder word)
 BASE_VARS: dict[str, Any] = {
-    "gateway_token": TOKEN + TOKEN,
+    "gateway_token": TOKEN,
     "gateway_jwks_egress_cidrs": ["203.0.113.10/32"],
 }
 
@@ -568,26 +567,23 @@ def test_example_inputs_are_valid(console: Console) -> None:
 
 def test_image_must_be_ocir_of_the_function_region(console: Console) -> None:
     digest = "sha256:" + "ab" * 32
-    for good in (
-        "iad.ocir.io/mytenancy/block-backup:0.1.0",
-        "us-ashburn-1.ocir.io/ns/team/block-backup:v2",
-        "ocir.us-ashburn-1.oci.oraclecloud.com/ns/block-backup:1.2.3",
-    ):
-        assert console.value("var.function_image", function_image=good) == good
+    # The three host forms of the region are local.ocir_hosts (test_example_inputs_are_valid).
+    good = "ocir.us-ashburn-1.oci.oraclecloud.com/ns/team/block-backup:1.2.3"
+    assert console.value("[var.function_image, var.image_digest]", function_image=good, image_digest=digest) == [
+        good,
+        digest,
+    ]
     for bad in (
         "phx.ocir.io/ns/block-backup:1",  # another region's registry
         "docker.io/library/python:3.12",  # not OCI Registry
-        "ghcr.io/acme/block-backup:1",
         "localhost:5000/block-backup:dev",
         "iad.ocir.io/ns/block-backup",  # no tag
         f"iad.ocir.io/ns/block-backup@{digest}",  # a digest belongs in image_digest
-        "IAD.ocir.io/ns/repo:1",
     ):
         console.refused("function_image", function_image=bad)
+    console.refused("image_digest", image_digest="sha256:xyz")
     # The same image is right for another region only from that region's registry.
     assert console.value("var.function_image", region="us-phoenix-1", function_image="phx.ocir.io/ns/r:1")
-    assert console.value("var.image_digest", image_digest=digest) == digest
-    console.refused("image_digest", image_digest="sha256:xyz")
 
 
 def test_tenancy_unique_names_differ_per_region(console: Console, tf: Config) -> None:
@@ -682,6 +678,19 @@ def test_function_config_size_is_checked_at_plan_time(console: Console, tf: Conf
     assert check["condition"] == "${local.function_config_bytes[each.key] <= local.function_config_limit_bytes}"
     assert tf.locals["function_config_limit_bytes"] == 4096
     assert "4 KB" in check["error_message"]
+
+
+def test_extra_config_cannot_override_managed_keys(console: Console) -> None:
+    managed = console.value("local.managed_config_keys")
+    for handler in HANDLERS:
+        assert {"HANDLER", "OCI_ENDPOINT_TEMPLATE", "NOTIFICATION_TOPIC_ID", "DETACHED_TIMEOUT_SECONDS"} <= set(
+            managed[handler]
+        )
+    assert "COPY_KMS_KEY_IDS" in managed["copy_backup"] and "RETENTION_DAYS" in managed["create_backup"]
+    console.refused("extra_config_copy_backup", extra_config_copy_backup={"COPY_KMS_KEY_IDS": "x=y"})
+    console.refused("extra_config_retag_group_backup", extra_config_retag_group_backup={"OCI_ENDPOINT_TEMPLATE": "x"})
+    extras = console.value("local.extra_config.create_backup", extra_config_create_backup={"DRY_RUN": "true"})
+    assert extras == {"DRY_RUN": "true"}
 
 
 def test_copy_keys_set_the_config_and_the_grants(console: Console) -> None:
