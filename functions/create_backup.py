@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -56,10 +56,12 @@ from shared.posture import Coverage, ProtectionPosture, last_available, protecti
 from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.idempotency import retry_token
 from shared.rules.naming import check_template, render
-from shared.rules.retention import RetentionPolicy, plan_pruning
 from shared.rules.tags import RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
 from shared.settings import CommonSettings, CsvList
 from shared.triggers import InputError, OciEvent, TriggerKind
+
+if TYPE_CHECKING:
+    from shared.rules.retention import RetentionPolicy
 
 NAME_PLACEHOLDERS = ("name", "kind", "trigger", "type", "date", "time", "region")
 KIND_WORDS = {
@@ -107,6 +109,8 @@ class CreateBackupSettings(CommonSettings):
 
     @property
     def retention(self) -> RetentionPolicy:
+        from shared.rules.retention import RetentionPolicy  # pruning only: not on the event path
+
         return RetentionPolicy(self.retention_days, self.retention_count, self.retention_min_keep)
 
 
@@ -522,6 +526,8 @@ def _create_details(
 
 
 def _prune(invocation: Run, target: Target, history: list[BackupBase]) -> None:
+    from shared.rules.retention import plan_pruning  # a sweep only: not on the event path
+
     storage: BlockStorage = invocation.storage
     for expired in plan_pruning(history, invocation.settings.retention, invocation.now()):
         backup = expired.backup

@@ -29,12 +29,10 @@ from typing import Any
 
 from shared import log
 from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_deadline
-from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape
 from shared.metrics import publish_metrics
 from shared.oci.client import OciClient
 from shared.oci.credentials import CredentialsError
 from shared.oci.errors import DeadlineExceeded, MessageTooLarge, NotAuthorizedOrNotFound, OciError
-from shared.oci.functions import get_function, invoke_detached
 from shared.oci.notifications import get_topic, publish_message
 from shared.oci.providers import resolve_credentials
 from shared.oci.retry import Deadline
@@ -170,6 +168,8 @@ def _prepare(
     now = datetime.now(UTC)
     key_source: tuple[Any, ...]
     if kind is TriggerKind.HTTP:
+        from shared.gateway import IDEMPOTENCY_HEADER, GatewayRequest, authenticate, check_shape  # HTTP only
+
         gateway = GatewayRequest.from_fn_headers(headers, client_headers)
         check_shape(gateway, body)
         subject = authenticate(gateway, settings.gateway_token_sha256, settings.http_allowed_subjects)
@@ -276,6 +276,8 @@ def _self_invoker(client: OciClient, settings: CommonSettings, function_id: str,
         """Detached invocation of this very function (a sweep handing over its remainder), on the
         function's own invoke endpoint: ``SELF_INVOKE_ENDPOINT``, else GetFunction's
         ``invokeEndpoint`` (looked up once per container). Bounded by the invocation's deadline."""
+        from shared.oci.functions import get_function, invoke_detached  # a hand-over only
+
         endpoint = settings.self_invoke_endpoint or _cached(
             ("invoke-endpoint", client.region, function_id),
             lambda: get_function(client, client.region, function_id, deadline).invoke_endpoint,

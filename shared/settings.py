@@ -89,6 +89,8 @@ class NotifyOn(StrEnum):
 class TagSelector(BaseModel):
     """``key=value`` (freeform tag) or ``namespace.key=value`` (defined tag)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     namespace: str | None
     key: str
     value: str

@@ -18,10 +18,9 @@ import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from shared.oci import log
-from shared.oci.config_file import CONFIG_FILE_ENV, PROFILE_ENV, ConfigFileError, ConfigProfile, locate, read_profile
 from shared.oci.credentials import (
     ApiKeyCredentials,
     Clock,
@@ -34,6 +33,9 @@ from shared.oci.credentials import (
 )
 from shared.oci.regions import region_name, register_region_metadata
 from shared.oci.signing import SigningError, load_private_key
+
+if TYPE_CHECKING:  # the config-file reader is imported only when no resource principal is configured
+    from shared.oci.config_file import ConfigProfile
 
 RP_VERSION_ENV: Final = "OCI_RESOURCE_PRINCIPAL_VERSION"
 RP_RPST_ENV: Final = "OCI_RESOURCE_PRINCIPAL_RPST"
@@ -121,6 +123,8 @@ class ResourcePrincipalProvider(CredentialProvider):
 
 def _config_profile(environ: Mapping[str, str], home: Path) -> ConfigProfile | None:
     """The selected profile; None when no config file was asked for and the default one does not exist."""
+    from shared.oci.config_file import CONFIG_FILE_ENV, PROFILE_ENV, ConfigFileError, locate, read_profile
+
     where = locate(environ, home)
     if not where.explicit and not where.path.exists():
         return None
@@ -171,6 +175,8 @@ class SessionTokenProvider(CredentialProvider):
         if token_path is None:
             return None
         where = f"{profile.path} [{profile.name}]"
+        from shared.oci.config_file import ConfigFileError
+
         try:
             key_path = _key_path(profile, home)
             tenancy = _checked_ocid(profile, "tenancy", required=False)
@@ -197,6 +203,8 @@ class ApiKeyProvider(CredentialProvider):
         profile = _config_profile(environ, home)
         if profile is None or profile.get("security_token_file"):
             return None
+        from shared.oci.config_file import ConfigFileError
+
         try:
             user = _checked_ocid(profile, "user", required=True)
             tenancy = _checked_ocid(profile, "tenancy", required=True)
@@ -265,6 +273,8 @@ def resolve_credentials(
         if credentials is not None:
             log.event("credentials resolved", logging.DEBUG, provider=provider.NAME, region=credentials.region)
             return credentials
+    from shared.oci.config_file import CONFIG_FILE_ENV, locate
+
     where = locate(env, home_dir)
     raise CredentialsError(
         f"no OCI credentials: {RP_VERSION_ENV} is not set (not running in OCI Functions?) and the config "
