@@ -108,3 +108,34 @@ def import_profile(side: Side, runs: int) -> dict[str, float]:
         per_run.append(totals)
     names = {name for totals in per_run for name in totals}
     return {name: median([totals.get(name, 0.0) for totals in per_run]) for name in names}
+
+
+def startup_breakdown(lab: Lab, runs: int) -> Samples:
+    """``bench/startup_probe.py`` ``runs`` times: our imports, first and second invocation, CPU seconds."""
+    samples = Samples()
+    probe = PRODUCT.python_path / "bench" / "startup_probe.py"
+    for n in range(runs):
+        env = {
+            **lab.function_config(PRODUCT.config),
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(PRODUCT.python_path),
+            "HOME": tempfile.gettempdir(),
+        }
+        events = [lab.new_volume_event(f"probe-{n}-{i}") for i in (1, 2)]
+        done = subprocess.run(
+            [str(PRODUCT.python), str(probe)],
+            input=json.dumps(events),
+            env=env,
+            cwd=PRODUCT.python_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = done.stdout.strip().splitlines()
+        result = json.loads(lines[-1]) if done.returncode == 0 and lines else {"ok": False}
+        if not result["ok"]:
+            samples.fail(f"startup probe: {done.returncode} {done.stderr[-300:]}")
+            continue
+        for name in ("imports", "first", "second"):
+            samples.add(name, result[name])
+    return samples

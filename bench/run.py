@@ -149,10 +149,19 @@ def measure(plan: Plan) -> dict[str, Any]:
     with lab() as the_lab:
         log(f"cold start: {plan.cold_runs} runs per side, with and without bytecode caches, ABBA order")
         cold = coldstart.measure(the_lab, plan.cold_runs)
+        log(f"start-up breakdown: {plan.cold_runs} in-process probes of our imports and first invocations")
+        startup = coldstart.startup_breakdown(the_lab, plan.cold_runs)
     failures += cold.failures
     problems += cold.problems
     results["cold_start"] = cold_figures(cold, "cold", plan.cold_runs)
     results["cold_start_no_bytecode"] = cold_figures(cold, "cold_no_bytecode", plan.cold_runs)
+    failures += startup.failures
+    problems += startup.problems
+    results["cold_start"]["ours_cpu_seconds"] = {
+        "imports": startup.median("imports"),
+        "first_invocation": startup.median("first"),
+        "warm_invocation": startup.median("second"),
+    }
     results["peak_rss"] = {
         "product_mb": cold.median(f"rss:{PRODUCT.name}"),
         "sdk_mb": cold.median(f"rss:{SDK.name}"),
@@ -188,6 +197,7 @@ def measure(plan: Plan) -> dict[str, Any]:
     results["samples"] = {
         "signing": _rounded(signing.values),
         "cold_start": _rounded(cold.values),
+        "startup_breakdown": _rounded(startup.values),
     }
     results["bench_seconds"] = time.perf_counter() - started
     results["problems"] = problems
