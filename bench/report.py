@@ -324,8 +324,8 @@ def _method(r: dict[str, Any]) -> list[str]:
         "seconds + bucket depth): the part of what the limit let through that was used. "
         "Cells without a limit are CPU-bound on a small machine, so each runs alone, one side at a time, the sides "
         f"alternating (ABBA), {plan['alone_runs']} run(s) per side. Cells under a limit wait on the bucket most of the "
-        "time, so all cells of one limit run at once, each side of each cell against its own emulator process "
-        f"({'; '.join(waves) if waves else 'none'}); how much of the machine's CPU other processes took during each "
+        "time, so they all run at once, once, each side of each cell against its own emulator process "
+        f"({'; '.join(waves) if waves else 'none'}); how much of the machine's CPU other processes took during the "
         "wave is in the grid (machine busy time from `/proc/stat` minus ours). *No worse* = ours lost no more volumes "
         "and backed up at least as many per second.",
         "- **Failures** (ours): every operation that did not end as expected, in every run of every scenario (a cold "

@@ -35,7 +35,7 @@ class Plan:
     grid_latencies: tuple[float, ...] = (0.05, 0.2)
     grid_limits: tuple[float | None, ...] = (None, 10.0, 20.0)
     grid_concurrency: tuple[int, ...] = (8, 32)  # 8: the product's default MAX_CONCURRENCY
-    alone_runs: int = 2  # per side, cells without a limit (cells under a limit run once, in waves)
+    alone_runs: int = 2  # per side, cells without a limit (cells under a limit run once, all at once)
 
     @property
     def headline_cell(self) -> sweep.Cell:
@@ -116,8 +116,7 @@ def _largest(sizes: dict[str, int], n: int = 8) -> dict[str, float]:
 def measure_grid(plan: Plan) -> list[sweep.CellRuns]:
     cells = sweep.grid(plan.grid_latencies, plan.grid_limits, plan.grid_concurrency)
     measured = list(sweep.measure_alone([c for c in cells if not c.limit], plan.alone_runs, plan.grid_volumes, log))
-    for limit in sorted({c.limit for c in cells if c.limit}):
-        measured += sweep.measure_wave([c for c in cells if c.limit == limit], plan.grid_volumes, log)
+    measured += sweep.measure_wave([c for c in cells if c.limit], plan.grid_volumes, log)
     return measured
 
 

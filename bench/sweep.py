@@ -13,9 +13,9 @@ side is ``sdk_handler/sweep.py`` (one listing, a ``ThreadPoolExecutor`` of the s
 default retry strategy), timed inside the script after its imports and signer.
 
 Cells without a limit are CPU-bound on a small machine, so they run alone, one side at a time, the
-sides alternating (ABBA). Cells under a limit spend their time waiting for the bucket, so the cells
-sharing a limit run at the same time, each side in its own emulator process (a wave); the CPU the
-machine had to spare during each wave is recorded beside it.
+sides alternating (ABBA). Cells under a limit spend their time waiting for the bucket, so they all
+run at the same time, each side in its own emulator process (a wave); the CPU other processes
+took during the wave is recorded beside it.
 """
 
 from __future__ import annotations

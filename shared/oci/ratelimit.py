@@ -26,6 +26,7 @@ SCALE = 0.4  # CUBIC scale: how fast the rate grows back
 MIN_RATE = 0.5  # requests per second, never slower
 WINDOW_SECONDS = 1.0  # accepted rate = successes in this window / its length
 MIN_ACCEPTED = 2.0  # successes per second before a 429 can start the pacing
+WAIT_SLICE_SECONDS = 0.25  # a waiting worker re-reads the rate at least this often
 FORGET_SECONDS = 30.0  # no 429 for this long: unlimited again (a warm function's next run starts afresh)
 
 
@@ -54,25 +55,33 @@ class AdaptiveRateLimiter:
         return self._rate if self._enabled else None
 
     def acquire(self, deadline: Deadline) -> float:
-        """Wait for this request's turn and return the time it goes out (pass it to ``record``).
+        """Wait for a token at the current rate and return the time the request goes out (pass it to
+        ``record``). Raises ``DeadlineExceeded`` rather than wait past the deadline.
 
-        Raises ``DeadlineExceeded`` rather than wait past the deadline."""
-        with self._lock:
-            now = self._clock()
-            if self._enabled and now - self._throttled_at > FORGET_SECONDS:
-                self._enabled = False
-            if not self._enabled:
+        A turn is reserved only when it comes within ``WAIT_SLICE_SECONDS``; a worker further back
+        sleeps one slice and looks again, so when the rate grows back every waiting worker gets the
+        new pace at once. (Turns reserved far ahead at the rate of the moment would keep a queue of
+        workers asleep for seconds after a deep cut, long after the limit lets more through.)"""
+        while True:
+            with self._lock:
+                now = self._clock()
+                if self._enabled and now - self._throttled_at > FORGET_SECONDS:
+                    self._enabled = False
+                if not self._enabled:
+                    return now
+                self._refill(now)
+                wait = (1 - self._tokens) / self._rate if self._tokens < 1 else 0.0
+                if wait >= deadline.remaining():
+                    raise DeadlineExceeded("no time left before the deadline to wait for the client-side rate limit")
+                if wait <= WAIT_SLICE_SECONDS:
+                    self._tokens -= 1  # a reservation: the next caller waits behind it
+            if wait > WAIT_SLICE_SECONDS:
+                self._sleep(WAIT_SLICE_SECONDS)
+                continue
+            if not wait:
                 return now
-            self._refill(now)
-            self._tokens -= 1  # a reservation: later callers queue behind it
-            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
-            if wait and wait >= deadline.remaining():
-                self._tokens += 1  # not sent: give the turn back
-                raise DeadlineExceeded("no time left before the deadline to wait for the client-side rate limit")
-        if not wait:
-            return now
-        self._sleep(wait)
-        return self._clock()
+            self._sleep(wait)
+            return self._clock()
 
     def record(self, sent_at: float, *, throttled: bool) -> None:
         """Feed back the answer to a request sent at ``sent_at``: a 429, or a success.
