@@ -55,11 +55,11 @@ def check_targets(headline: dict[str, float]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _range(r: dict[str, Any], scenario: str, *names: str, fmt: str = ".3f") -> str:
+def _range(r: dict[str, Any], scenario: str, *names: str, fmt: str = ".3f", scale: float = 1.0) -> str:
     """``min to max`` over the runs of each named sample, joined by `` / ``."""
     parts = []
     for name in names:
-        runs = r.get("samples", {}).get(scenario, {}).get(name, [])
+        runs = [v * scale for v in r.get("samples", {}).get(scenario, {}).get(name, [])]
         parts.append(f"{min(runs):{fmt}} to {max(runs):{fmt}}" if runs else "n/a")
     return " / ".join(parts)
 
@@ -117,7 +117,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"| {_range(r, 'cold_start', 'rss:product', 'rss:oci-sdk', fmt='.1f')} MB |",
         f"| 4 | Signing: our own work per request (all but the RSA signature) | {sig['own_us']:.1f} µs | | "
         f"| {_t('signing_own_us')} | {_met(r, 'signing_own_us')} "
-        f"| {_range(r, 'signing', 'own', fmt='.2e')} s |",
+        f"| {_range(r, 'signing', 'own', fmt='.1f', scale=1e6)} µs |",
         f"| 4b | Signing cost per request vs a bare RSA-2048 signature | {sig['signer_us']:.0f} µs "
         f"| bare `key.sign`: {sig['bare_rsa2048_us']:.0f} µs | {sig['ratio']:.3f} | {_t('signing_overhead')} "
         f"| {_met(r, 'signing_overhead')} | ratio {_range(r, 'signing', 'ratio')} |",
