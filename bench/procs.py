@@ -41,7 +41,8 @@ class Side:
         return self.venv / "bin" / "python"
 
 
-PRODUCT = Side("product", PRODUCT_VENV, ROOT, {"HANDLER": "create_backup"})
+# Monitoring metrics off (METRICS_NAMESPACE empty): the SDK side posts none, both sides make the same calls
+PRODUCT = Side("product", PRODUCT_VENV, ROOT, {"HANDLER": "create_backup", "METRICS_NAMESPACE": ""})
 SDK = Side("oci-sdk", SDK_VENV, BENCH / "sdk_handler", {})
 FLOOR = Side("fdk-floor", PRODUCT_VENV, BENCH / "floor_handler", {})  # answers at once: the fdk's own cost
 # the fdk + requests + pydantic + cryptography, key loaded, nothing of ours: the least this stack costs

@@ -274,7 +274,9 @@ def _method(r: dict[str, Any]) -> list[str]:
         "`BlockstorageClient` and `NotificationDataPlaneClient` with `service_endpoint` at the emulator and "
         "`retry_strategy=oci.retry.DEFAULT_RETRY_STRATEGY` (the SDK applies no retry unless given one), and the same "
         "API calls as our event path: GetVolume, ListVolumeBackups (duplicate / in-progress check), "
-        "CreateVolumeBackup (FULL, tags, retry token), GetTopic (once per container), PublishMessage.",
+        "CreateVolumeBackup (FULL, tags, retry token), GetTopic (once per container), PublishMessage. Ours runs "
+        "with Monitoring metrics off (`METRICS_NAMESPACE` empty; on by default, one PostMetricData per run), "
+        "since the SDK side posts none.",
         "- **Cold start**: from just before `Popen` to the answer of the first `createvolume.end` event (fdk start, "
         "lazy import of the handler, key loading, the API calls: GetVolume, ListVolumeBackups, CreateVolumeBackup, "
         "GetTopic for the topic's endpoint, PublishMessage). One warm-up per side first (writes any "
