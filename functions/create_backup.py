@@ -7,8 +7,9 @@ Triggers:
   (found through its boot volume attachment); a boot volume announced by both events is backed up once;
 - schedule: sweep ``COMPARTMENT_IDS`` (and children with ``INCLUDE_SUBCOMPARTMENTS``) for matching
   resources, back each up (INCREMENTAL, FULL every ``FULL_EVERY``-th), then prune by retention;
-- HTTP / direct: ``{"volumeId"|"bootVolumeId"|"volumeGroupId": ..., "type"?, "dryRun"?}`` for one
-  resource, or ``{"compartmentId": ..., "prune"?: true}`` for a selector run in one compartment;
+- HTTP / direct: ``{"volumeId"|"bootVolumeId"|"volumeGroupId": ..., "type"?, "dryRun"?, "lockDays"?}`` for
+  one resource, or ``{"compartmentId": ..., "prune"?: true, "lockDays"?}`` for a selector run in one
+  compartment;
   ``{"posture": true, "compartmentId"?: ...}`` answers the protection posture only (nothing written,
   nothing published, no metrics).
 
@@ -16,6 +17,13 @@ Posture (``shared/posture.py``): a full schedule sweep (dry runs too) reports in
 resources in scope have no AVAILABLE backup taken within ``RPO_HOURS``, from the sweep's own
 listings (sources, and backups per compartment and kind): no call of its own. A hand-over run
 (``resourceIds``) sweeps part of the fleet and reports none.
+
+Locks: with ``BACKUP_LOCK_DAYS`` (default 0 = off, 1..36500) every backup carries a lock from the create
+call itself (``retentionPeriod`` ``{"retentionTimeUnit": "DAYS", "retentionTimeAmount": N}``), of the kind
+``BACKUP_LOCK_MODE`` says: ``retention-lock`` (default, ``isRetentionLockEnabled``) or ``prevent-deletion``
+(``isPreventDeletionEnabled``). A request's ``lockDays`` may lengthen the lock, never shorten it (400
+naming ``lockDays``). Retention never sends a delete to a locked backup (``shared.pruning``): it is
+reported ``skipped`` ("locked until ...") and counts as kept.
 """
 
 from __future__ import annotations
@@ -47,14 +55,16 @@ from shared.oci.models import (
     CreateVolumeBackupDetails,
     CreateVolumeGroupBackupDetails,
     LifecycleState,
+    LockRequest,
     Tagged,
     TagsUpdate,
 )
 from shared.oci.ocid import ocid_problem
 from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
 from shared.posture import Coverage, ProtectionPosture, last_available, protection_posture
-from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
+from shared.results import Item, ItemStatus, status_for
 from shared.rules.idempotency import retry_token
+from shared.rules.locks import MAX_LOCK_DAYS, LockMode, lock_request
 from shared.rules.naming import check_template, render
 from shared.rules.tags import RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
 from shared.settings import CommonSettings, CsvList
@@ -89,6 +99,8 @@ class CreateBackupSettings(CommonSettings):
     retention_count: int = Field(default=0, ge=0, le=10000, alias="RETENTION_COUNT")
     retention_min_keep: int = Field(default=1, ge=1, le=1000, alias="RETENTION_MIN_KEEP")
     rpo_hours: int = Field(default=24, ge=1, le=8760, alias="RPO_HOURS")
+    lock_days: int = Field(default=0, ge=0, le=MAX_LOCK_DAYS, alias="BACKUP_LOCK_DAYS")
+    lock_mode: LockMode = Field(default=LockMode.RETENTION_LOCK, alias="BACKUP_LOCK_MODE")
 
     @field_validator("name_template")
     @classmethod
@@ -135,6 +147,7 @@ class CreateBackupRequest(BaseModel):
     dry_run: bool = Field(default=False, alias="dryRun")
     prune: bool = False
     posture: bool = False
+    lock_days: int | None = Field(default=None, ge=1, le=MAX_LOCK_DAYS, alias="lockDays")
 
     @field_validator("volume_id", "boot_volume_id", "volume_group_id", "compartment_id")
     @classmethod
@@ -190,6 +203,13 @@ def run(invocation: Run) -> None:
     else:
         request = invocation.request
         assert request is not None
+        configured = invocation.settings.lock_days
+        if request.lock_days is not None and request.lock_days < configured:
+            raise InputError(
+                f"{request.lock_days} is shorter than the configured lock (BACKUP_LOCK_DAYS={configured}); "
+                "a request may lengthen the lock, never shorten it",
+                "lockDays",
+            )
         kind, target_id = request.target()
         if request.posture:
             scope = [target_id] if target_id else invocation.settings.compartment_ids
@@ -414,12 +434,14 @@ def _backup(
     own = marker(invocation.kind.value, invocation.idempotency_key, source.id, invocation.call_id)
     tags = fit(source.freeform_tags, {}, own, source.defined_tags)  # OCI copies every defined tag itself
     left_out = f"; {tags.note()}" if tags.left_out else ""
+    lock_days = _lock_days(invocation)
+    locked = f"; locked {lock_days} days ({settings.lock_mode})" if lock_days else ""
     if invocation.dry_run:
         invocation.report.add(
             Item(
                 status=ItemStatus.PLANNED,
                 region=invocation.region,
-                reason=f"would create {backup_type.value} backup {name!r}{left_out}",
+                reason=f"would create {backup_type.value} backup {name!r}{left_out}{locked}",
                 **base,
             )
         )
@@ -429,7 +451,8 @@ def _backup(
     # OCI gives a backup its source's tags by itself: when they leave no room for the markers, the backup is
     # created with the source's tags alone, then its free-form tags are replaced by the fitted set.
     freeform = {} if tags.left_out else tags.freeform
-    details = _create_details(target.kind, source.id, name, backup_type, freeform, defined)
+    lock = lock_request(lock_days, settings.lock_mode)
+    details = _create_details(target.kind, source.id, name, backup_type, freeform, defined, lock)
     try:
         created = invocation.storage.create_backup(target.kind, details, token, retry=CREATE_RETRY)
     except IncorrectState as exc:
@@ -467,11 +490,17 @@ def _backup(
             status=ItemStatus.CREATED,
             result_id=created.value.id,
             region=invocation.region,
-            reason=f"{backup_type.value} backup {created.value.display_name!r}{left_out}",
+            reason=f"{backup_type.value} backup {created.value.display_name!r}{left_out}{locked}",
             opc_request_id=created.opc_request_id,
             **base,
         )
     )
+
+
+def _lock_days(invocation: Run) -> int:
+    """The configured lock, or the request's when it asks for a longer one (a shorter one was refused)."""
+    asked = invocation.request.lock_days if invocation.request is not None else None
+    return max(invocation.settings.lock_days, asked or 0)
 
 
 def _full_due(full_every: int, history: list[BackupBase]) -> bool:
@@ -511,12 +540,14 @@ def _create_details(
     backup_type: BackupType,
     freeform: dict[str, str],
     defined: dict[str, dict[str, Any]],
+    lock: LockRequest,
 ) -> CreateVolumeBackupDetails | CreateBootVolumeBackupDetails | CreateVolumeGroupBackupDetails:
     common: dict[str, Any] = {
         "display_name": name,
         "type": backup_type,
         "freeform_tags": freeform,
         "defined_tags": defined or None,
+        **{field: value for field, value in lock if value is not None},  # the lock, in the create call itself
     }
     if kind is BackupKind.VOLUME:
         return CreateVolumeBackupDetails(volume_id=source_id, **common)
@@ -526,29 +557,10 @@ def _create_details(
 
 
 def _prune(invocation: Run, target: Target, history: list[BackupBase]) -> None:
-    from shared.rules.retention import plan_pruning  # a sweep only: not on the event path
+    from shared.pruning import prune_backups  # a sweep only: not on the event path
 
     storage: BlockStorage = invocation.storage
-    for expired in plan_pruning(history, invocation.settings.retention, invocation.now()):
-        backup = expired.backup
-        base = {
-            "action": "prune",
-            "resource_id": backup.id,
-            "name": backup.display_name,
-            "region": invocation.region,
-        }
-        if invocation.dry_run:
-            invocation.report.add(Item(status=ItemStatus.PLANNED, reason=f"would delete: {expired.reason}", **base))
-            continue
-        try:
-            request_id = storage.delete_backup_once(target.kind, backup.id)
-        except OciError as exc:
-            invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))
-            continue
-        if request_id is None:
-            invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=ALREADY_DELETED, **base))
-            continue
-        invocation.report.add(Item(status=ItemStatus.DELETED, reason=expired.reason, opc_request_id=request_id, **base))
+    prune_backups(invocation, storage, target.kind, history, invocation.settings.retention, "prune")
 
 
 SPEC = HandlerSpec(

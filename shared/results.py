@@ -74,6 +74,7 @@ class RunResult(BaseModel):
     digest_message_id: str | None = Field(default=None, alias="digestMessageId")  # set once the digest is published
     posture: ProtectionPosture | None = None
     dr_posture: DrPosture | None = Field(default=None, alias="drPosture")
+    locked_kept: int | None = Field(default=None, alias="lockedKept")  # set when the run pruned
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)
@@ -118,6 +119,11 @@ class Report:
     def set_dr_posture(self, posture: DrPosture) -> None:
         with self._lock:
             self._result.dr_posture = posture
+
+    def count_locked(self, kept_locked: int) -> None:
+        """Retention ran: ``kept_locked`` more of the backups it kept carry a lock."""
+        with self._lock:
+            self._result.locked_kept = (self._result.locked_kept or 0) + kept_locked
 
     def items(self) -> list[Item]:
         with self._lock:
@@ -187,6 +193,8 @@ def digest(result: RunResult) -> tuple[str, str]:
     ]
     if result.error:
         head.append(f"Error: {result.error}")
+    if result.locked_kept:
+        head.append(f"Locked: {result.locked_kept} of the kept backups carry a lock (not deletable before it expires).")
     head.extend(f"Note: {note}" for note in result.notes)
     head = [clean(line) for line in head]  # names and OCI's messages: no control characters to people
     lines = [clean(_item_line(item)) for item in sorted(result.items, key=_failures_first)]

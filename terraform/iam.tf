@@ -82,6 +82,12 @@ data "oci_identity_compartment" "parent_5" {
 # Block storage grants, one policy per swept compartment (grants are inherited by its children).
 # IAM is global: this compartment scope also covers the copies, which land in the source backup's
 # compartment in every destination region (CopyVolumeBackup needs VOLUME_BACKUP_CREATE there).
+# Volume group backup copies (CopyVolumeGroupBackup) and locks need no further grant. OCI's policy
+# reference lists no VOLUME_GROUP_BACKUP_COPY permission (volume-group-backups: INSPECT, CREATE,
+# UPDATE, DELETE, MOVE) and no row for CopyVolumeGroupBackup [unverified which permissions it
+# checks]; what it plausibly needs is granted below: the group backup INSPECT/CREATE, its member
+# copies' VOLUME_BACKUP_* / BOOT_VOLUME_BACKUP_* READ, COPY and CREATE. A lock is set by an Update*
+# (the *_UPDATE permissions below).
 resource "oci_identity_policy" "functions_storage" {
   for_each = toset(local.sweep_compartment_ids)
 

@@ -14,6 +14,7 @@ locals {
     copy_backup = [
       "com.oraclecloud.blockvolumes.createvolumebackup.end",
       "com.oraclecloud.blockvolumes.createbootvolumebackup.end",
+      "com.oraclecloud.blockvolumes.createvolumegroupbackup.end",
     ]
     retag_group_backup = [
       "com.oraclecloud.blockvolumes.createvolumegroupbackup.end",
@@ -28,7 +29,7 @@ locals {
     }
     copy_backup = {
       slug        = "copy-backup"
-      description = "Copies finished volume and boot volume backups to the destination regions."
+      description = "Copies finished volume, boot volume and volume group backups to the destination regions."
     }
     retag_group_backup = {
       slug        = "retag-group-backup"
@@ -99,11 +100,15 @@ locals {
       FULL_EVERY           = tostring(var.full_every)
       BACKUP_NAME_TEMPLATE = var.backup_name_template
       RPO_HOURS            = tostring(var.rpo_hours)
+      BACKUP_LOCK_DAYS     = tostring(var.backup_lock_days)
+      BACKUP_LOCK_MODE     = var.backup_lock_mode
     }
     copy_backup = {
       COPY_DESTINATION_REGIONS = join(",", var.copy_destination_regions)
       COPY_KMS_KEY_IDS         = join(",", [for r, k in var.copy_kms_keys : "${r}=${k.key_id}"]) # empty: Oracle-managed keys
       DR_RPO_HOURS             = tostring(var.dr_rpo_hours)
+      COPY_LOCK_DAYS           = tostring(var.copy_lock_days)
+      COPY_LOCK_DAYS_BY_REGION = join(",", [for region, days in var.copy_lock_days_by_region : "${region}=${days}"])
     }
     retag_group_backup = {}
   }

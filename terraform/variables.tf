@@ -293,6 +293,50 @@ variable "backup_name_template" {
   }
 }
 
+variable "backup_lock_days" {
+  description = "create-backup locks every backup it makes for this many days (BACKUP_LOCK_DAYS); 0 = no lock. A locked backup cannot be deleted (nor pruned) before the lock expires, by anyone: it is billed until then."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.backup_lock_days >= 0 && var.backup_lock_days <= 36500 && floor(var.backup_lock_days) == var.backup_lock_days
+    error_message = "The backup_lock_days value must be a whole number between 0 and 36500."
+  }
+}
+
+variable "backup_lock_mode" {
+  description = "Kind of lock create-backup sets (BACKUP_LOCK_MODE): retention-lock (isRetentionLockEnabled) or prevent-deletion (isPreventDeletionEnabled)."
+  type        = string
+  default     = "retention-lock"
+
+  validation {
+    condition     = contains(["retention-lock", "prevent-deletion"], var.backup_lock_mode)
+    error_message = "The backup_lock_mode value must be retention-lock or prevent-deletion."
+  }
+}
+
+variable "copy_lock_days" {
+  description = "copy-backup sets a retention lock of this many days on every copy it makes (COPY_LOCK_DAYS); 0 = no lock. A locked copy cannot be deleted (nor pruned) before the lock expires: it is billed until then."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.copy_lock_days >= 0 && var.copy_lock_days <= 36500 && floor(var.copy_lock_days) == var.copy_lock_days
+    error_message = "The copy_lock_days value must be a whole number between 0 and 36500."
+  }
+}
+
+variable "copy_lock_days_by_region" {
+  description = "Per destination region override of copy_lock_days (COPY_LOCK_DAYS_BY_REGION), e.g. { \"us-phoenix-1\" = 30 }; each region must be one of copy_destination_regions."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for region, days in var.copy_lock_days_by_region : can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", region)) && days >= 0 && days <= 36500 && floor(days) == days])
+    error_message = "The copy_lock_days_by_region value must map region names (of copy_destination_regions) to whole numbers of days between 0 and 36500."
+  }
+}
+
 variable "extra_config_create_backup" {
   description = "Additional function config keys for create-backup (e.g. BACKUP_KINDS, DRY_RUN). Keys this module sets itself are rejected."
   type        = map(string)

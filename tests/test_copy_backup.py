@@ -365,12 +365,13 @@ def test_http_copies_one_backup_to_given_regions_with_dry_run(
 
 BAD_REQUESTS: list[tuple[dict[str, Any], int, str | None]] = [
     ({"backupId": "ocid1.volume.oc1.iad.notabackup"}, 400, "backupId"),
-    ({"backupId": "ocid1.volumegroupbackup.oc1.iad.x"}, 400, "backupId"),
+    ({"backupId": "ocid1.volumegroup.oc1.iad.notabackup"}, 400, "backupId"),
     ({"backupId": "ocid1.volumebackup.oc1.iad.x", "regions": ["Phoenix"]}, 400, "regions"),
     ({"backupId": "ocid1.volumebackup.oc1.iad.x", "regions": []}, 400, "regions"),
     ({"backupId": "ocid1.volumebackup.oc1.iad.x", "region": "us-phoenix-1"}, 400, "region"),
     ({"regions": ["us-phoenix-1"]}, 400, "backupId"),
     ({"backupId": "ocid1.volumebackup.oc1.iad.doesnotexist"}, 404, None),
+    ({"backupId": "ocid1.volumegroupbackup.oc1.iad.doesnotexist"}, 404, None),
 ]
 
 
@@ -469,7 +470,7 @@ def test_throttling_backs_off_and_tagging_failures_are_caught_up(
     emu.faults([{"operation": "UpdateVolumeBackup", "region": DR_REGION, "status": 500, "errorRate": 1.0}])
     result = fn.call(b"", deadline_seconds=3).json()  # the reconcile copies the deferred one; tagging fails
     (item,) = result["items"]
-    assert item["status"] == "copied" and "not tagged yet" in item["reason"], item
+    assert item["status"] == "copied" and "not tagged or locked yet" in item["reason"], item
     assert any("not tagged yet" in note for note in result["notes"])
     untagged = copies(signed_api, DR_REGION, compartment, source=second["id"])[0]
     assert SOURCE_KEY not in untagged["freeformTags"]

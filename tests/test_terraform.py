@@ -35,6 +35,7 @@ EXPECTED_EVENT_TYPES = {
     "copy_backup": [
         "com.oraclecloud.blockvolumes.createvolumebackup.end",
         "com.oraclecloud.blockvolumes.createbootvolumebackup.end",
+        "com.oraclecloud.blockvolumes.createvolumegroupbackup.end",
     ],
     "retag_group_backup": ["com.oraclecloud.blockvolumes.createvolumegroupbackup.end"],
 }
@@ -47,8 +48,16 @@ COMMON_KEYS = {
     "SELECTOR",
 }
 HANDLER_KEYS = {
-    "create_backup": {"RETENTION_DAYS", "RETENTION_COUNT", "RETENTION_MIN_KEEP", "FULL_EVERY", "BACKUP_NAME_TEMPLATE"},
-    "copy_backup": {"COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS"},
+    "create_backup": {
+        "RETENTION_DAYS",
+        "RETENTION_COUNT",
+        "RETENTION_MIN_KEEP",
+        "FULL_EVERY",
+        "BACKUP_NAME_TEMPLATE",
+        "BACKUP_LOCK_DAYS",
+        "BACKUP_LOCK_MODE",
+    },
+    "copy_backup": {"COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS", "COPY_LOCK_DAYS", "COPY_LOCK_DAYS_BY_REGION"},
     "retag_group_backup": set(),
 }
 

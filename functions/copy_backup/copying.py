@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from functions.copy_backup.limits import Limits, limits_for
-from functions.copy_backup.settings import COPY_RETRY, EVENT_KINDS, KIND_WORDS, TAG_ATTEMPTS, Run
+from functions.copy_backup.settings import COPY_RETRY, EVENT_KINDS, Run
+from functions.copy_backup.upkeep import Updated, copy_name, made_by_tool, update_copy, upkeep_for
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.errors import (
     DeadlineExceeded,
@@ -13,7 +14,6 @@ from shared.oci.errors import (
     InvalidatedRetryToken,
     InvalidParameter,
     LimitExceeded,
-    NoEtagMatch,
     NotAuthorizedOrNotFound,
     OciError,
     OciServiceError,
@@ -25,19 +25,9 @@ from shared.oci.models import (
     BackupBase,
     CopyBackupDetails,
     LifecycleState,
-    TagsUpdate,
 )
 from shared.results import Item, ItemStatus
 from shared.rules.idempotency import retry_token
-from shared.rules.naming import render
-from shared.rules.tags import (
-    MANAGED_BY_KEY,
-    MANAGED_BY_VALUE,
-    SOURCE_KEY,
-    SOURCE_REGION_KEY,
-    contains,
-    fit,
-)
 
 
 def on_event(invocation: Run) -> None:
@@ -82,6 +72,11 @@ def copy_now(invocation: Run, kind: BackupKind, backup_id: str, regions: list[st
     if backup.copied_from:
         invocation.report.add(Item(status=ItemStatus.SKIPPED, reason="is itself a copy; not copied again", **base))
         return
+    group_backup = getattr(backup, "volume_group_backup_id", None)
+    if group_backup:
+        reason = f"is a member of volume group backup {group_backup}; it is copied with the group, never alone"
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=reason, **base))
+        return
     state = backup.lifecycle_state
     if state in IN_PROGRESS_STATES:
         invocation.report.add(
@@ -108,29 +103,6 @@ def copy_now(invocation: Run, kind: BackupKind, backup_id: str, regions: list[st
     limits = limits_for(invocation, kind, backup, destinations)
     for region in destinations:
         copy_to(invocation, kind, backup, region, limits)
-
-
-def copy_name(invocation: Run, kind: BackupKind, backup: BackupBase, region: str) -> str:
-    """Deterministic for a (backup, region): a replayed request is the very same request."""
-    taken = backup.time_created
-    values = {
-        "name": backup.display_name or KIND_WORDS[kind],
-        "kind": KIND_WORDS[kind],
-        "region": region,
-        "source_region": invocation.region,
-        "date": taken.strftime("%Y-%m-%d"),
-        "time": taken.strftime("%H%M"),
-    }
-    return render(invocation.settings.template(region), values)
-
-
-def wanted_tags(backup: BackupBase, source_region: str) -> dict[str, str]:
-    return {MANAGED_BY_KEY: MANAGED_BY_VALUE, SOURCE_KEY: backup.id, SOURCE_REGION_KEY: source_region}
-
-
-def made_by_tool(copy: BackupBase) -> bool:
-    """A copy the tool made and tagged: its ``backup-source-id`` is the backup it was copied from."""
-    return bool(copy.copied_from) and copy.freeform_tags.get(SOURCE_KEY) == copy.copied_from
 
 
 def live_copies(storage: BlockStorage, kind: BackupKind, backup: BackupBase) -> tuple[list[BackupBase], int]:
@@ -228,22 +200,30 @@ def after_copy(
         reason = f"OCI answered with copy {copy.id}, which is {copy.lifecycle_state}; the next reconcile retries"
         invocation.report.add(Item(status=ItemStatus.FAILED, reason=reason, opc_request_id=request_id, **base))
         return
-    state = copy.lifecycle_state
     try:
-        state, _ = tag_copy(invocation, kind, region, copy.id, wanted_tags(backup, invocation.region))
-        tagged = "tagged"
+        done = update_copy(invocation, kind, region, copy.id, backup)
+        state = done.state
+        outcome = _done_words(done, invocation.settings.lock_days_for(region))
     except OciError as exc:
-        tagged = "not tagged yet, the next reconcile tags it"
-        invocation.report.note(f"copy {copy.id} in {region} not tagged yet: {exc}")
+        state = str(copy.lifecycle_state)
+        outcome = "not tagged or locked yet, the next reconcile does it"
+        invocation.report.note(f"copy {copy.id} in {region} not tagged or locked yet: {exc}")
     invocation.report.add(
         Item(
             status=ItemStatus.COPIED,
             result_id=copy.id,
-            reason=f"copy {copy.display_name!r} is {state}; {tagged}",
+            reason=f"copy {copy.display_name!r} is {state}; {outcome}",
             opc_request_id=request_id,
             **base,
         )
     )
+
+
+def _done_words(done: Updated, lock_days: int) -> str:
+    words = f"tagged and locked {lock_days} days" if lock_days else "tagged"
+    if done.waiting:
+        words = f"tagged; not locked yet ({done.waiting})"
+    return words
 
 
 def existing_copy(
@@ -255,53 +235,30 @@ def existing_copy(
     name: str,
     base: dict[str, Any],
 ) -> None:
-    """Already copied: nothing to do, tag the tool's untagged copy, or leave someone else's copy alone."""
-    wanted = wanted_tags(backup, invocation.region)
-    if contains(copy.freeform_tags, wanted):
-        reason = f"already copied ({copy.lifecycle_state})"
+    """Already copied: nothing to do, bring the tool's copy up to date (tags, lock, its source's name and
+    tags), or leave someone else's copy alone."""
+    if not made_by_tool(copy) and copy.display_name != name:
+        reason = f"a copy made outside this tool exists ({copy.display_name!r}); not copied again, left alone"
         invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
         return
-    if copy.display_name != name:
-        reason = f"a copy made outside this tool exists ({copy.display_name!r}); not copied again, left alone"
+    upkeep = upkeep_for(invocation, kind, backup, region, copy)
+    if not upkeep:
+        reason = f"already copied ({copy.lifecycle_state})"
         invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
         return
     tag_item = base | {"action": "tag-copy"}
     if invocation.dry_run:
-        invocation.report.add(
-            Item(status=ItemStatus.PLANNED, result_id=copy.id, reason="would tag the copy made earlier", **tag_item)
-        )
+        reason = "would " + "; ".join(upkeep.summary) + " (the copy made earlier)"
+        invocation.report.add(Item(status=ItemStatus.PLANNED, result_id=copy.id, reason=reason, **tag_item))
         return
-    _, request_id = tag_copy(invocation, kind, region, copy.id, wanted)
+    done = update_copy(invocation, kind, region, copy.id, backup)
+    if not done.summary:
+        reason = f"already copied ({done.state}); {done.waiting}" if done.waiting else f"already copied ({done.state})"
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
+        return
+    reason = "; ".join(done.summary) + " (the copy made earlier)"
+    if done.waiting:
+        reason += f"; not locked yet ({done.waiting})"
     invocation.report.add(
-        Item(
-            status=ItemStatus.UPDATED,
-            result_id=copy.id,
-            reason="tagged the copy made earlier",
-            opc_request_id=request_id,
-            **tag_item,
-        )
+        Item(status=ItemStatus.UPDATED, result_id=copy.id, reason=reason, opc_request_id=done.request_id, **tag_item)
     )
-
-
-def tag_copy(
-    invocation: Run, kind: BackupKind, region: str, copy_id: str, wanted: dict[str, str]
-) -> tuple[str, str | None]:
-    """Merge ``wanted`` into the copy's tags, etag-guarded; (the copy's state, the update's request id).
-
-    The copy carries its source's tags (OCI copies them); when they leave no room for ``wanted`` within
-    OCI's 64 tags, copied ones are left out (``fit``) and a note says how many."""
-    storage = invocation.storage_in(region)
-    for _ in range(TAG_ATTEMPTS):
-        current = storage.get_backup(kind, copy_id)
-        if contains(current.value.freeform_tags, wanted):
-            return str(current.value.lifecycle_state), None
-        tags = fit(current.value.freeform_tags, current.value.defined_tags, wanted)
-        details = TagsUpdate(freeform_tags=tags.freeform, defined_tags=tags.defined if tags.left_out else None)
-        try:
-            updated = storage.update_backup(kind, copy_id, details, if_match=current.etag)
-        except NoEtagMatch:
-            continue  # someone wrote in between: read again, merge again
-        if tags.left_out:
-            invocation.report.note(f"copy {copy_id} in {region}: {tags.note()}")
-        return str(updated.value.lifecycle_state), updated.opc_request_id
-    raise OciError(f"the copy kept changing ({TAG_ATTEMPTS} attempts)")

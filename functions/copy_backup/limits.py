@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functions.copy_backup.settings import COPYING_STATES, OCI_MAX_IN_FLIGHT, Run
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import OciError
-from shared.oci.models import BackupBase
+from shared.oci.models import IN_PROGRESS_STATES, BackupBase
 from shared.rules.tags import SOURCE_REGION_KEY
 
 
@@ -68,8 +68,10 @@ class Limits:
 
 
 def in_flight_from(copy: BackupBase, source_region: str) -> bool:
-    if not copy.copied_from or copy.lifecycle_state not in COPYING_STATES:
+    if not copy.copied_from or copy.lifecycle_state not in IN_PROGRESS_STATES:  # a group copy passes COMMITTED
         return False
+    if getattr(copy, "volume_group_backup_id", None):
+        return False  # assumption: a group copy takes one slot of the pool, its member copies none
     # Untagged copies are counted too: better one copy deferred than a refused one.
     return copy.freeform_tags.get(SOURCE_REGION_KEY, source_region) == source_region
 
@@ -95,6 +97,14 @@ def limits_for(invocation: Run, kind: BackupKind, backup: BackupBase, regions: l
                 if boot_volume:
                     copies = [c for c in copies if c.source_id == boot_volume or c.copied_from in siblings]
                 limits.count(kind, copies, boot_volume)
+                if kind is BackupKind.VOLUME_GROUP:
+                    break  # ListVolumeGroupBackups has no lifecycleState filter: one listing has them all
+            compartment = backup.compartment_id
+            if kind is BackupKind.VOLUME:  # volume and group copies share OCI's pool of 10
+                limits.count(kind, storage.list_backups(BackupKind.VOLUME_GROUP, compartment))
+            elif kind is BackupKind.VOLUME_GROUP:
+                for state in COPYING_STATES:
+                    limits.count(kind, storage.list_backups(BackupKind.VOLUME, compartment, lifecycle_state=state))
         except OciError as exc:  # OCI's own limit check still answers for that region
             invocation.report.note(f"could not count the copies in flight in {region}: {exc}")
     return limits

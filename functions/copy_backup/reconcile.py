@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from functions.copy_backup.copying import copy_name, copy_to, wanted_tags
+from functions.copy_backup.copying import copy_to
 from functions.copy_backup.limits import Limits
 from functions.copy_backup.posture import DrTally
 from functions.copy_backup.pruning import prune
 from functions.copy_backup.settings import COPY_KINDS, Run
+from functions.copy_backup.upkeep import copy_name, made_by_tool, upkeep_for
 from shared.app import run_bounded
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import OciError
@@ -22,7 +23,6 @@ from shared.oci.identity import compartment_tree
 from shared.oci.models import GONE_STATES, BackupBase, LifecycleState
 from shared.results import Item, ItemStatus
 from shared.rules.retention import RetentionPolicy
-from shared.rules.tags import contains
 from shared.triggers import InputError
 
 
@@ -88,7 +88,11 @@ def plan(
     failed_regions: set[str] = set()
     for compartment in compartments:
         for kind in COPY_KINDS:
-            listed = list(invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE"))
+            listed = [  # group backups cannot be listed by state: filtered here
+                b
+                for b in invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE")
+                if b.lifecycle_state == LifecycleState.AVAILABLE
+            ]
             sources = [b for b in listed if copy_candidate(b, cutoff) and settings.wants(b)]
             if tally is not None:
                 tally.add_sources(kind, listed, sources)
@@ -139,7 +143,8 @@ class Need(Enum):
 
 
 def needs(invocation: Run, kind: BackupKind, backup: BackupBase, region: str, copies: list[BackupBase]) -> Need:
-    """A copy (none alive there), a tag (the tool's copy, by its name, is untagged) or nothing."""
+    """A copy (none alive there), an update (the tool's copy lacks its tags or lock, or its source was
+    renamed or re-tagged since) or nothing (as wanted, or someone else's copy)."""
     live = [
         c
         for c in copies
@@ -149,10 +154,11 @@ def needs(invocation: Run, kind: BackupKind, backup: BackupBase, region: str, co
     ]
     if not live:
         return Need.COPY
-    if any(contains(c.freeform_tags, wanted_tags(backup, invocation.region)) for c in live):
-        return Need.NOTHING
     name = copy_name(invocation, kind, backup, region)
-    return Need.TAG if any(c.display_name == name for c in live) else Need.NOTHING  # else: someone else's copy
+    for copy in live:
+        if made_by_tool(copy) or copy.display_name == name:
+            return Need.TAG if upkeep_for(invocation, kind, backup, region, copy) else Need.NOTHING
+    return Need.NOTHING  # someone else's copy: left alone
 
 
 def kept_by_retention(sources: list[BackupBase], policy: RetentionPolicy, now: datetime) -> set[str]:

@@ -10,6 +10,7 @@ from shared.app import Invocation
 from shared.oci.blockstorage import BackupKind
 from shared.oci.models import BackupBase, LifecycleState
 from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
+from shared.rules.locks import MAX_LOCK_DAYS
 from shared.rules.naming import check_template
 from shared.rules.retention import RetentionPolicy
 from shared.rules.tags import is_managed
@@ -17,12 +18,14 @@ from shared.settings import CommonSettings, CsvList, KeyInts, KeyValues, Selecto
 
 OCI_MAX_IN_FLIGHT = 10
 NAME_PLACEHOLDERS = ("name", "kind", "region", "source_region", "date", "time")
-KIND_WORDS = {BackupKind.VOLUME: "volume", BackupKind.BOOT_VOLUME: "bootvolume"}
+KIND_WORDS = {BackupKind.VOLUME: "volume", BackupKind.BOOT_VOLUME: "bootvolume", BackupKind.VOLUME_GROUP: "volumegroup"}
 EVENT_KINDS = {
     "com.oraclecloud.blockvolumes.createvolumebackup.end": BackupKind.VOLUME,
     "com.oraclecloud.blockvolumes.createbootvolumebackup.end": BackupKind.BOOT_VOLUME,
+    "com.oraclecloud.blockvolumes.createvolumegroupbackup.end": BackupKind.VOLUME_GROUP,
 }
-COPY_KINDS = (BackupKind.VOLUME, BackupKind.BOOT_VOLUME)
+COPY_KINDS = (BackupKind.VOLUME, BackupKind.BOOT_VOLUME, BackupKind.VOLUME_GROUP)
+BACKUP_OCID_TYPES = ("volumebackup", "bootvolumebackup", "volumegroupbackup")
 COPYING_STATES = (LifecycleState.REQUEST_RECEIVED, LifecycleState.CREATING)
 # 429 and 5xx are backed off and retried (same retry token); IncorrectState / LimitExceeded mean
 # "not now": the copy is deferred to the next reconcile instead of retried for minutes.
@@ -45,6 +48,8 @@ class CopyBackupSettings(CommonSettings):
     max_in_flight: int = Field(default=OCI_MAX_IN_FLIGHT, ge=1, le=OCI_MAX_IN_FLIGHT, alias="COPY_MAX_IN_FLIGHT")
     lookback_days: int = Field(default=7, ge=1, le=3650, alias="COPY_LOOKBACK_DAYS")
     dr_rpo_hours: int = Field(default=24, ge=1, le=8760, alias="DR_RPO_HOURS")
+    lock_days: int = Field(default=0, ge=0, le=MAX_LOCK_DAYS, alias="COPY_LOCK_DAYS")
+    lock_days_by_region: KeyInts = Field(default_factory=dict, alias="COPY_LOCK_DAYS_BY_REGION")
 
     @field_validator("destination_regions")
     @classmethod
@@ -86,6 +91,19 @@ class CopyBackupSettings(CommonSettings):
             if number < 0:
                 raise ValueError(f"{region}={number}: must be 0 (off) or more")
         return value
+
+    @field_validator("lock_days_by_region")
+    @classmethod
+    def _locks(cls, value: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        check_region_keys(value, info)
+        for region, days in value.items():
+            if not 0 <= days <= MAX_LOCK_DAYS:
+                raise ValueError(f"{region}={days}: must be 0 (no lock) to {MAX_LOCK_DAYS} days")
+        return value
+
+    def lock_days_for(self, region: str) -> int:
+        """The retention lock (days) copies in ``region`` get; 0: none."""
+        return self.lock_days_by_region.get(region, self.lock_days)
 
     def retention(self, region: str) -> RetentionPolicy:
         return RetentionPolicy(
@@ -138,8 +156,8 @@ class CopyBackupRequest(BaseModel):
             if value is not None:
                 raise ValueError("not with drPosture")
             return value
-        if value is None or not is_ocid(value) or value.split(".")[1] not in ("volumebackup", "bootvolumebackup"):
-            raise ValueError("must be a volume backup or boot volume backup OCID")
+        if value is None or not is_ocid(value) or value.split(".")[1] not in BACKUP_OCID_TYPES:
+            raise ValueError("must be a volume backup, boot volume backup or volume group backup OCID")
         return value
 
     @field_validator("regions")

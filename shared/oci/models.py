@@ -87,12 +87,32 @@ class VolumeGroup(Tagged):
     volume_ids: list[str] = Field(default_factory=list)
 
 
+class RetentionTimeUnit(StrEnum):
+    DAYS = "DAYS"
+    YEARS = "YEARS"
+
+
+class RetentionDuration(BaseModel):
+    """``RetentionDuration`` ``{"retentionTimeUnit": "DAYS"|"YEARS", "retentionTimeAmount": int}`` (both required)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True)
+
+    retention_time_unit: Annotated[RetentionTimeUnit | str, Field(union_mode="left_to_right")]
+    retention_time_amount: int
+
+
 class BackupBase(Tagged):
     type: OpenBackupType | None = None
     source_type: OpenSourceType | None = None
     expiration_time: datetime | None = None
     time_request_received: datetime | None = None
     kms_key_id: str | None = None
+    # Locks (the three backup resources): retention lock, prevent deletion, legal hold. null = not set.
+    is_retention_lock_enabled: bool | None = None
+    is_prevent_deletion_enabled: bool | None = None
+    is_indefinite_retention_enabled: bool | None = None
+    retention_period: RetentionDuration | None = None
+    time_retention_expires_at: datetime | None = None
 
     @property
     def source_id(self) -> str | None:
@@ -167,19 +187,32 @@ class TagsUpdate(RequestModel):
     defined_tags: DefinedTags | None = None
 
 
-class CreateVolumeBackupDetails(TagsUpdate):
+class LockRequest(RequestModel):
+    """The lock fields of Create*BackupDetails and Update*BackupDetails (none on Copy*Details)."""
+
+    is_retention_lock_enabled: bool | None = None
+    is_prevent_deletion_enabled: bool | None = None
+    is_indefinite_retention_enabled: bool | None = None
+    retention_period: RetentionDuration | None = None
+
+
+class BackupUpdate(TagsUpdate, LockRequest):
+    """UpdateVolumeBackupDetails / UpdateBootVolumeBackupDetails / UpdateVolumeGroupBackupDetails: name, tags, lock."""
+
+
+class CreateVolumeBackupDetails(BackupUpdate):
     volume_id: str
     type: BackupType | None = None
     kms_key_id: str | None = None
 
 
-class CreateBootVolumeBackupDetails(TagsUpdate):
+class CreateBootVolumeBackupDetails(BackupUpdate):
     boot_volume_id: str
     type: BackupType | None = None
     kms_key_id: str | None = None
 
 
-class CreateVolumeGroupBackupDetails(TagsUpdate):
+class CreateVolumeGroupBackupDetails(BackupUpdate):
     volume_group_id: str
     type: BackupType | None = None
 

@@ -5,7 +5,9 @@ Rules, in order:
 2. only AVAILABLE backups are deleted, and only AVAILABLE ones count as kept;
 3. a backup goes when it is beyond ``keep_count`` (newest first) or older than ``max_age_days``;
 4. whatever rules 3 says, the newest ``min_keep`` (at least 1) AVAILABLE backups stay: the last
-   good backup of a source is never deleted.
+   good backup of a source is never deleted;
+5. a backup whose lock has not expired (``shared.rules.locks``) is never deleted: it is planned with
+   its ``lock`` (the caller reports it skipped) and, like every backup that stays, counts as kept.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.oci.models import BackupBase, LifecycleState
+from shared.rules.locks import Lock, lock_of
 from shared.rules.tags import is_managed
 
 
@@ -33,17 +36,29 @@ class RetentionPolicy:
 class Expired:
     backup: BackupBase
     reason: str
+    lock: Lock | None = None  # retention lets it go, but this lock keeps it: never sent a delete
+
+
+def candidates(backups: Sequence[BackupBase]) -> list[BackupBase]:
+    """The backups retention decides about (rules 1 and 2), newest first."""
+    return sorted(
+        (b for b in backups if b.lifecycle_state == LifecycleState.AVAILABLE and is_managed(b.freeform_tags)),
+        key=lambda b: b.time_created,
+        reverse=True,
+    )
+
+
+def locked_kept(backups: Sequence[BackupBase], expired: Sequence[Expired], now: datetime) -> int:
+    """How many of the backups retention keeps (not planned to go) carry a lock."""
+    going = {e.backup.id for e in expired}
+    return sum(1 for b in candidates(backups) if b.id not in going and lock_of(b, now) is not None)
 
 
 def plan_pruning(backups: Sequence[BackupBase], policy: RetentionPolicy, now: datetime) -> list[Expired]:
     """The backups of ONE source that the policy lets go, oldest first."""
     if not policy.active:
         return []
-    available = sorted(
-        (b for b in backups if b.lifecycle_state == LifecycleState.AVAILABLE and is_managed(b.freeform_tags)),
-        key=lambda b: b.time_created,
-        reverse=True,
-    )
+    available = candidates(backups)
     guard = max(1, policy.min_keep)
     cutoff = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
     expired: list[Expired] = []
@@ -51,7 +66,7 @@ def plan_pruning(backups: Sequence[BackupBase], policy: RetentionPolicy, now: da
         if position < guard:
             continue
         if policy.keep_count and position >= policy.keep_count:
-            expired.append(Expired(backup, f"beyond the newest {policy.keep_count}"))
+            expired.append(Expired(backup, f"beyond the newest {policy.keep_count}", lock_of(backup, now)))
         elif cutoff is not None and backup.time_created < cutoff:
-            expired.append(Expired(backup, f"older than {policy.max_age_days} days"))
+            expired.append(Expired(backup, f"older than {policy.max_age_days} days", lock_of(backup, now)))
     return list(reversed(expired))

@@ -76,8 +76,13 @@ Behaviour (see ``blockstorage/models.py`` for the rules in full)
   resources); ``create{volume,bootvolume,volumegroup}backup.begin`` and ``.end`` (AVAILABLE;
   ``additionalDetails`` has ``volumeId`` or ``volumeGroupId``, ``sourceType``, ``status:
   operationSucceed``); ``copy{volume,bootvolume}backup.begin`` / ``.end`` in the destination region
-  (resourceId = the copy); ``update*backup``; ``delete*backup.begin`` / ``.end``. Member backups of a
-  group and volume-group copies emit none.
+  (resourceId = the copy); ``copyvolumegroupbackup.begin`` / ``.end`` likewise (an assumption: the catalog
+  lists no such type); ``update*backup``; ``delete*backup.begin`` / ``.end``. Member backups of a group
+  emit none.
+* Locks: the four lock fields on Create*/Update* bodies, seed bodies and the three backup resources, with
+  ``timeRetentionExpiresAt`` on the emulator clock; a delete of a locked backup -> 409 ``Conflict``; a
+  running retention lock cannot be shortened or removed (409 ``Conflict``); copies carry no lock until
+  updated (rules and assumptions in ``blockstorage/locks.py``).
 * Identity: ``GET /20160918/compartments?compartmentId=&compartmentIdInSubtree=&lifecycleState=``
   (subtree only from the tenancy, else 400 ``InvalidParameter``), ``GET /20160918/compartments/{id}``,
   ``GET /20160918/regions``, ``GET /20160918/tenancies/{id}/regionSubscriptions``.

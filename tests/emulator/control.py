@@ -292,6 +292,7 @@ class ControlApi:
             freeform_tags=body.freeform_tags,
             defined_tags=body.defined_tags,
             announce=body.announce,
+            retention=body.retention_json(),
         )
         return self._ok(backup.to_json())
 

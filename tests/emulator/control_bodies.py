@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from .blockstorage.bodies import RETENTION_FIELDS, RetentionDuration
 from .core.faults import FaultRule
 from .core.ids import DEFAULT_TENANCY
 
@@ -79,6 +80,14 @@ class SeedBackupBody(_Body):
     defined_tags: dict[str, dict[str, Any]] | None = None
     announce: bool = False
     tenancy_id: NonEmpty = DEFAULT_TENANCY
+    # the lock fields, as on Create*BackupDetails (wire names; the period counts from the seeded timeCreated)
+    retention_period: RetentionDuration | None = None
+    is_prevent_deletion_enabled: bool | None = None
+    is_retention_lock_enabled: bool | None = None
+    is_indefinite_retention_enabled: bool | None = None
+
+    def retention_json(self) -> dict[str, Any]:
+        return self.model_dump(include=set(RETENTION_FIELDS), by_alias=True, exclude_none=True)
 
 
 class TopicBody(_Body):

@@ -198,8 +198,11 @@ class EmulatorControl:
         defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
         announce: bool = False,
         tenancy_id: str | None = None,
+        lock: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A finished backup made ``age_seconds`` ago (e.g. an old SCHEDULED one); events only if ``announce``."""
+        """A finished backup made ``age_seconds`` ago (e.g. an old SCHEDULED one); events only if ``announce``.
+
+        ``lock``: lock fields by their wire names (``isRetentionLockEnabled``, ``retentionPeriod``, ...)."""
         body = {
             ("bootVolumeId" if boot else "volumeId"): volume_id,
             "displayName": display_name,
@@ -212,6 +215,7 @@ class EmulatorControl:
             "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
             "announce": announce,
             "tenancyId": tenancy_id,
+            **(lock or {}),
         }
         collection = "bootVolumeBackups" if boot else "volumeBackups"
         result: dict[str, Any] = self._call("POST", f"{region}/{collection}", self._clean(body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy as _copy
+from typing import Any
 
 from ..core.clock import rfc3339
 from ..core.exceptions import IncorrectState, NotAuthorizedOrNotFound
@@ -10,6 +11,7 @@ from ..core.ids import new_ocid
 from ..core.lifecycle import Stage
 from ..core.tag_limits import check_tags
 from ..events import FAILED, SUCCEEDED
+from . import locks
 from .base import BlockstorageBase
 from .bodies import (
     CreateBootVolumeBackupDetails,
@@ -53,6 +55,7 @@ class BackupsMixin(BlockstorageBase):
         freeform_tags = merge_tags(source.freeform_tags, details.freeform_tags)
         defined_tags = merge_defined(source.defined_tags, details.defined_tags)
         check_tags(freeform_tags, defined_tags)
+        retention, expires = locks.new_lock(details.retention_json(), self.now)
         self._claim_source(source.id)
         backup_type = details.type or "INCREMENTAL"
         backup = self._new_backup(
@@ -65,7 +68,8 @@ class BackupsMixin(BlockstorageBase):
             type=backup_type,
             unique_size_in_gbs=source.size_in_gbs if backup_type == "FULL" else 1,
             kms_key_id=details.kms_key_id,
-            retention=details.retention_json(),
+            retention=retention,
+            retention_expires_at=expires,
         )
         self.backups[backup.id] = backup
         self.busy_sources[source.id] = backup.id
@@ -96,10 +100,12 @@ class BackupsMixin(BlockstorageBase):
         freeform_tags: Tags | None = None,
         defined_tags: DefinedTags | None = None,
         announce: bool = False,
+        retention: dict[str, Any] | None = None,
     ) -> Backup:
         """A finished backup made "earlier" (control API only), e.g. an old policy backup for retention tests."""
         source: Volume = self.get_boot_volume(source_id) if kind is BOOT_VOLUME_BACKUP else self.get_volume(source_id)
         created = self.now - age_seconds
+        lock_fields, expires = locks.new_lock(retention or {}, created)  # an old lock may have run out
         backup = self._new_backup(
             kind,
             source,
@@ -110,6 +116,8 @@ class BackupsMixin(BlockstorageBase):
             type=backup_type,
             source_type=source_type,
             expiration_time=self.now + expires_in_seconds if expires_in_seconds is not None else None,
+            retention=lock_fields,
+            retention_expires_at=expires,
         )
         backup.time_created = backup.time_request_received = created
         backup.lifecycle_state = lifecycle_state
@@ -135,6 +143,9 @@ class BackupsMixin(BlockstorageBase):
     ) -> None:
         if res.lifecycle_state in (TERMINATING, TERMINATED):
             raise IncorrectState(f"{res.id} is {res.lifecycle_state} and cannot be updated.")
+        lock = locks.updated_lock(  # checked first: a refused lock change changes nothing
+            res.id, res.retention, res.retention_expires_at, details.retention_json(only_given=True), self.now
+        )
         given = details.model_fields_set
         check_tags(
             (details.freeform_tags or {}) if "freeform_tags" in given else res.freeform_tags,
@@ -148,7 +159,7 @@ class BackupsMixin(BlockstorageBase):
             res.defined_tags = _copy.deepcopy(details.defined_tags or {})
         if isinstance(details, UpdateBackupDetails) and isinstance(res, Backup) and "kms_key_id" in given:
             res.kms_key_id = details.kms_key_id
-        res.retention.update(details.retention_json(only_given=True))
+        res.retention, res.retention_expires_at = lock
         res.touch()
 
     def update_backup(self, backup: Backup, details: UpdateBackupDetails) -> Backup:
@@ -179,6 +190,8 @@ class BackupsMixin(BlockstorageBase):
         self.world.scheduler.at(self.now + self.world.settings.terminating_after, terminated)
 
     def delete_backup(self, backup: Backup) -> None:
+        if backup.lifecycle_state not in (TERMINATING, TERMINATED):
+            locks.check_deletable(backup.id, backup.retention, backup.retention_expires_at, self.now)
         self._terminate(backup, backup.kind.event_noun)
 
     # ---- volume group backups ------------------------------------------------------------------------
@@ -190,9 +203,10 @@ class BackupsMixin(BlockstorageBase):
             merge_tags(group.freeform_tags, details.freeform_tags),
             merge_defined(group.defined_tags, details.defined_tags),
         )
+        now = self.now
+        retention, expires = locks.new_lock(details.retention_json(), now)
         for member in members:
             self._claim_source(member.id)
-        now = self.now
         backup_type = details.type or "INCREMENTAL"
         group_backup = GroupBackup(
             id=new_ocid("volumegroupbackup", self.region_info),
@@ -207,7 +221,8 @@ class BackupsMixin(BlockstorageBase):
             volume_group_id=group.id,
             type=backup_type,
             size_in_gbs=group.size_in_gbs,
-            retention=details.retention_json(),
+            retention=retention,
+            retention_expires_at=expires,
         )
         settings = self.world.settings
         for member in members:
@@ -221,6 +236,8 @@ class BackupsMixin(BlockstorageBase):
                 defined_tags=merge_defined(member.defined_tags, details.defined_tags),
                 type=backup_type,
                 volume_group_backup_id=group_backup.id,
+                retention=dict(retention),  # assumption: a group backup's lock is its members' lock too
+                retention_expires_at=expires,
             )
             self.backups[backup.id] = backup
             self.busy_sources[member.id] = backup.id
@@ -258,4 +275,11 @@ class BackupsMixin(BlockstorageBase):
 
     def delete_group_backup(self, group_backup: GroupBackup) -> None:
         members = [self.backups[m] for m in group_backup.volume_backup_ids if m in self.backups]
+        if group_backup.lifecycle_state not in (TERMINATING, TERMINATED):
+            locks.check_deletable(
+                group_backup.id, group_backup.retention, group_backup.retention_expires_at, self.now
+            )
+            for member in members:  # deleting the group deletes its members
+                if member.lifecycle_state not in (TERMINATING, TERMINATED):
+                    locks.check_deletable(member.id, member.retention, member.retention_expires_at, self.now)
         self._terminate(group_backup, "volumegroupbackup", members)

@@ -10,7 +10,10 @@ choices where they are silent):
   (``max_copies_in_flight`` volume + volume-group copies per source region, one per boot volume).
 * Events: ``create*backup.begin`` at creation, ``.end`` at AVAILABLE, ``copy*backup.begin/.end`` in the
   destination region, ``update*`` on updates, ``delete*.begin/.end`` on deletes. Member backups of a
-  group backup emit no events of their own, and group copies emit none (the catalog has no such type).
+  group backup emit no events of their own. Group copies emit ``copyvolumegroupbackup.begin/.end`` in
+  the destination (assumption: the catalog lists no such type; modelled like the other copies); a group
+  copy takes one slot of the copy pool, its member copies none.
+* Locks (retention lock, prevent deletion, legal hold): see ``locks.py`` for the rules and assumptions.
 """
 
 from __future__ import annotations

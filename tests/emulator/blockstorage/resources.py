@@ -9,6 +9,7 @@ from typing import Any
 
 from ..core.clock import rfc3339
 from ..core.ids import new_etag
+from . import locks
 
 REQUEST_RECEIVED, CREATING, COMMITTED, AVAILABLE = "REQUEST_RECEIVED", "CREATING", "COMMITTED", "AVAILABLE"
 TERMINATED = "TERMINATED"
@@ -142,7 +143,8 @@ class Backup(Resource):
     source_region: str | None = None  # region the copy was made from
     volume_group_backup_id: str | None = None
     expiration_time: float | None = None
-    retention: dict[str, Any] = field(default_factory=dict)
+    retention: dict[str, Any] = field(default_factory=dict)  # the lock fields, camelCase (locks.py)
+    retention_expires_at: float | None = None  # timeRetentionExpiresAt
     image_id: str | None = None
     image_type: str = "platform"
 
@@ -169,7 +171,7 @@ class Backup(Resource):
             "expirationTime": rfc3339(self.expiration_time) if self.expiration_time else None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
-        data.update(_copy.deepcopy(self.retention))
+        data.update(locks.render(self.retention, self.retention_expires_at))
         return data
 
 
@@ -184,7 +186,8 @@ class GroupBackup(Resource):
     copied_from: str | None = None
     source_region: str | None = None
     expiration_time: float | None = None
-    retention: dict[str, Any] = field(default_factory=dict)
+    retention: dict[str, Any] = field(default_factory=dict)  # the lock fields, camelCase (locks.py)
+    retention_expires_at: float | None = None  # timeRetentionExpiresAt
 
     def to_json(self) -> dict[str, Any]:
         data = self.common_json()
@@ -204,7 +207,7 @@ class GroupBackup(Resource):
             data["sourceVolumeGroupBackupId"] = self.copied_from
         if self.expiration_time:
             data["expirationTime"] = rfc3339(self.expiration_time)
-        data.update(_copy.deepcopy(self.retention))
+        data.update(locks.render(self.retention, self.retention_expires_at))
         return data
 
 
