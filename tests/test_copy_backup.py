@@ -471,7 +471,7 @@ def test_throttling_backs_off_and_tagging_failures_are_caught_up(
     result = fn.call(b"", deadline_seconds=3).json()  # the reconcile copies the deferred one; tagging fails
     (item,) = result["items"]
     assert item["status"] == "copied" and "not tagged or locked yet" in item["reason"], item
-    assert any("not tagged yet" in note for note in result["notes"])
+    assert any("not tagged or locked yet" in note for note in result["notes"])
     untagged = copies(signed_api, DR_REGION, compartment, source=second["id"])[0]
     assert SOURCE_KEY not in untagged["freeformTags"]
 
