@@ -4,7 +4,8 @@ The copy call carries no tags and no lock (oci-protection.md section 2), so both
 update in the destination region after the copy; a copy whose update failed is caught up by the
 reconcile. The tool's copies follow their source: when the source backup is renamed or re-tagged
 after the copy (retag-group-backup names group backups once they exist), the next reconcile gives the
-copy the name the template makes of the source's new name, and the source's new tags.
+copy the name the template makes of the source's new name, and the source's new tags (defined tags only
+of the ``COPY_DEFINED_TAG_NAMESPACES``).
 
 Locks: ``COPY_LOCK_DAYS`` / ``COPY_LOCK_DAYS_BY_REGION`` set a retention lock (``isRetentionLockEnabled``
 + ``retentionPeriod`` in DAYS). A lock already as long or longer is left as it is (a lock can be
@@ -35,11 +36,10 @@ from shared.rules.tags import (
     MANAGED_BY_VALUE,
     SOURCE_KEY,
     SOURCE_REGION_KEY,
+    copyable_defined,
     merge_defined,
     merge_freeform,
 )
-
-ORACLE_TAGS = "Oracle-Tags"  # OCI's own CreatedBy/CreatedOn: each resource has its own, never copied over
 
 
 def copy_name(invocation: Run, kind: BackupKind, backup: BackupBase, region: str) -> str:
@@ -83,7 +83,8 @@ def upkeep_for(invocation: Run, kind: BackupKind, backup: BackupBase, region: st
     """The name, tags and lock the tool's copy ``copy`` of ``backup`` should have, compared with what it has."""
     name = copy_name(invocation, kind, backup, region)
     freeform = merge_freeform(copy.freeform_tags, backup.freeform_tags, wanted_tags(backup, invocation.region))
-    source_defined = {ns: kv for ns, kv in backup.defined_tags.items() if ns != ORACLE_TAGS}
+    # only the namespaces the tool may write (COPY_DEFINED_TAG_NAMESPACES), never Oracle-Tags
+    source_defined = copyable_defined(backup.defined_tags, invocation.settings.copy_defined_tag_namespaces)
     defined = merge_defined(copy.defined_tags, source_defined)
     days = invocation.settings.lock_days_for(region)
     summary = []
