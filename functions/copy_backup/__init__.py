@@ -1,11 +1,13 @@
 """copy-backup: disaster-recovery copies of finished backups in other regions, limit-aware.
 
 Parts: ``settings`` (config keys, the request), ``limits`` (copies in flight, room for one more),
-``copying`` (one backup to one region: event and HTTP paths), ``reconcile`` (the schedule run: what
-each destination lacks), ``pruning`` (each destination's retention). This module only dispatches.
+``copying`` (one backup to one region: event and HTTP paths), ``upkeep`` (a copy's name, tags and
+lock, set by an update in its region), ``reconcile`` (the schedule run: what each destination lacks),
+``pruning`` (each destination's retention). This module only dispatches.
 
 Triggers:
-- event ``createvolumebackup.end`` / ``createbootvolumebackup.end``: the backup is read first (an
+- event ``createvolumebackup.end`` / ``createbootvolumebackup.end`` / ``createvolumegroupbackup.end``:
+  the backup is read first (an
   ``.end`` event is not proof of AVAILABLE: not AVAILABLE yet -> ``deferred``, the next reconcile
   takes it); if it matches the copy selector it is copied to every destination region;
 - schedule (reconcile): AVAILABLE source backups of ``COMPARTMENT_IDS`` (and children with
@@ -13,13 +15,19 @@ Triggers:
   no copy in a destination (a lost event, an earlier deferral or failure) are copied there; copies
   the tool made but could not tag are tagged; then each destination's copies are pruned by its
   retention;
-- HTTP / direct: ``{"backupId": ..., "regions"?: [...], "dryRun"?: bool}`` copies one volume or
-  boot volume backup now, to ``regions`` (default: the destination regions), selector or not;
+- HTTP / direct: ``{"backupId": ..., "regions"?: [...], "dryRun"?: bool}`` copies one volume, boot
+  volume or volume group backup now, to ``regions`` (default: the destination regions), selector or not;
   ``{"drPosture": true}`` answers the DR posture only (nothing written, published or posted).
 
 DR posture (``posture``): every reconcile reports in ``drPosture``, per destination region, which
 sources with a backup selected for copying (the reconcile's candidates) have no AVAILABLE copy there
 of a backup taken within ``DR_RPO_HOURS``, from the reconcile's own listings: no call of its own.
+
+Volume group backups are copied whole (``CopyVolumeGroupBackup``): the group copy and its member
+copies appear in the destination. A member backup of a group is never copied on its own (it is
+reported skipped). Group copies follow the same rules as the others below; OCI lists group backups
+without a ``sourceVolumeGroupBackupId`` filter, so the destination's group backups are listed and
+matched here.
 
 What a copy looks like: it lands in the source backup's compartment of the destination region,
 named by the destination's name template, encrypted with the destination's Vault key if one is
@@ -27,23 +35,29 @@ set, and carries the source backup's tags (OCI copies them) plus, set by an upda
 destination region after the copy (the copy call itself carries no tags):
 
 - ``backup-managed-by=oci-block-backup``;
-- ``backup-source-id=<source backup OCID>`` and ``backup-source-region=<source region>``.
+- ``backup-source-id=<source backup OCID>`` and ``backup-source-region=<source region>``;
+- with ``COPY_LOCK_DAYS`` (or the region's ``COPY_LOCK_DAYS_BY_REGION``), a retention lock of that many
+  days (a group copy's members first). A copy not tagged or locked yet is caught up by the reconcile,
+  and so is a copy whose source was renamed or re-tagged since (retag-group-backup): the tool's copies
+  end with the template's name of their source's final name, and its tags.
 
 A copy whose ``backup-source-id`` is the backup it was copied from (``sourceVolumeBackupId`` /
-``sourceBootVolumeBackupId``) is one the tool made; only those are ever pruned. A copy of a source
+``sourceBootVolumeBackupId`` / ``sourceVolumeGroupBackupId``) is one the tool made; only those are ever
+pruned, and never while locked (``shared.pruning``). A copy of a source
 backup made by someone else is left alone, and the source is not copied again.
 
-Limits are first-class. OCI allows 10 volume backup copies in flight from one source region (per
-tenancy) and one copy in flight per boot volume. Copies in flight (not yet AVAILABLE in their
+Limits are first-class. OCI allows 10 volume (and volume group) backup copies in flight from one
+source region (per tenancy) and one copy in flight per boot volume; a group copy is counted as one
+(assumption: the limit's text does not say how a group's members count). Copies in flight (not yet AVAILABLE in their
 destination) are counted before copying; a copy beyond the limits is ``deferred``, never failed,
 and so is one OCI refuses with 400 ``LimitExceeded``, 409 ``IncorrectState`` or 429 (after backing
 off). A boot volume backup OCI cannot copy (e.g. of a Marketplace image) is ``failed`` with OCI's
-reason. Volume group backups and their member backups are not copied.
+reason.
 
 Idempotency: the copy call's ``opc-retry-token`` is derived from (source backup id, destination
 region), so duplicate deliveries replay the same request; and before every copy the destination is
-searched for an existing copy of the backup (by ``sourceVolumeBackupId``), so nothing is copied
-twice. Copy names use the source backup's time, so a replay sends the very same request.
+searched for an existing copy of the backup (by ``sourceVolumeBackupId`` / ``sourceBootVolumeBackupId``
+/ ``sourceVolumeGroupBackupId``), so nothing is copied twice. Copy names use the source backup's time, so a replay sends the very same request.
 
 Configuration (function config keys; ``<region>=<value>`` maps are comma-separated):
 
@@ -57,7 +71,7 @@ Configuration (function config keys; ``<region>=<value>`` maps are comma-separat
 - ``COPY_KMS_KEY_IDS`` (default: none): ``<region>=<Vault key OCID in that region>,...``; a
   destination without a key gets an Oracle-managed key.
 - ``COPY_NAME_TEMPLATE`` (default ``{name} (DR copy from {source_region})``): the copy's display name;
-  placeholders ``{name}`` (the source backup's name), ``{kind}`` (volume / bootvolume),
+  placeholders ``{name}`` (the source backup's name), ``{kind}`` (volume / bootvolume / volumegroup),
   ``{region}`` (destination), ``{source_region}``, ``{date}`` / ``{time}`` (when the source backup
   was taken, UTC, ``YYYY-MM-DD`` / ``HHMM``).
 - ``COPY_NAME_TEMPLATES`` (default: none): ``<region>=<template>,...`` per destination (no commas
@@ -76,6 +90,9 @@ Configuration (function config keys; ``<region>=<value>`` maps are comma-separat
   a copy.
 - ``DR_RPO_HOURS`` (default ``24``, 1..8760): a source is DR-protected in a destination when that
   region holds an AVAILABLE copy of one of its backups taken within this many hours.
+- ``COPY_LOCK_DAYS`` (default ``0``, off; up to 36500): a retention lock (``isRetentionLockEnabled`` +
+  ``retentionPeriod`` DAYS) on every copy; ``COPY_LOCK_DAYS_BY_REGION`` (``<region>=<days>,...``)
+  overrides it for one destination. A locked copy is not deleted by retention before its lock expires.
 
 Common keys (``COMPARTMENT_IDS``, ``INCLUDE_SUBCOMPARTMENTS``, ``DRY_RUN``, ``MAX_CONCURRENCY``,
 ``NOTIFICATION_TOPIC_ID``, ...) work as for every function.
