@@ -32,8 +32,14 @@ SEEDED_AGES_DAYS = (1, 8, 40, 75)  # the tool's earlier backups of each fleet vo
 MANUAL_AGE_DAYS = 90  # a person's own backup: never the tool's to delete
 RPO_HOURS = 36  # a nightly sweep with slack: a backup from last night counts, one from 3 days ago does not
 LEGACY_AGE_DAYS = 3  # db-legacy: tagged, but its last backup (by a backup policy since removed) is this old
+LOCKED_VOLUME, LOCKED_AGE_DAYS, LOCK_DAYS = "web-02", 40, 365  # one old backup under a one-year retention lock
 RETAG_TAGS = {"dr-tier": "gold"}
 GROUP_TAGS = {"backup": "daily", "app": "erp", "cost-center": "cc-42"}
+
+RETENTION_LOCK = {
+    "isRetentionLockEnabled": True,
+    "retentionPeriod": {"retentionTimeUnit": "DAYS", "retentionTimeAmount": LOCK_DAYS},
+}
 
 # The function config, as terraform sets it (plus NOTIFY_ON=all so that every run reports).
 CONFIGS: dict[str, dict[str, str]] = {
@@ -59,6 +65,7 @@ class FleetVolume:
     tagged: bool
     seeded: dict[str, int] = field(default_factory=dict)  # backup id -> age in days (the tool's)
     manual: str | None = None  # a person's backup id
+    locked: str | None = None  # the id of a seeded backup under a retention lock
 
 
 @dataclass
@@ -169,14 +176,18 @@ def prepare_fleet(stage: Stage, scene: Scene) -> None:
         volume = control.create_volume(HOME_REGION, compartment, name, freeform_tags={"backup": "daily"})
         fleet_volume = FleetVolume(name, str(volume["id"]), tagged=True)
         for days in SEEDED_AGES_DAYS:
+            locked = name == LOCKED_VOLUME and days == LOCKED_AGE_DAYS
             seeded = control.seed_backup(
                 HOME_REGION,
                 fleet_volume.id,
                 display_name=f"{name}-incremental-{days}d-ago",
                 age_seconds=days * DAY,
                 freeform_tags={MANAGED_BY_KEY: MANAGED_BY_VALUE, TRIGGER_KEY: "schedule", SOURCE_KEY: fleet_volume.id},
+                lock=RETENTION_LOCK if locked else None,
             )
             fleet_volume.seeded[str(seeded["id"])] = days
+            if locked:
+                fleet_volume.locked = str(seeded["id"])
         scene.fleet.append(fleet_volume)
     manual = control.seed_backup(
         HOME_REGION, scene.fleet[0].id, display_name="web-01 before upgrade", age_seconds=MANUAL_AGE_DAYS * DAY
@@ -224,6 +235,8 @@ def _fleet_backups_text(volume: FleetVolume) -> str:
         parts.append(f"{len(volume.seeded)} by the tool ({ages} days old)")
     if volume.manual:
         parts.append(f"1 manual ({MANUAL_AGE_DAYS} days old)")
+    if volume.locked:
+        parts.append(f"the {LOCKED_AGE_DAYS}-day-old one under a {LOCK_DAYS}-day retention lock")
     return "; ".join(parts) or "none"
 
 
@@ -345,7 +358,7 @@ def step_group_retag(stage: Stage, scene: Scene, step: Step) -> None:
     say()
     say("That backup finishes (clock +60 s): OCI emits createvolumegroupbackup.end.")
     control.advance(60)
-    outcome = _retag_delivery(stage, step)
+    outcome, copy_outcome = _retag_delivery(stage, step)
     if outcome is None:
         return
     step.expect(
@@ -353,6 +366,12 @@ def step_group_retag(stage: Stage, scene: Scene, step: Step) -> None:
         and len(outcome.items(ItemStatus.UPDATED, "retag-member")) == 2,
         "it re-tagged the group backup and its 2 member backups",
         outcome.summary,
+    )
+    copied = copy_outcome.items(ItemStatus.COPIED) if copy_outcome else []
+    step.expect(
+        len(copied) == 1 and copied[0].resource_id == tool_backup and copied[0].region == DR_REGION,
+        f"copy-backup copied the group backup (its member backups travel with it) to {DR_REGION}",
+        copy_outcome.summary if copy_outcome else None,
     )
     _check_group_backup(stage, step, tool_backup, tool_name, renamed=False)
 
@@ -373,7 +392,7 @@ def step_group_retag(stage: Stage, scene: Scene, step: Step) -> None:
     )
     say(f"  {policy_name!r} ({short_id(policy_backup.id)}) started; it finishes (clock +60 s).")
     control.advance(60)
-    outcome = _retag_delivery(stage, step)
+    outcome, copy_outcome = _retag_delivery(stage, step)
     if outcome is None:
         return
     step.expect(
@@ -382,7 +401,14 @@ def step_group_retag(stage: Stage, scene: Scene, step: Step) -> None:
         "it renamed and re-tagged the policy's group backup and its 2 member backups",
         outcome.summary,
     )
+    step.expect(
+        copy_outcome is not None and len(copy_outcome.items(ItemStatus.SKIPPED)) == 1,
+        "copy-backup left the policy's backup alone (COPY_SELECTOR: by default the tool's own backups)",
+        copy_outcome.summary if copy_outcome else None,
+    )
     _check_group_backup(stage, step, policy_backup.id, policy_name, renamed=True)
+
+    _check_group_copy(stage, step, tool_backup)
 
     subheading('Resource Scheduler -> retag-group-backup  {"trigger": "schedule", "schedule": "retag-group-backup"}')
     again = stage.functions["retag_group_backup"].invoke({"trigger": "schedule", "schedule": "retag-group-backup"})
@@ -394,19 +420,48 @@ def step_group_retag(stage: Stage, scene: Scene, step: Step) -> None:
     )
 
 
-def _retag_delivery(stage: Stage, step: Step) -> Outcome | None:
+def _retag_delivery(stage: Stage, step: Step) -> tuple[Outcome | None, Outcome | None]:
+    """Deliver the group backup's end event: (retag-group-backup's answer, copy-backup's answer)."""
     deliveries = deliver(stage)
-    retagged = only(deliveries, "createvolumegroupbackup.end")
+    ended = only(deliveries, "createvolumegroupbackup.end")
+    retag, copy = stage.functions["retag_group_backup"], stage.functions["copy_backup"]
+    retagged = [d for d in ended if d.function is retag]
+    copied = [d for d in ended if d.function is copy]
     step.expect(
-        len(retagged) == 1 and retagged[0].function is stage.functions["retag_group_backup"],
-        "createvolumegroupbackup.end was delivered to retag-group-backup",
-        [d.event_type for d in deliveries],
+        len(retagged) == 1 and len(copied) == 1,
+        "createvolumegroupbackup.end was delivered to retag-group-backup and copy-backup",
+        [(d.event_type, d.function.slug if d.function else None) for d in deliveries],
     )
-    outcome = retagged[0].outcome if retagged else None
-    if outcome is not None:
-        subheading("retag-group-backup answered:")
-        show_items(outcome)
-    return outcome
+    outcomes: list[Outcome | None] = []
+    for name, found in (("retag-group-backup", retagged), ("copy-backup", copied)):
+        outcome = found[0].outcome if found else None
+        if outcome is not None:
+            subheading(f"{name} answered:")
+            show_items(outcome)
+        outcomes.append(outcome)
+    return outcomes[0], outcomes[1]
+
+
+def _check_group_copy(stage: Stage, step: Step, source_id: str) -> None:
+    dr = stage.storage(DR_REGION)
+    copies = [c for c in dr.list_backups(BackupKind.VOLUME_GROUP, stage.compartment_id) if c.copied_from]
+    subheading(f"The operator sees (ListVolumeGroupBackups, {DR_REGION}; the copies finished meanwhile):")
+    rows = []
+    for copy in copies:
+        assert isinstance(copy, VolumeGroupBackup)
+        rows.append((copy.display_name, short_id(copy.id), copy.lifecycle_state, len(copy.volume_backup_ids)))
+    say(table(["GROUP BACKUP", "ID", "STATE", "MEMBER BACKUPS"], rows))
+    only_copy = copies[0] if len(copies) == 1 else None
+    step.expect(
+        isinstance(only_copy, VolumeGroupBackup)
+        and only_copy.copied_from == source_id
+        and only_copy.lifecycle_state == LifecycleState.AVAILABLE
+        and len(only_copy.volume_backup_ids) == 2
+        and only_copy.freeform_tags.get(SOURCE_KEY) == source_id,
+        f"one AVAILABLE copy of the tool's group backup in {DR_REGION}, with its 2 member backups, "
+        "tagged with its source",
+        [(c.display_name, c.lifecycle_state) for c in copies],
+    )
 
 
 def _check_group_backup(stage: Stage, step: Step, backup_id: str, old_name: str, *, renamed: bool) -> None:
@@ -455,9 +510,11 @@ def _check_group_backup(stage: Stage, step: Step, backup_id: str, old_name: str,
 def step_scheduled_sweep(stage: Stage, scene: Scene, step: Step) -> None:
     say("The Resource Scheduler starts create-backup's nightly sweep of compartment prod: every AVAILABLE")
     say(f"volume or group matching SELECTOR {SELECTOR} is backed up, then the tool's own backups older than")
-    say(f"{RETENTION_DAYS} days are deleted (RETENTION_DAYS={RETENTION_DAYS}; the newest always stays).")
+    say(f"{RETENTION_DAYS} days are deleted (RETENTION_DAYS={RETENTION_DAYS}; the newest always stays), unless a")
+    say("lock forbids it: a locked backup is never sent a delete.")
     expected_sources = {v.id for v in scene.fleet if v.tagged} | {scene.volume_id, scene.group_id, scene.legacy_id}
-    expected_deleted = {b for v in scene.fleet for b, days in v.seeded.items() if days > RETENTION_DAYS}
+    locked = {v.locked for v in scene.fleet if v.locked}
+    expected_deleted = {b for v in scene.fleet for b, days in v.seeded.items() if days > RETENTION_DAYS} - locked
     function = stage.functions["create_backup"]
     subheading('Resource Scheduler -> create-backup  {"trigger": "schedule", "schedule": "create-backup"}')
     outcome = function.invoke({"trigger": "schedule", "schedule": "create-backup"})
@@ -472,12 +529,19 @@ def step_scheduled_sweep(stage: Stage, scene: Scene, step: Step) -> None:
     )
     step.expect(
         deleted == expected_deleted,
-        f"it deleted the {len(expected_deleted)} backups of the tool older than {RETENTION_DAYS} days",
+        f"it deleted the {len(expected_deleted)} unlocked backups of the tool older than {RETENTION_DAYS} days",
         sorted(short_id(i) for i in deleted ^ expected_deleted),
     )
+    kept = {i.resource_id: i.reason or "" for i in outcome.items(ItemStatus.SKIPPED, "prune")}
     step.expect(
-        outcome.result is not None and not outcome.result.has_failures,
-        "nothing failed",
+        set(kept) == locked and all("locked until" in reason for reason in kept.values()),
+        f"{LOCKED_VOLUME}'s {LOCKED_AGE_DAYS}-day-old backup is past retention but locked: kept, reported skipped "
+        "(locked until ...)",
+        kept,
+    )
+    step.expect(
+        outcome.result is not None and not outcome.result.has_failures and outcome.result.locked_kept == len(locked),
+        f"nothing failed, and the result counts {len(locked)} locked backup among the kept (lockedKept)",
         outcome.summary,
     )
     subheading("The operator sees (ListVolumeBackups per volume):")
@@ -492,15 +556,16 @@ def step_scheduled_sweep(stage: Stage, scene: Scene, step: Step) -> None:
         gone = [b for b in backups if b.lifecycle_state in GONE_STATES]
         rows.append((volume.name, volume.tagged, len(new), ", ".join(kept_ages) or "-", len(gone)))
         expect_new = 1 if volume.tagged else 0
-        expect_gone = {b for b, d in volume.seeded.items() if d > RETENTION_DAYS}
+        expect_gone = {b for b, d in volume.seeded.items() if d > RETENTION_DAYS} - locked
         all_ok &= len(new) == expect_new and {b.id for b in gone} == expect_gone
         if volume.manual:
             all_ok &= any(b.id == volume.manual and b.lifecycle_state == LifecycleState.AVAILABLE for b in backups)
     say(table(["VOLUME", "MATCHES", "NEW BACKUP", "KEPT (AVAILABLE, AGE)", "DELETED"], rows))
     step.expect(
         all_ok,
-        "each web volume: one new backup, the 1- and 8-day-old kept, the 40- and 75-day-old deleted; "
-        "web-01's manual backup untouched; scratch-01 not backed up",
+        "each web volume: one new backup, the 1- and 8-day-old kept, the 40- and 75-day-old deleted (but "
+        f"{LOCKED_VOLUME}'s locked {LOCKED_AGE_DAYS}-day-old one); web-01's manual backup untouched; "
+        "scratch-01 not backed up",
     )
     deliver(stage, "Events since the sweep:")
 
@@ -634,8 +699,8 @@ StepFunction = Callable[[Stage, Scene, Step], None]
 STEPS: list[tuple[str, StepFunction]] = [
     ("A volume is created and gets its first backup", step_new_volume),
     ("The backup finishes and is copied to the DR region", step_copy_to_dr),
-    ("A volume group backup is renamed and re-tagged with its members", step_group_retag),
-    ("A scheduled sweep backs up the tagged fleet and prunes by retention", step_scheduled_sweep),
+    ("A volume group backup is re-tagged with its members and copied to the DR region", step_group_retag),
+    ("A scheduled sweep backs up the fleet and prunes by retention; a locked backup stays", step_scheduled_sweep),
     ("A manual HTTP call, without and with credentials", step_http),
     ("Protection posture: an unprotected volume is found, backed up, then counted", step_posture),
 ]

@@ -120,28 +120,33 @@ class EventsService:
     def __init__(self, control: EmulatorControl, functions: Sequence[Function], region: str) -> None:
         self.control = control
         self.region = region
-        self.rules = {event_type: fn for fn in functions for event_type in fn.event_types}
+        self.rules: dict[str, list[Function]] = {}  # an event type may go to more than one function
+        for fn in functions:
+            for event_type in fn.event_types:
+                self.rules.setdefault(event_type, []).append(fn)
         _, self.cursor = control.events_page(0)  # the rules exist from now on; earlier events are not delivered
 
     def deliver(self) -> list[Delivery]:
-        """Deliver every event recorded since the last call, oldest first, to the function its rule names."""
+        """Deliver every event recorded since the last call, oldest first, to each function whose rule matches."""
         records, self.cursor = self.control.events_page(self.cursor)
         deliveries = []
         for record in records:
             envelope = record["event"]
             data = envelope.get("data", {})
-            function = self.rules.get(envelope["eventType"]) if record["region"] == self.region else None
-            outcome = function.invoke(envelope) if function else None
-            deliveries.append(
-                Delivery(
-                    record["region"],
-                    short_type(envelope["eventType"]),
-                    data.get("resourceName", ""),
-                    data.get("resourceId", ""),
-                    function,
-                    outcome,
+            matched = self.rules.get(envelope["eventType"], []) if record["region"] == self.region else []
+            targets: list[Function | None] = [*matched] or [None]
+            for function in targets:
+                outcome = function.invoke(envelope) if function else None
+                deliveries.append(
+                    Delivery(
+                        record["region"],
+                        short_type(envelope["eventType"]),
+                        data.get("resourceName", ""),
+                        data.get("resourceId", ""),
+                        function,
+                        outcome,
+                    )
                 )
-            )
         return deliveries
 
 

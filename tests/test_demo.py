@@ -47,8 +47,8 @@ def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
     for heading in (
         "Step 1. A volume is created and gets its first backup",
         "Step 2. The backup finishes and is copied to the DR region",
-        "Step 3. A volume group backup is renamed and re-tagged with its members",
-        "Step 4. A scheduled sweep backs up the tagged fleet and prunes by retention",
+        "Step 3. A volume group backup is re-tagged with its members and copied to the DR region",
+        "Step 4. A scheduled sweep backs up the fleet and prunes by retention; a locked backup stays",
         "Step 5. A manual HTTP call, without and with credentials",
         "Step 6. Protection posture: an unprotected volume is found, backed up, then counted",
     ):
@@ -75,14 +75,17 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     line_with("web-01", "1 d, 8 d, 90 d", "2")  # youngest first, by age (not as text)
     line_with("[ok]", "the topic received the digest of each of the step's 6 runs")
     line_with("erp-db and erp-logs (tag app=erp)")
-    line_with("[ok]", "it deleted the 8 backups of the tool older than 30 days")
+    line_with("[ok]", "it deleted the 7 unlocked backups of the tool older than 30 days")
+    line_with("SKIPPED", "web-02-incremental-40d-ago", "locked until", "(retention lock); kept")
+    line_with("[ok]", "copy-backup copied the group backup", "to us-phoenix-1")
+    line_with("(DR copy from us-ashburn-1)", "volumegroupbackup:", "AVAILABLE", "2")
     # the gateway: refused without its headers, accepted with them
     line_with("HTTP 401", "NotAuthenticated", "authorization")
     line_with("HTTP 200", "1 created")
     # notifications as a subscriber reads them: subject, then the human part only
     line_with("Subject: [ok] create-backup (event): 1 created")
     line_with("Subject: [ok] copy-backup (event): 1 copied")
-    line_with("Subject: [ok] create-backup (schedule): 7 created, 8 deleted")
+    line_with("Subject: [ok] create-backup (schedule): 7 created, 7 deleted, 1 skipped")
     line_with("Subject: [ok] create-backup (http): 1 created")
     # protection posture: unprotected in the result, the digest and the metric, then protected
     line_with("db-legacy", "volume", "72 h ago")
