@@ -57,7 +57,8 @@ reason.
 Idempotency: the copy call's ``opc-retry-token`` is derived from (source backup id, destination
 region), so duplicate deliveries replay the same request; and before every copy the destination is
 searched for an existing copy of the backup (by ``sourceVolumeBackupId`` / ``sourceBootVolumeBackupId``
-/ ``sourceVolumeGroupBackupId``), so nothing is copied twice. Copy names use the source backup's time, so a replay sends the very same request.
+/ ``sourceVolumeGroupBackupId``), so nothing is copied twice. Copy names use the source backup's time,
+so a replay sends the very same request.
 
 Configuration (function config keys; ``<region>=<value>`` maps are comma-separated):
 
