@@ -332,8 +332,8 @@ variable "copy_lock_days_by_region" {
   default     = {}
 
   validation {
-    condition     = alltrue([for region, days in var.copy_lock_days_by_region : can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", region)) && days >= 0 && days <= 36500 && floor(days) == days])
-    error_message = "The copy_lock_days_by_region value must map region names (of copy_destination_regions) to whole numbers of days between 0 and 36500."
+    condition     = alltrue([for region, days in var.copy_lock_days_by_region : contains(var.copy_destination_regions, region) && days >= 0 && days <= 36500 && floor(days) == days])
+    error_message = "The copy_lock_days_by_region value must map regions of copy_destination_regions to whole numbers of days between 0 and 36500."
   }
 }
 
