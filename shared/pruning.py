@@ -17,7 +17,7 @@ from shared.app import Invocation
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.errors import Conflict, IncorrectState, OciError
 from shared.oci.models import BackupBase
-from shared.results import Item, ItemStatus
+from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.locks import Lock, lock_of
 from shared.rules.retention import Expired, RetentionPolicy, locked_kept, plan_pruning
 
@@ -53,7 +53,7 @@ def delete_unless_locked(
         invocation.report.add(Item(status=ItemStatus.PLANNED, reason=f"would delete: {plan.reason}", **base))
         return 0
     try:
-        request_id = storage.delete_backup(kind, backup.id)
+        request_id = storage.delete_backup_once(kind, backup.id)  # None: someone else deleted it meanwhile
     except (Conflict, IncorrectState) as exc:
         lock = _lock_now(storage, kind, backup.id, invocation)
         if isinstance(exc, Conflict) or lock is not None:
@@ -66,7 +66,10 @@ def delete_unless_locked(
         invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
         return 0
     except OciError as exc:
-        invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+        invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))
+        return 0
+    if request_id is None:
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=ALREADY_DELETED, **base))
         return 0
     invocation.report.add(Item(status=ItemStatus.DELETED, reason=plan.reason, opc_request_id=request_id, **base))
     return 0

@@ -37,6 +37,7 @@ from shared.rules.tags import (
     SOURCE_KEY,
     SOURCE_REGION_KEY,
     copyable_defined,
+    fit,
     merge_defined,
     merge_freeform,
 )
@@ -74,6 +75,7 @@ class Upkeep:
     defined: DefinedTags | None = None
     lock_days: int = 0
     summary: list[str] = field(default_factory=list)
+    left_out: str = ""  # copied tags left out to stay within OCI's tag limit
 
     def __bool__(self) -> bool:
         return bool(self.summary)
@@ -82,10 +84,15 @@ class Upkeep:
 def upkeep_for(invocation: Run, kind: BackupKind, backup: BackupBase, region: str, copy: BackupBase) -> Upkeep:
     """The name, tags and lock the tool's copy ``copy`` of ``backup`` should have, compared with what it has."""
     name = copy_name(invocation, kind, backup, region)
-    freeform = merge_freeform(copy.freeform_tags, backup.freeform_tags, wanted_tags(backup, invocation.region))
     # only the namespaces the tool may write (COPY_DEFINED_TAG_NAMESPACES), never Oracle-Tags
     source_defined = copyable_defined(backup.defined_tags, invocation.settings.copy_defined_tag_namespaces)
-    defined = merge_defined(copy.defined_tags, source_defined)
+    # the tool's markers always; copied tags (the copy's own, then its source's) as far as OCI's 64 allow
+    fitted = fit(
+        merge_freeform(copy.freeform_tags, backup.freeform_tags),
+        merge_defined(copy.defined_tags, source_defined),
+        wanted_tags(backup, invocation.region),
+    )
+    freeform, defined = fitted.freeform, fitted.defined
     days = invocation.settings.lock_days_for(region)
     summary = []
     if name != copy.display_name:
@@ -104,6 +111,7 @@ def upkeep_for(invocation: Run, kind: BackupKind, backup: BackupBase, region: st
         defined=defined if defined != copy.defined_tags else None,
         lock_days=lock_days,
         summary=summary,
+        left_out=fitted.note(),
     )
 
 
@@ -143,6 +151,8 @@ def update_copy(invocation: Run, kind: BackupKind, region: str, copy_id: str, ba
             updated = storage.update_backup(kind, copy_id, details, if_match=current.etag)
         except NoEtagMatch:
             continue  # someone wrote in between: read again, merge again
+        if upkeep.left_out and upkeep.freeform is not None:
+            invocation.report.note(f"copy {copy_id} in {region}: {upkeep.left_out}")
         return Updated(str(updated.value.lifecycle_state), updated.opc_request_id, summary, waiting)
     raise OciError(f"the copy kept changing ({TAG_ATTEMPTS} attempts)")
 
