@@ -1,6 +1,6 @@
 """What a copy the tool made should look like (name, tags, lock), and the update in its region that gets it there.
 
-The copy call carries no tags and no lock (oci-protection.md section 2), so both are set by an
+The copy call carries no tags and no lock (the SDK's ``CopyVolumeBackupDetails`` has neither), so both are set by an
 update in the destination region after the copy; a copy whose update failed is caught up by the
 reconcile. The tool's copies follow their source: when the source backup is renamed or re-tagged
 after the copy (retag-group-backup names group backups once they exist), the next reconcile gives the

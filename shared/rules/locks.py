@@ -1,6 +1,6 @@
 """Backup locks: the lock a backup is asked to carry, and whether one it has forbids deleting it. Pure, no I/O.
 
-OCI's three lock fields (oci-protection.md section 2): a retention lock (``isRetentionLockEnabled`` +
+OCI's three lock fields (the SDK's ``oci.core.models.VolumeBackup`` and ``UpdateVolumeBackupDetails``): a retention lock (``isRetentionLockEnabled`` +
 ``retentionPeriod``), prevent deletion (``isPreventDeletionEnabled``, "during the configured retention
 period") and a legal hold (``isIndefiniteRetentionEnabled``); a locked backup has
 ``timeRetentionExpiresAt``.

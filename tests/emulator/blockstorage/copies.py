@@ -178,7 +178,7 @@ class CopiesMixin(BlockstorageBase):
         dest.group_backups[group_copy.id] = group_copy
         self.copies_in_flight.add(group_copy.id)  # one slot of the pool for the group and its members
         details_ = self._group_copy_details(group_copy)
-        # Assumption: copyvolumegroupbackup.begin/.end like the other copies (not in the catalog, oci-events.md).
+        # Assumption: copyvolumegroupbackup.begin/.end like the other copies (the Events catalog lists no such type).
         dest.emit("copyvolumegroupbackup.begin", group_copy, details_, now)
 
         def available(at: float) -> None:

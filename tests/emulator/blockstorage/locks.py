@@ -1,4 +1,4 @@
-"""Backup locks: retention lock, prevent deletion, legal hold (oci-protection.md section 2).
+"""Backup locks: retention lock, prevent deletion, legal hold (fields of the SDK's ``oci.core.models``).
 
 The fields (``isRetentionLockEnabled``, ``retentionPeriod``, ``isPreventDeletionEnabled``,
 ``isIndefiniteRetentionEnabled``) come on Create*/Update* bodies and on the control API's seed bodies;
