@@ -1,9 +1,9 @@
 """Backup locks: the lock a backup is asked to carry, and whether one it has forbids deleting it. Pure, no I/O.
 
-OCI's three lock fields (the SDK's ``oci.core.models.VolumeBackup`` and ``UpdateVolumeBackupDetails``): a retention lock (``isRetentionLockEnabled`` +
-``retentionPeriod``), prevent deletion (``isPreventDeletionEnabled``, "during the configured retention
-period") and a legal hold (``isIndefiniteRetentionEnabled``); a locked backup has
-``timeRetentionExpiresAt``.
+OCI's three lock fields (the SDK's ``oci.core.models.VolumeBackup`` and ``UpdateVolumeBackupDetails``):
+a retention lock (``isRetentionLockEnabled`` + ``retentionPeriod``), prevent deletion
+(``isPreventDeletionEnabled``, "during the configured retention period") and a legal hold
+(``isIndefiniteRetentionEnabled``); a locked backup has ``timeRetentionExpiresAt``.
 
 Assumptions (the SDK does not say; named here and in the emulator's docstring):
 
