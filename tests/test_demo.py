@@ -73,7 +73,7 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     line_with("(DR copy from us-ashburn-1)", "AVAILABLE")
     line_with("[ok]", "the group backup is now named erp-incremental-")
     line_with("web-01", "1 d, 8 d, 90 d", "2")  # youngest first, by age (not as text)
-    line_with("[ok]", "the topic received the digest of each of the step's 6 runs")
+    line_with("[ok]", "the topic received the digest of each of the step's 8 runs")  # step 3: retag and copy each
     line_with("erp-db and erp-logs (tag app=erp)")
     line_with("[ok]", "it deleted the 7 unlocked backups of the tool older than 30 days")
     line_with("SKIPPED", "web-02-incremental-40d-ago", "locked until", "(retention lock); kept")
