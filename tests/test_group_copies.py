@@ -56,7 +56,7 @@ def group_copies(api: SignedApi, region: str, compartment: str, *, live: bool = 
     return [
         b
         for b in response.json()
-        if b.get("sourceVolumeGroupBackupId") and (not live or b["lifecycleState"] != "TERMINATED")
+        if b.get("sourceVolumeGroupBackupId") and (not live or b["lifecycleState"] not in ("TERMINATING", "TERMINATED"))
     ]
 
 
@@ -180,12 +180,12 @@ def test_group_copies_are_pruned_per_region_keeping_the_minimum_and_the_locked(
     assert result["lockedKept"] == 1 + 2  # frankfurt: the newest kept, and the two retention let go
     # the deleted group copies took their member copies with them
     everything = group_copies(signed_api, DR_REGION, compartment, live=False)
-    gone = [c for c in everything if c["lifecycleState"] == "TERMINATED"]
+    gone = [c for c in everything if c["lifecycleState"] in ("TERMINATING", "TERMINATED")]
     assert len(gone) == 2
     for copy in gone:
         for member_id in copy["volumeBackupIds"]:
             member = read(signed_api, member_path(member_id).rsplit("/", 1)[0], member_id, region=DR_REGION)
-            assert member["lifecycleState"] == "TERMINATED"
+            assert member["lifecycleState"] in ("TERMINATING", "TERMINATED")
 
 
 def test_a_copy_made_before_the_retag_ends_with_the_final_name_and_tags(

@@ -116,7 +116,7 @@ def test_retention_skips_locked_backups_reports_them_and_counts_them_kept(
     assert result["lockedKept"] == 3  # the three locked ones; the newest (no lock) is kept too, not locked
     message = emu.messages(HOME_REGION, topic)[-1]
     assert "Locked: 3 of the kept backups carry a lock" in message["body"]
-    deletes = {e["data"]["resourceId"] for e in emu.event_envelopes("deletevolumebackup.end")}
+    deletes = {e["data"]["resourceId"] for e in emu.event_envelopes("deletevolumebackup.begin")}
     assert deletes == {expired, plain}
 
     # the next run deletes nothing more and still reports the locked ones, never as failures

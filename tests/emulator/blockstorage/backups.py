@@ -55,7 +55,7 @@ class BackupsMixin(BlockstorageBase):
         freeform_tags = merge_tags(source.freeform_tags, details.freeform_tags)
         defined_tags = merge_defined(source.defined_tags, details.defined_tags)
         check_tags(freeform_tags, defined_tags)
-        retention, expires = locks.new_lock(details.retention_json(), self.now)
+        retention, _ = locks.new_lock(details.retention_json(), self.now)  # refused before anything changes
         self._claim_source(source.id)
         backup_type = details.type or "INCREMENTAL"
         backup = self._new_backup(
@@ -68,9 +68,9 @@ class BackupsMixin(BlockstorageBase):
             type=backup_type,
             unique_size_in_gbs=source.size_in_gbs if backup_type == "FULL" else 1,
             kms_key_id=details.kms_key_id,
-            retention=retention,
-            retention_expires_at=expires,
         )
+        # the period counts from the backup's own timeCreated
+        backup.retention, backup.retention_expires_at = locks.new_lock(retention, backup.time_created)
         self.backups[backup.id] = backup
         self.busy_sources[source.id] = backup.id
         self.emit(f"create{kind.event_noun}.begin", backup, self._backup_details(backup), backup.time_created)
@@ -276,9 +276,7 @@ class BackupsMixin(BlockstorageBase):
     def delete_group_backup(self, group_backup: GroupBackup) -> None:
         members = [self.backups[m] for m in group_backup.volume_backup_ids if m in self.backups]
         if group_backup.lifecycle_state not in (TERMINATING, TERMINATED):
-            locks.check_deletable(
-                group_backup.id, group_backup.retention, group_backup.retention_expires_at, self.now
-            )
+            locks.check_deletable(group_backup.id, group_backup.retention, group_backup.retention_expires_at, self.now)
             for member in members:  # deleting the group deletes its members
                 if member.lifecycle_state not in (TERMINATING, TERMINATED):
                     locks.check_deletable(member.id, member.retention, member.retention_expires_at, self.now)
