@@ -1,0 +1,148 @@
+"""create-backup: back up volumes, boot volumes and volume groups; name, tag, and prune them.
+
+Parts: ``settings`` (config keys, the request, targets), ``sweep`` (the schedule run: one listing,
+the posture, every source), ``protect`` (one source: its backup, then its retention). This module
+reads the trigger and dispatches.
+
+Triggers:
+- event ``createvolume.end`` / ``createbootvolume.end`` / ``createvolumegroup(.end)``: a first FULL
+  backup of the new resource if it matches ``SELECTOR`` (failed-status events are only reported);
+  ``com.oraclecloud.computeapi.launchinstance.end``: the same for the boot volume of a new instance
+  (found through its boot volume attachment); a boot volume announced by both events is backed up once;
+- schedule: sweep ``COMPARTMENT_IDS`` (and children with ``INCLUDE_SUBCOMPARTMENTS``) for matching
+  resources, back each up (INCREMENTAL, FULL every ``FULL_EVERY``-th), then prune by retention;
+- HTTP / direct: ``{"volumeId"|"bootVolumeId"|"volumeGroupId": ..., "type"?, "dryRun"?, "lockDays"?}`` for
+  one resource, or ``{"compartmentId": ..., "prune"?: true, "lockDays"?}`` for a selector run in one
+  compartment;
+  ``{"posture": true, "compartmentId"?: ...}`` answers the protection posture only (nothing written,
+  nothing published, no metrics).
+
+Posture (``shared/posture.py``): a full schedule sweep (dry runs too) reports in ``posture`` which
+resources in scope have no AVAILABLE backup taken within ``RPO_HOURS``, from the sweep's own
+listings (sources, and backups per compartment and kind): no call of its own. A hand-over run
+(``resourceIds``) sweeps part of the fleet and reports none.
+
+Locks: with ``BACKUP_LOCK_DAYS`` (default 0 = off, 1..36500) every backup carries a lock from the create
+call itself (``retentionPeriod`` ``{"retentionTimeUnit": "DAYS", "retentionTimeAmount": N}``), of the kind
+``BACKUP_LOCK_MODE`` says: ``retention-lock`` (default, ``isRetentionLockEnabled``) or ``prevent-deletion``
+(``isPreventDeletionEnabled``). A request's ``lockDays`` may lengthen the lock, never shorten it (400
+naming ``lockDays``). Retention never sends a delete to a locked backup (``shared.pruning``): it is
+reported ``skipped`` ("locked until ...") and counts as kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from functions.create_backup.protect import protect
+from functions.create_backup.settings import (
+    EVENT_KINDS,
+    KIND_WORDS,
+    LAUNCH_INSTANCE_END,
+    CreateBackupRequest,
+    CreateBackupSettings,
+    Run,
+    Target,
+)
+from functions.create_backup.sweep import sweep
+from shared.app import HandlerSpec
+from shared.oci.compute import boot_volume_attachments
+from shared.oci.errors import (
+    NotAuthorizedOrNotFound,
+)
+from shared.oci.models import (
+    BackupType,
+    Tagged,
+)
+from shared.results import Item, ItemStatus
+from shared.triggers import InputError, OciEvent, TriggerKind
+
+if TYPE_CHECKING:
+    pass
+
+
+def run(invocation: Run) -> None:
+    if invocation.kind is TriggerKind.EVENT:
+        _on_event(invocation)
+    elif invocation.kind is TriggerKind.SCHEDULE:
+        schedule = invocation.schedule
+        only = set(schedule.resource_ids) if schedule and schedule.resource_ids else None
+        sweep(invocation, invocation.settings.compartment_ids, only=only, prune=True, backup_type=None)
+    else:
+        request = invocation.request
+        assert request is not None
+        configured = invocation.settings.lock_days
+        if request.lock_days is not None and request.lock_days < configured:
+            raise InputError(
+                f"{request.lock_days} is shorter than the configured lock (BACKUP_LOCK_DAYS={configured}); "
+                "a request may lengthen the lock, never shorten it",
+                "lockDays",
+            )
+        kind, target_id = request.target()
+        if request.posture:
+            scope = [target_id] if target_id else invocation.settings.compartment_ids
+            sweep(invocation, scope, only=None, prune=False, backup_type=None, posture_only=True)
+        elif kind is None:
+            sweep(invocation, [target_id], only=None, prune=request.prune, backup_type=request.type)
+        else:
+            source = invocation.storage.get_source(kind, target_id).value
+            assert isinstance(source, Tagged)
+            protect(invocation, Target(kind, source, request.type is BackupType.FULL), explicit=True)
+
+
+def _on_event(invocation: Run) -> None:
+    event = invocation.event
+    assert event is not None
+    kind = EVENT_KINDS[event.event_type]
+    resource_id = event.data.resource_id
+    launched = event.event_type == LAUNCH_INSTANCE_END
+    if not event.succeeded:
+        what = "instance launch" if launched else f"{KIND_WORDS[kind]} creation"
+        invocation.report.add(
+            Item(
+                status=ItemStatus.SKIPPED,
+                action="backup",
+                resource_id=resource_id,
+                name=event.data.resource_name,
+                reason=f"the {what} did not succeed ({event.status}); nothing to back up",
+            )
+        )
+        return
+    try:
+        if launched:
+            resource_id = _launched_boot_volume(invocation, event)
+        source = invocation.storage.get_source(kind, resource_id).value
+    except (NotAuthorizedOrNotFound, LookupError) as exc:
+        reason = str(exc) if isinstance(exc, LookupError) else "not found in this region"
+        invocation.report.add(Item(status=ItemStatus.FAILED, action="backup", resource_id=resource_id, reason=reason))
+        return
+    assert isinstance(source, Tagged)
+    protect(invocation, Target(kind, source, full=True), explicit=False, first_backup=True)
+
+
+def _launched_boot_volume(invocation: Run, event: OciEvent) -> str:
+    """The boot volume of a launched instance, through its boot volume attachment."""
+    data = event.data
+    if not data.availability_domain or not data.compartment_id:
+        raise LookupError("the launch event names no availability domain or compartment; cannot find the boot volume")
+    attachments = boot_volume_attachments(
+        invocation.client,
+        invocation.region,
+        data.availability_domain,
+        data.compartment_id,
+        data.resource_id,
+        invocation.call_deadline,
+    )
+    if not attachments:
+        raise LookupError(f"instance {data.resource_id} has no boot volume attachment")
+    return attachments[0].boot_volume_id
+
+
+SPEC = HandlerSpec(
+    name="create_backup",
+    settings=CreateBackupSettings,
+    request=CreateBackupRequest,
+    event_types=frozenset(EVENT_KINDS),
+    run=run,
+    route="create-backup",
+)
