@@ -110,7 +110,7 @@ def test_build_context_leaves_out_tests_terraform_and_git() -> None:
 
     for path in (".git", "tests/test_image.py", "terraform/functions.tf", "bench/run.py", "demo/run.py", ".venv"):
         assert ignored(path), path
-    for path in ("func.py", "shared/runtime.py", "functions/create_backup.py", "requirements.txt"):
+    for path in ("func.py", "shared/runtime.py", "functions/create_backup/__init__.py", "requirements.txt"):
         assert not ignored(path), path
 
 
