@@ -52,6 +52,7 @@ class ProtectionPosture(_Document):
     protected: int
     unprotected: list[UnprotectedResource] = Field(default_factory=list)
     unprotected_not_listed: int = Field(default=0, alias="unprotectedNotListed")
+    locked_kept: int | None = Field(default=None, alias="lockedKept")  # of the backups retention kept, locked
 
 
 class UnprotectedSource(_Document):
@@ -77,6 +78,7 @@ class DestinationPosture(_Document):
 class DrPosture(_Document):
     rpo_hours: int = Field(alias="rpoHours")
     destinations: dict[str, DestinationPosture] = Field(default_factory=dict)
+    locked_kept: int | None = Field(default=None, alias="lockedKept")  # of the copies retention kept, locked
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,10 @@ class Report:
             status.value: counter.get(status.value, 0) for status in ItemStatus if counter.get(status.value)
         }
         result.finished_at = finished_at
+        if result.locked_kept is not None:  # the run pruned: its posture says how many kept backups are locked
+            for posture in (result.posture, result.dr_posture):
+                if posture is not None:
+                    posture.locked_kept = result.locked_kept
         return result
 
 
