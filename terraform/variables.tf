@@ -535,7 +535,7 @@ variable "gateway_jwks_egress_cidrs" {
 }
 
 variable "gateway_jwt_issuers" {
-  description = "Accepted `iss` values of the bearer JWTs (e.g. your identity domain URL https://idcs-xxxx.identity.oraclecloud.com/)."
+  description = "Accepted `iss` values of the bearer JWTs. An OCI IAM identity domain issues tokens with iss https://identity.oraclecloud.com/ (list it with and without the trailing slash); another OIDC provider: its issuer URL. See terraform/README.md, step 4."
   type        = list(string)
 
   validation {
