@@ -420,7 +420,8 @@ def _conclusions(r: dict[str, Any]) -> list[str]:
                 f"vs {c['sdk_seconds']:.1f} s, {c['product_lost']} vs {c['sdk_lost']} lost"
                 for c in worse
             )
-            + ". The grid's run ranges show how much of that difference is run-to-run noise."
+            + ". Each run's figures are in `results.json` (`sweep_grid[].samples`): they show how much of that "
+            "difference is run-to-run noise."
         )
     fp = r["footprint"]
     if not t["footprint_ratio"]["met"]:
