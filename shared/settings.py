@@ -14,6 +14,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from shared.oci.ocid import parse_ocid
+from shared.rules.tags import ORACLE_TAGS, is_oracle_namespace
 
 HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
@@ -177,8 +178,8 @@ class CommonSettings(BaseModel):
     @field_validator("copy_defined_tag_namespaces")
     @classmethod
     def _not_oracle_tags(cls, value: list[str]) -> list[str]:
-        if any(namespace.lower() == "oracle-tags" for namespace in value):
-            raise ValueError("Oracle-Tags is set by OCI itself and never written; list other namespaces only")
+        if any(is_oracle_namespace(namespace) for namespace in value):
+            raise ValueError(f"{ORACLE_TAGS} is set by OCI itself and never written; list other namespaces only")
         return value
 
     @field_validator("metrics_namespace")
