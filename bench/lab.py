@@ -23,6 +23,7 @@ class Lab:
     emulator_pid: int
     compartment: str = ""
     topic: str = ""
+    topic_endpoint: str = ""
     credentials: dict[str, str] = field(default_factory=dict)
 
     def fresh(self, **settings: Any) -> None:
@@ -30,7 +31,8 @@ class Lab:
         self.control.reset()
         self.control.settings(publish_per_minute=1_000_000, **settings)
         self.compartment = str(self.control.create_compartment("bench")["id"])
-        self.topic = str(self.control.create_topic(REGION, self.compartment, "bench-results")["topicId"])
+        topic = self.control.create_topic(REGION, self.compartment, "bench-results")
+        self.topic, self.topic_endpoint = str(topic["topicId"]), str(topic["apiEndpoint"])
         issued = self.control.issue_resource_principal(REGION, ttl_seconds=4 * 3600)
         self.credentials = {
             "OCI_RESOURCE_PRINCIPAL_VERSION": "2.2",
@@ -40,11 +42,15 @@ class Lab:
         }
 
     def function_config(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        """What the Functions runtime and the function config give a function (both sides read these)."""
+        """What the Functions runtime and the function config give a function (both sides read these).
+
+        The topic's ``apiEndpoint`` is passed as Terraform passes it (``terraform/locals.tf``), so
+        neither side calls GetTopic: the deployed functions are not granted it."""
         return {
             **self.credentials,
             "OCI_ENDPOINT_TEMPLATE": self.control.endpoint_template,
             "NOTIFICATION_TOPIC_ID": self.topic,
+            "NOTIFICATION_TOPIC_ENDPOINT": self.topic_endpoint,
             "COMPARTMENT_IDS": self.compartment,
             **(extra or {}),
         }

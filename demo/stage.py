@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from shared.oci.blockstorage import BlockStorage
 from shared.oci.client import OciClient
 from shared.oci.credentials import ApiKeyCredentials, fingerprint_of
-from shared.results import Item, ItemStatus, RunResult
+from shared.posture import FleetResult
+from shared.results import Item, ItemStatus
 from shared.runtime import load_spec
 from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
 from tests.fdk_harness import FdkProcess, FnAnswer
@@ -40,7 +41,7 @@ class Outcome:
 
     status: int
     document: dict[str, Any]
-    result: RunResult | None
+    result: FleetResult | None  # any result document parses as one (posture, drPosture: when measured)
 
     @classmethod
     def of(cls, answer: FnAnswer) -> Outcome:
@@ -51,7 +52,7 @@ class Outcome:
         if not isinstance(document, dict):
             document = {"raw": document}
         try:
-            result: RunResult | None = RunResult.model_validate(document)
+            result: FleetResult | None = FleetResult.model_validate(document)
         except ValidationError:
             result = None
         return cls(answer.http_status, document, result)

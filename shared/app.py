@@ -6,16 +6,13 @@ its business function ``run(invocation) -> None``, which adds items to ``invocat
 Everything else (trigger parsing, auth, deadline, notifications, the response) is the runtime's.
 """
 
-from __future__ import annotations
-
 import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -33,18 +30,16 @@ R = TypeVar("R", bound=BaseModel)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class HandlerSpec(Generic[S, R]):
+class HandlerSpec(NamedTuple, Generic[S, R]):
     name: str
     settings: type[S]
     request: type[R]
     event_types: frozenset[str]
-    run: Callable[[Invocation[S, R]], None]
+    run: "Callable[[Invocation[S, R]], None]"  # Invocation is defined below
     route: str = ""  # the API Gateway route path segment, e.g. "create-backup"
 
 
-@dataclass
-class Invocation(Generic[S, R]):
+class Invocation(NamedTuple, Generic[S, R]):
     """Everything one run of a handler needs; built by the runtime."""
 
     function: str
@@ -62,7 +57,7 @@ class Invocation(Generic[S, R]):
     request: R | None = None
     call_id: str = ""
     invoke_self: Callable[[dict[str, Any]], str | None] | None = None
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
     read_only: bool = False  # a question ({"posture": true}): answered, nothing published, no metrics
 
     @property

@@ -60,12 +60,12 @@ def run_metrics(result: RunResult, namespace: str, compartment_id: str, region: 
         for status in ItemStatus
         if status.value in result.counts or status is ItemStatus.FAILED
     ]
-    posture = result.posture
+    posture, dr_posture = result.measured()
     if posture is not None:
         streams.append(gauge(RESOURCES_PROTECTED, posture.protected, region=region))
         streams.append(gauge(RESOURCES_UNPROTECTED, posture.resources - posture.protected, region=region))
-    if result.dr_posture is not None:
-        for destination, view in result.dr_posture.destinations.items():
+    if dr_posture is not None:
+        for destination, view in dr_posture.destinations.items():
             streams.append(gauge(DR_SOURCES_PROTECTED, view.protected, region=region, destination=destination))
             unprotected = view.sources - view.protected
             streams.append(gauge(DR_SOURCES_UNPROTECTED, unprotected, region=region, destination=destination))

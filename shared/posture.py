@@ -23,6 +23,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from shared.oci.models import BackupBase, LifecycleState
+from shared.results import RunResult
 
 LIST_LIMIT: Final = 50  # unprotected entries kept in the result document (the rest are counted)
 DIGEST_NAMES: Final = 10  # unprotected names spelled out in a digest line
@@ -79,6 +80,29 @@ class DrPosture(_Document):
     rpo_hours: int = Field(alias="rpoHours")
     destinations: dict[str, DestinationPosture] = Field(default_factory=dict)
     locked_kept: int | None = Field(default=None, alias="lockedKept")  # of the copies retention kept, locked
+
+
+class FleetResult(RunResult):
+    """The result document of a run that measured protection: ``posture`` (create-backup's schedule
+    sweep, a posture request) and/or ``drPosture`` (copy-backup's reconcile, a DR posture request)."""
+
+    posture: ProtectionPosture | None = None
+    dr_posture: DrPosture | None = Field(default=None, alias="drPosture")
+
+    @classmethod
+    def of(cls, result: RunResult, posture: ProtectionPosture | None, dr_posture: DrPosture | None) -> FleetResult:
+        """``result`` with the postures; when the run pruned, each says how many of the kept backups are locked."""
+        if result.locked_kept is not None:
+            update = {"locked_kept": result.locked_kept}
+            posture = posture.model_copy(update=update) if posture else None
+            dr_posture = dr_posture.model_copy(update=update) if dr_posture else None
+        return cls(**dict(result), posture=posture, dr_posture=dr_posture)
+
+    def measured(self) -> tuple[ProtectionPosture | None, DrPosture | None]:
+        return self.posture, self.dr_posture
+
+    def measured_lines(self) -> list[str]:
+        return posture_lines(self.posture, self.dr_posture, self.started_at)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,21 @@
 """The one result document every invocation ends with, and its readable digest for Notifications."""
 
-from __future__ import annotations
-
 import json
 import threading
 from collections import Counter
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import log
 from shared.oci.errors import DeadlineExceeded
 from shared.oci.notifications import MAX_MESSAGE_BYTES
-from shared.posture import DrPosture, ProtectionPosture, posture_lines
 from shared.rules.naming import clean
+
+if TYPE_CHECKING:  # a run that measured protection ends with a FleetResult (shared.posture), built only then
+    from shared.posture import DrPosture, ProtectionPosture
 
 DIGEST_BUDGET: Final = MAX_MESSAGE_BYTES - 2048  # room for the JSON envelope ONS adds around body+title
 # OCI Functions carries at most 6 MB in an invoke payload; API Gateway and the callers parse the answer
@@ -72,12 +72,18 @@ class RunResult(BaseModel):
     status: int | None = None  # the HTTP status of the answer (200, 202, 4xx, 500), whatever the trigger
     items_cut: int | None = Field(default=None, alias="itemsCut")  # items left out of the answer (size limit)
     digest_message_id: str | None = Field(default=None, alias="digestMessageId")  # set once the digest is published
-    posture: ProtectionPosture | None = None
-    dr_posture: DrPosture | None = Field(default=None, alias="drPosture")
     locked_kept: int | None = Field(default=None, alias="lockedKept")  # set when the run pruned
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)
+
+    def measured(self) -> "tuple[ProtectionPosture | None, DrPosture | None]":
+        """The protection posture and DR posture this run measured: none (a ``FleetResult`` overrides it)."""
+        return None, None
+
+    def measured_lines(self) -> list[str]:
+        """The digest's lines about what the run measured: none (a ``FleetResult`` overrides it)."""
+        return []
 
     @property
     def all_failed(self) -> bool:
@@ -98,6 +104,8 @@ class Report:
     def __init__(self, function: str, trigger: str, dry_run: bool, started_at: datetime) -> None:
         self._lock = threading.Lock()
         self._result = RunResult(function=function, trigger=trigger, dry_run=dry_run, started_at=started_at)
+        self._posture: ProtectionPosture | None = None
+        self._dr_posture: DrPosture | None = None
 
     def add(self, item: Item) -> Item:
         with self._lock:
@@ -112,13 +120,13 @@ class Report:
         with self._lock:
             self._result.error = text
 
-    def set_posture(self, posture: ProtectionPosture) -> None:
+    def set_posture(self, posture: "ProtectionPosture") -> None:
         with self._lock:
-            self._result.posture = posture
+            self._posture = posture
 
-    def set_dr_posture(self, posture: DrPosture) -> None:
+    def set_dr_posture(self, posture: "DrPosture") -> None:
         with self._lock:
-            self._result.dr_posture = posture
+            self._dr_posture = posture
 
     def count_locked(self, kept_locked: int) -> None:
         """Retention ran: ``kept_locked`` more of the backups it kept carry a lock."""
@@ -132,16 +140,17 @@ class Report:
     def finish(self, finished_at: datetime) -> RunResult:
         with self._lock:
             result = self._result.model_copy(deep=True)
+            posture, dr_posture = self._posture, self._dr_posture
         counter = Counter(item.status.value for item in result.items)
         result.counts = {
             status.value: counter.get(status.value, 0) for status in ItemStatus if counter.get(status.value)
         }
         result.finished_at = finished_at
-        if result.locked_kept is not None:  # the run pruned: its posture says how many kept backups are locked
-            for posture in (result.posture, result.dr_posture):
-                if posture is not None:
-                    posture.locked_kept = result.locked_kept
-        return result
+        if posture is None and dr_posture is None:
+            return result
+        from shared.posture import FleetResult  # only a run that measured protection pays for its models
+
+        return FleetResult.of(result, posture, dr_posture)
 
 
 def answer_json(result: RunResult, budget: int = ANSWER_BUDGET) -> str:
@@ -193,7 +202,7 @@ def digest(result: RunResult) -> tuple[str, str]:
         f"Started {result.started_at.isoformat(timespec='seconds')}, "
         f"finished {result.finished_at.isoformat(timespec='seconds') if result.finished_at else '-'}.",
         f"Outcome: {counts}.",
-        *posture_lines(result.posture, result.dr_posture, result.started_at),
+        *result.measured_lines(),
     ]
     if result.error:
         head.append(f"Error: {result.error}")

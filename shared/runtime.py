@@ -13,8 +13,6 @@ what tests and the demo drive through the real fdk process. Per invocation:
    request model whose ``read_only`` is true, e.g. ``{"posture": true}``) does neither.
 """
 
-from __future__ import annotations
-
 import importlib
 import json
 import logging
@@ -23,13 +21,11 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared import log
 from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_deadline
-from shared.metrics import publish_metrics
 from shared.oci.client import OciClient
 from shared.oci.credentials import CredentialsError
 from shared.oci.errors import DeadlineExceeded, MessageTooLarge, NotAuthorizedOrNotFound, OciError
@@ -51,8 +47,7 @@ from shared.triggers import (
 )
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     status: int
     body: str
     headers: dict[str, str]
@@ -334,7 +329,10 @@ def _run(spec: HandlerSpec[Any, Any], invocation: Invocation[Any, Any]) -> Answe
         status = 202
     result.status = status
     if not invocation.read_only:
-        publish_metrics(invocation.client, invocation.region, invocation.settings, result, invocation.call_deadline)
+        if invocation.settings.metrics_namespace:
+            from shared.metrics import publish_metrics  # Monitoring's models only when metrics are on
+
+            publish_metrics(invocation.client, invocation.region, invocation.settings, result, invocation.call_deadline)
         _notify(invocation, result)
     log.event("run finished", counts=result.counts, status=status, dry_run=result.dry_run)
     return Answer(status, answer_json(result), dict(JSON_HEADERS))

@@ -4,8 +4,6 @@ Each handler extends ``CommonSettings`` with its own keys. A bad value raises ``
 naming the key, at the first call. The README's configuration table documents every key.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -97,7 +95,7 @@ class TagSelector(BaseModel):
     value: str
 
     @classmethod
-    def parse(cls, text: str) -> TagSelector:
+    def parse(cls, text: str) -> Self:
         left, sep, value = text.partition("=")
         if not sep or not left.strip():
             raise ValueError("expected key=value or namespace.key=value")

@@ -10,12 +10,10 @@
 Envelopes tolerate extra fields (OCI adds them); our own bodies forbid unknown fields.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -43,7 +41,7 @@ class InputError(ValueError):
         super().__init__(f"{field}: {message}" if field else message)
 
     @classmethod
-    def from_validation(cls, exc: ValidationError, prefix: str = "") -> InputError:
+    def from_validation(cls, exc: ValidationError, prefix: str = "") -> Self:
         """The first problem, with its location as a dotted field name; no pydantic prose dump."""
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None

@@ -44,9 +44,7 @@ from functions.create_backup.settings import (
     Run,
     Target,
 )
-from functions.create_backup.sweep import sweep
 from shared.app import HandlerSpec
-from shared.oci.compute import boot_volume_attachments
 from shared.oci.errors import (
     NotAuthorizedOrNotFound,
 )
@@ -64,7 +62,10 @@ if TYPE_CHECKING:
 def run(invocation: Run) -> None:
     if invocation.kind is TriggerKind.EVENT:
         _on_event(invocation)
-    elif invocation.kind is TriggerKind.SCHEDULE:
+        return
+    from functions.create_backup.sweep import sweep  # listings and posture: not on the event path
+
+    if invocation.kind is TriggerKind.SCHEDULE:
         schedule = invocation.schedule
         only = set(schedule.resource_ids) if schedule and schedule.resource_ids else None
         sweep(invocation, invocation.settings.compartment_ids, only=only, prune=True, backup_type=None)
@@ -125,6 +126,8 @@ def _launched_boot_volume(invocation: Run, event: OciEvent) -> str:
     data = event.data
     if not data.availability_domain or not data.compartment_id:
         raise LookupError("the launch event names no availability domain or compartment; cannot find the boot volume")
+    from shared.oci.compute import boot_volume_attachments  # launch events only
+
     attachments = boot_volume_attachments(
         invocation.client,
         invocation.region,

@@ -1,9 +1,6 @@
 """The configuration keys, the HTTP / direct request and the targets of create-backup."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -70,7 +67,7 @@ class CreateBackupSettings(CommonSettings):
         return [kind for kind, word in KIND_WORDS.items() if word in self.backup_kinds]
 
     @property
-    def retention(self) -> RetentionPolicy:
+    def retention(self) -> "RetentionPolicy":
         from shared.rules.retention import RetentionPolicy  # pruning only: not on the event path
 
         return RetentionPolicy(self.retention_days, self.retention_count, self.retention_min_keep)
@@ -108,7 +105,7 @@ class CreateBackupRequest(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_target(self) -> CreateBackupRequest:
+    def _one_target(self) -> "CreateBackupRequest":
         if self.posture:
             if self.volume_id or self.boot_volume_id or self.volume_group_id or self.type or self.prune:
                 raise ValueError("posture takes only an optional compartmentId")
@@ -133,8 +130,7 @@ class CreateBackupRequest(BaseModel):
         return self.posture
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     kind: BackupKind
     source: Tagged
     full: bool = False  # FULL requested (event: first backup; request: type FULL)

@@ -4,12 +4,9 @@ Backups of the three kinds share one shape (create/get/list/update/delete/copy),
 ``BackupKind``; the typed methods below are thin and return the model plus its ``etag``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -38,8 +35,7 @@ T = TypeVar("T", bound=OciModel)
 B = TypeVar("B", bound=BackupBase)
 
 
-@dataclass(frozen=True)
-class Versioned(Generic[T]):
+class Versioned(NamedTuple, Generic[T]):
     """A resource with the etag and opc-request-id of the response that carried it."""
 
     value: T
@@ -48,8 +44,7 @@ class Versioned(Generic[T]):
     region: str
 
 
-@dataclass(frozen=True)
-class KindSpec:
+class KindSpec(NamedTuple):
     name: str  # OCI resource name: "VolumeBackup"
     path: str  # collection path: "/volumeBackups"
     model: type[BackupBase]
@@ -79,7 +74,7 @@ class BackupKind(Enum):
         return self.value
 
     @classmethod
-    def of_ocid(cls, ocid: str) -> BackupKind | None:
+    def of_ocid(cls, ocid: str) -> "BackupKind | None":
         """The kind whose backups an OCID names (``ocid1.volumebackup...``) or whose source it is."""
         resource_type = ocid.split(".")[1] if ocid.count(".") >= 2 else ""
         return _KIND_BY_OCID_TYPE.get(resource_type)

@@ -6,8 +6,6 @@ its turn from the operation's adaptive rate limiter (``shared/oci/ratelimit.py``
 that use this client.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 import os
@@ -16,8 +14,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -55,8 +52,7 @@ def encode_body(body: BaseModel | Mapping[str, Any] | None) -> bytes | None:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-@dataclass(frozen=True)
-class OciResponse:
+class OciResponse(NamedTuple):
     status: int
     headers: Mapping[str, str]
     data: Any
@@ -72,19 +68,26 @@ class OciResponse:
         return self.headers.get("opc-next-page")
 
 
-@dataclass
 class OciClient:
     """Signed, retried calls to any OCI service in any region."""
 
-    credentials: Credentials
-    endpoint_template: str | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    timeout: tuple[float, float] = DEFAULT_TIMEOUT
-    session: requests.Session = field(default_factory=requests.Session)
-    pool_size: int = 32
-    limiters: RateLimiters = field(default_factory=RateLimiters)
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        credentials: "Credentials",
+        endpoint_template: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        pool_size: int = 32,
+        limiters: RateLimiters | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.endpoint_template = endpoint_template
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.timeout = timeout
+        self.session = session if session is not None else requests.Session()
+        self.pool_size = pool_size
+        self.limiters = limiters if limiters is not None else RateLimiters()
         adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=self.pool_size, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from shared.oci.client import OciClient
 from shared.oci.endpoints import Service
-from shared.oci.models import BootVolumeAttachment
+from shared.oci.models import OciModel, State
 from shared.oci.retry import NO_DEADLINE, Deadline
+
+
+class BootVolumeAttachment(OciModel):
+    """ListBootVolumeAttachments: which boot volume an instance boots from."""
+
+    id: str
+    instance_id: str
+    boot_volume_id: str
+    availability_domain: str | None = None
+    lifecycle_state: State | None = None
 
 
 def boot_volume_attachments(

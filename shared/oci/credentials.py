@@ -10,8 +10,6 @@ A refresh that fails keeps the current token. The private key is parsed only whe
 Keys, pass phrases and tokens never appear in messages, logs or reprs.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import json
@@ -20,9 +18,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Final, Protocol
+from typing import Any, ClassVar, Final, NamedTuple, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -84,8 +81,7 @@ def _expiry(claims: Mapping[str, Any]) -> float | None:
     return None
 
 
-@dataclass(frozen=True, repr=False)
-class Source:
+class Source(NamedTuple):
     """A secret given literally or as a file path; errors name ``label`` (an env var or config key)."""
 
     label: str
@@ -93,7 +89,7 @@ class Source:
     is_file: bool
 
     @classmethod
-    def from_setting(cls, label: str, value: str) -> Source:
+    def from_setting(cls, label: str, value: str) -> "Source":
         """As the SDK and Go decide for resource principals: an absolute path is a file, anything else a literal."""
         return cls(label, value, os.path.isabs(value))
 
@@ -123,8 +119,7 @@ def _decode_token(raw: bytes, label: str) -> str:
     return token
 
 
-@dataclass(frozen=True)
-class _Session:
+class _Session(NamedTuple):
     """One consistent (token, key) snapshot; replaced as a whole, never mutated."""
 
     token: str

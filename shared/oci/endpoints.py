@@ -1,15 +1,12 @@
 """Where each OCI service lives, per region and realm, or under ``OCI_ENDPOINT_TEMPLATE``."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from shared.oci.regions import REALM_DOMAINS, realm_of
 
 
-@dataclass(frozen=True)
-class ServiceSpec:
+class ServiceSpec(NamedTuple):
     host_prefix: str  # first label of the host name
     version: str  # API version path
     oci_subdomain: bool = False  # identity and functions live under `.oci.` (<svc>.<region>.oci.<domain>)

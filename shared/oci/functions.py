@@ -13,10 +13,18 @@ from typing import Any, Final
 
 from shared.oci.client import OciClient
 from shared.oci.endpoints import Service
-from shared.oci.models import Function
+from shared.oci.models import OciModel
 from shared.oci.retry import NO_DEADLINE, Deadline
 
 INVOKE_VERSION: Final = "20181201"  # the Go SDK v65 path; OCI also serves /20260325 (Python SDK 2.189.0)
+
+
+class Function(OciModel):
+    """GetFunction: the function and its own ``invokeEndpoint`` (invocations go there)."""
+
+    id: str
+    invoke_endpoint: str
+    display_name: str = ""
 
 
 def get_function(client: OciClient, region: str, function_id: str, deadline: Deadline = NO_DEADLINE) -> Function:

@@ -7,8 +7,15 @@ from collections.abc import Iterator
 
 from shared.oci.client import OciClient
 from shared.oci.endpoints import Service
-from shared.oci.models import Compartment
+from shared.oci.models import OciModel, State
 from shared.oci.retry import NO_DEADLINE, Deadline
+
+
+class Compartment(OciModel):
+    id: str
+    name: str
+    compartment_id: str
+    lifecycle_state: State
 
 
 def child_compartments(

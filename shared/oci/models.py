@@ -4,8 +4,6 @@ Responses ignore fields they do not know (the API grows) and keep enum values th
 (``lifecycleState`` may gain states); request bodies forbid unknown fields.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -171,13 +169,6 @@ class VolumeGroupBackup(BackupBase):
         return self.source_volume_group_backup_id
 
 
-class Compartment(OciModel):
-    id: str
-    name: str
-    compartment_id: str
-    lifecycle_state: State
-
-
 # --- request bodies -------------------------------------------------------------------------
 
 
@@ -235,15 +226,7 @@ class PublishResult(OciModel):
     time_stamp: datetime | None = None
 
 
-# --- Functions, Notifications, Compute ------------------------------------------------------
-
-
-class Function(OciModel):
-    """GetFunction: the function and its own ``invokeEndpoint`` (invocations go there)."""
-
-    id: str
-    invoke_endpoint: str
-    display_name: str = ""
+# --- Notifications ---------------------------------------------------------------------------
 
 
 class NotificationTopic(OciModel):
@@ -252,13 +235,3 @@ class NotificationTopic(OciModel):
     topic_id: str
     api_endpoint: str
     name: str = ""
-
-
-class BootVolumeAttachment(OciModel):
-    """ListBootVolumeAttachments: which boot volume an instance boots from."""
-
-    id: str
-    instance_id: str
-    boot_volume_id: str
-    availability_domain: str | None = None
-    lifecycle_state: State | None = None

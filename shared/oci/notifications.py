@@ -5,8 +5,6 @@ regional ``notification.{region}.{domain}`` host, which serves the control plane
 The 64 KB limit is enforced before sending.
 """
 
-from __future__ import annotations
-
 from typing import Final
 
 from shared.oci.client import OciClient, encode_body

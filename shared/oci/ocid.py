@@ -6,12 +6,9 @@ an event or a request is checked against it (kind, realm, region) before it reac
 client refuses path segments that are not plain ids (no ``/``, ``?``, ``#``, ``%``, no ``.``/``..``).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from shared.oci.regions import realm_of, region_name
 
@@ -21,8 +18,7 @@ _REGION_PART: Final = re.compile(r"^[a-z0-9-]*$")
 PLAIN_SEGMENT: Final = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$")
 
 
-@dataclass(frozen=True)
-class Ocid:
+class Ocid(NamedTuple):
     resource_type: str  # "volume", "volumebackup", "compartment", ...
     realm: str  # "oc1"
     region: str  # "iad", or "" for tenancy-wide resources

@@ -4,14 +4,11 @@ Shaped like botocore's standard retry mode: a read-only ``Attempt`` feeds one-me
 backoff and the clock are injected so tests run without sleeping.
 """
 
-from __future__ import annotations
-
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol, Self
 
 from shared.oci.errors import DeadlineExceeded
 
@@ -19,8 +16,7 @@ NOT_RETRIED_5XX = frozenset({501})  # the SDK's default: every 5xx except 501 No
 RETRYABLE_409_CODES = frozenset({"IncorrectState", "LockConflict"})
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     """What one attempt produced: an HTTP status + OCI code, or a connection error."""
 
     number: int  # 1-based, all attempts
@@ -77,7 +73,7 @@ class Deadline:
         self.clock = clock
 
     @classmethod
-    def after(cls, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> Deadline:
+    def after(cls, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> Self:
         return cls(None if seconds is None else clock() + seconds, clock)
 
     def remaining(self) -> float:
@@ -94,14 +90,14 @@ class Deadline:
 NO_DEADLINE = Deadline(None)
 
 
-@dataclass
 class RetryQuota:
     """A token bucket that stops retry storms: each retry costs, each success refunds (botocore)."""
 
-    capacity: int = 500
-    retry_cost: int = 5
-    available: int = 500
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    def __init__(self, capacity: int = 500, retry_cost: int = 5, available: int = 500) -> None:
+        self.capacity = capacity
+        self.retry_cost = retry_cost
+        self.available = available
+        self._lock = threading.Lock()
 
     def acquire(self) -> bool:
         with self._lock:
@@ -115,7 +111,6 @@ class RetryQuota:
             self.available = min(self.capacity, self.available + 1)
 
 
-@dataclass
 class RetryPolicy:
     """Decides whether and how long to wait before the next attempt.
 
@@ -126,15 +121,27 @@ class RetryPolicy:
     the caller to the limit, and without spending the quota; the deadline still bounds it.
     """
 
-    max_attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    max_throttled_attempts: int = 30
-    throttle_max_delay: float = 2.0
-    checkers: tuple[RetryChecker, ...] = DEFAULT_CHECKERS
-    quota: RetryQuota = field(default_factory=RetryQuota)
-    random: Callable[[], float] = random.random
-    sleep: Callable[[float], None] = time.sleep
+    def __init__(
+        self,
+        max_attempts: int = 6,
+        base_delay: float = 0.5,
+        max_delay: float = 30.0,
+        max_throttled_attempts: int = 30,
+        throttle_max_delay: float = 2.0,
+        checkers: tuple[RetryChecker, ...] = DEFAULT_CHECKERS,
+        quota: RetryQuota | None = None,
+        random: Callable[[], float] = random.random,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_throttled_attempts = max_throttled_attempts
+        self.throttle_max_delay = throttle_max_delay
+        self.checkers = checkers
+        self.quota = quota if quota is not None else RetryQuota()
+        self.random = random
+        self.sleep = sleep
 
     def should_retry(self, attempt: Attempt) -> bool:
         if not any(check(attempt) for check in self.checkers):

@@ -14,11 +14,9 @@ Assumptions (the SDK does not say; named here and in the emulator's docstring):
 - a lock can be lengthened by an update (the new period counts from the update), never shortened.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from shared.oci.models import BackupBase, LockRequest, RetentionDuration, RetentionTimeUnit
 
@@ -31,8 +29,7 @@ class LockMode(StrEnum):
     PREVENT_DELETION = "prevent-deletion"
 
 
-@dataclass(frozen=True)
-class Lock:
+class Lock(NamedTuple):
     """Why a backup cannot be deleted now: ``until`` (None: no end known, e.g. a legal hold) and the kind."""
 
     until: datetime | None

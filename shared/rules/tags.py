@@ -13,11 +13,8 @@ resource, free-form and defined together; keys of at most 100 characters, values
 ``fit`` keeps the tool's own tags and fills the room left with what it copies (a source's tags).
 """
 
-from __future__ import annotations
-
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 MANAGED_BY_KEY: Final = "backup-managed-by"
 MANAGED_BY_VALUE: Final = "oci-block-backup"
@@ -60,8 +57,7 @@ def tag_count(freeform: Mapping[str, Any], defined: Mapping[str, Mapping[str, An
     return len(freeform) + sum(len(values) for values in defined.values())
 
 
-@dataclass(frozen=True)
-class Fitted:
+class Fitted(NamedTuple):
     """Tags that fit OCI's limits, and the copied ones left out to make them fit."""
 
     freeform: FreeformTags
