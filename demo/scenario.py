@@ -11,15 +11,14 @@ from datetime import UTC, datetime
 from demo.report import Step, human_part, say, short_id, subheading, table
 from demo.stage import DR_REGION, GATEWAY_HEADERS, HOME_REGION, Delivery, Message, Outcome, Stage
 from shared.oci.blockstorage import BackupKind
+from shared.oci.boot_group_models import CreateVolumeGroupBackupDetails, VolumeGroupBackup
 from shared.oci.client import new_retry_token
 from shared.oci.models import (
     GONE_STATES,
     IN_PROGRESS_STATES,
     BackupBase,
     BackupType,
-    CreateVolumeGroupBackupDetails,
     LifecycleState,
-    VolumeGroupBackup,
 )
 from shared.posture import ProtectionPosture
 from shared.results import ItemStatus

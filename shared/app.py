@@ -10,9 +10,8 @@ import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -24,6 +23,9 @@ from shared.oci.retry import Deadline
 from shared.results import Report
 from shared.settings import CommonSettings
 from shared.triggers import MAX_RESOURCE_IDS, OciEvent, ScheduleRequest, TriggerKind
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 S = TypeVar("S", bound=CommonSettings)
 R = TypeVar("R", bound=BaseModel)
@@ -123,6 +125,8 @@ def run_bounded(
     ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines.
     Returns how many items were started.
     """
+    from concurrent.futures import ThreadPoolExecutor  # sweeps only: an event runs no pool
+
     started = 0
     items: Iterator[T] = iter(work)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="obb") as pool:
@@ -142,7 +146,9 @@ def run_bounded(
     return started
 
 
-def _wait_some(running: set[Future[None]]) -> set[Future[None]]:
+def _wait_some(running: "set[Future[None]]") -> "set[Future[None]]":
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     done, pending = wait(running, return_when=FIRST_COMPLETED)
     for future in done:
         future.result()  # actions report their own failures; anything raised here is a bug

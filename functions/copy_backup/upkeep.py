@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from functions.copy_backup.settings import KIND_WORDS, TAG_ATTEMPTS, Run
 from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.boot_group_models import VolumeGroupBackup
 from shared.oci.errors import NoEtagMatch, OciError
 from shared.oci.models import (
     BackupBase,
@@ -27,7 +28,6 @@ from shared.oci.models import (
     DefinedTags,
     FreeformTags,
     LifecycleState,
-    VolumeGroupBackup,
 )
 from shared.rules.locks import LockMode, has_lock, lock_request
 from shared.rules.naming import render

@@ -32,8 +32,6 @@ reported ``skipped`` ("locked until ...") and counts as kept.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from functions.create_backup.protect import protect
 from functions.create_backup.settings import (
     EVENT_KINDS,
@@ -54,9 +52,6 @@ from shared.oci.models import (
 )
 from shared.results import Item, ItemStatus
 from shared.triggers import InputError, OciEvent, TriggerKind
-
-if TYPE_CHECKING:
-    pass
 
 
 def run(invocation: Run) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from functions.create_backup.settings import CREATE_RETRY, KIND_WORDS, Run, Target
 from shared.oci.blockstorage import BackupKind, BlockStorage
@@ -18,9 +18,7 @@ from shared.oci.models import (
     IN_PROGRESS_STATES,
     BackupBase,
     BackupType,
-    CreateBootVolumeBackupDetails,
-    CreateVolumeBackupDetails,
-    CreateVolumeGroupBackupDetails,
+    BackupUpdate,
     LockRequest,
     TagsUpdate,
 )
@@ -29,9 +27,6 @@ from shared.rules.idempotency import retry_token
 from shared.rules.locks import lock_request
 from shared.rules.naming import render
 from shared.rules.tags import RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
-
-if TYPE_CHECKING:
-    pass
 
 
 def protect(
@@ -219,19 +214,19 @@ def create_details(
     freeform: dict[str, str],
     defined: dict[str, dict[str, Any]],
     lock: LockRequest,
-) -> CreateVolumeBackupDetails | CreateBootVolumeBackupDetails | CreateVolumeGroupBackupDetails:
-    common: dict[str, Any] = {
+) -> BackupUpdate:
+    """The kind's ``Create*BackupDetails``: the source (``volumeId``, ``bootVolumeId`` or ``volumeGroupId``),
+    name, type, tags and the lock, which goes in the create call itself."""
+    spec = kind.spec
+    fields: dict[str, Any] = {
+        spec.source_filter: source_id,
         "display_name": name,
         "type": backup_type,
         "freeform_tags": freeform,
         "defined_tags": defined or None,
-        **{field: value for field, value in lock if value is not None},  # the lock, in the create call itself
+        **{field: value for field, value in lock if value is not None},
     }
-    if kind is BackupKind.VOLUME:
-        return CreateVolumeBackupDetails(volume_id=source_id, **common)
-    if kind is BackupKind.BOOT_VOLUME:
-        return CreateBootVolumeBackupDetails(boot_volume_id=source_id, **common)
-    return CreateVolumeGroupBackupDetails(volume_group_id=source_id, **common)
+    return spec.create_details(**fields)
 
 
 def prune_old(invocation: Run, target: Target, history: list[BackupBase]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from functions.create_backup.protect import protect
 from functions.create_backup.settings import KIND_WORDS, Run, Target
@@ -18,9 +17,6 @@ from shared.oci.models import (
 from shared.posture import Coverage, ProtectionPosture, last_available, protection_posture
 from shared.results import Item, ItemStatus
 from shared.triggers import InputError, TriggerKind
-
-if TYPE_CHECKING:
-    pass
 
 
 def sweep(

@@ -75,6 +75,7 @@ from functions.retag_group_backup.settings import (
 )
 from shared.app import HandlerSpec, run_bounded
 from shared.oci.blockstorage import BackupKind, Versioned
+from shared.oci.boot_group_models import VolumeGroup, VolumeGroupBackup
 from shared.oci.errors import NoEtagMatch, NotAuthorizedOrNotFound, OciError
 from shared.oci.identity import compartment_tree
 from shared.oci.models import (
@@ -82,8 +83,6 @@ from shared.oci.models import (
     BackupBase,
     LifecycleState,
     TagsUpdate,
-    VolumeGroup,
-    VolumeGroupBackup,
 )
 from shared.results import Item, ItemStatus, status_for
 from shared.rules.naming import render

@@ -4,9 +4,10 @@ Backups of the three kinds share one shape (create/get/list/update/delete/copy),
 ``BackupKind``; the typed methods below are thin and return the model plus its ``etag``.
 """
 
+import importlib
 from collections.abc import Iterator
 from enum import Enum
-from typing import Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -16,20 +17,23 @@ from shared.oci.errors import NoEtagMatch, NotAuthorizedOrNotFound
 from shared.oci.models import (
     GONE_STATES,
     BackupBase,
-    BootVolume,
-    BootVolumeBackup,
+    BackupUpdate,
     CopyBackupDetails,
-    CreateBootVolumeBackupDetails,
     CreateVolumeBackupDetails,
-    CreateVolumeGroupBackupDetails,
     OciModel,
     TagsUpdate,
     Volume,
     VolumeBackup,
-    VolumeGroup,
-    VolumeGroupBackup,
 )
 from shared.oci.retry import NO_DEADLINE, Deadline, RetryPolicy
+
+if TYPE_CHECKING:
+    from shared.oci.boot_group_models import (
+        BootVolumeBackup,
+        CreateBootVolumeBackupDetails,
+        VolumeGroup,
+        VolumeGroupBackup,
+    )
 
 T = TypeVar("T", bound=OciModel)
 B = TypeVar("B", bound=BackupBase)
@@ -45,28 +49,53 @@ class Versioned(NamedTuple, Generic[T]):
 
 
 class KindSpec(NamedTuple):
-    name: str  # OCI resource name: "VolumeBackup"
+    """One kind of backup. Its models are looked up by name in ``models`` on first use, so a volume's
+    event never builds the boot volume and volume group models (``shared.oci.boot_group_models``)."""
+
+    name: str  # OCI resource name: "VolumeBackup"; the model has the same name
     path: str  # collection path: "/volumeBackups"
-    model: type[BackupBase]
     source_filter: str  # list filter naming the source resource
     copied_from_filter: str | None  # list filter naming the backup a copy came from
+    source_name: str  # OCI name (and model name) of the source resource: "Volume"
     source_path: str  # path of the source resources: "/volumes"
-    source_model: type[OciModel]
     label: str  # short word for names and reports
+    models: str  # the module of its models
+
+    def _model(self, name: str) -> Any:
+        return getattr(importlib.import_module(self.models), name)
+
+    @property
+    def model(self) -> type[BackupBase]:
+        model: type[BackupBase] = self._model(self.name)
+        return model
+
+    @property
+    def source_model(self) -> type[OciModel]:
+        model: type[OciModel] = self._model(self.source_name)
+        return model
+
+    @property
+    def create_details(self) -> type[BackupUpdate]:
+        """``Create<name>Details``: the body of the create call."""
+        model: type[BackupUpdate] = self._model(f"Create{self.name}Details")
+        return model
+
+
+_BOOT_GROUP = "shared.oci.boot_group_models"
 
 
 class BackupKind(Enum):
     VOLUME = KindSpec(
-        "VolumeBackup", "/volumeBackups", VolumeBackup, "volumeId", "sourceVolumeBackupId",
-        "/volumes", Volume, "volume",
+        "VolumeBackup", "/volumeBackups", "volumeId", "sourceVolumeBackupId",
+        "Volume", "/volumes", "volume", "shared.oci.models",
     )  # fmt: skip
     BOOT_VOLUME = KindSpec(
-        "BootVolumeBackup", "/bootVolumeBackups", BootVolumeBackup, "bootVolumeId", "sourceBootVolumeBackupId",
-        "/bootVolumes", BootVolume, "boot volume",
+        "BootVolumeBackup", "/bootVolumeBackups", "bootVolumeId", "sourceBootVolumeBackupId",
+        "BootVolume", "/bootVolumes", "boot volume", _BOOT_GROUP,
     )  # fmt: skip
     VOLUME_GROUP = KindSpec(
-        "VolumeGroupBackup", "/volumeGroupBackups", VolumeGroupBackup, "volumeGroupId", None,
-        "/volumeGroups", VolumeGroup, "volume group",
+        "VolumeGroupBackup", "/volumeGroupBackups", "volumeGroupId", None,
+        "VolumeGroup", "/volumeGroups", "volume group", _BOOT_GROUP,
     )  # fmt: skip
 
     @property
@@ -139,14 +168,14 @@ class BlockStorage:
 
     def get_source(self, kind: BackupKind, source_id: str) -> Versioned[OciModel]:
         spec = kind.spec
-        operation = "Get" + spec.source_model.__name__
+        operation = "Get" + spec.source_name
         return self._one(spec.source_model, operation, "GET", f"{spec.source_path}/{source_id}")
 
     def list_sources(self, kind: BackupKind, compartment_id: str, limit: int = 1000) -> Iterator[OciModel]:
         """Every source of the compartment, 1,000 a page (the most a page holds): a sweep of 2,000
         volumes lists them in 2 round trips instead of 20."""
         spec = kind.spec
-        operation = "List" + spec.source_model.__name__ + "s"
+        operation = "List" + spec.source_name + "s"
         return self._list(
             spec.source_model, operation, spec.source_path, {"compartmentId": compartment_id, "limit": limit}
         )
@@ -154,7 +183,9 @@ class BlockStorage:
     def get_volume(self, volume_id: str) -> Versioned[Volume]:
         return self._one(Volume, "GetVolume", "GET", f"/volumes/{volume_id}")
 
-    def get_volume_group(self, volume_group_id: str) -> Versioned[VolumeGroup]:
+    def get_volume_group(self, volume_group_id: str) -> "Versioned[VolumeGroup]":
+        from shared.oci.boot_group_models import VolumeGroup
+
         return self._one(VolumeGroup, "GetVolumeGroup", "GET", f"/volumeGroups/{volume_group_id}")
 
     # --- backups of any kind ------------------------------------------------------------------
@@ -162,7 +193,7 @@ class BlockStorage:
     def create_backup(
         self,
         kind: BackupKind,
-        details: CreateVolumeBackupDetails | CreateBootVolumeBackupDetails | CreateVolumeGroupBackupDetails,
+        details: BackupUpdate,  # the kind's Create*BackupDetails (KindSpec.create_details)
         retry_token: str,
         retry: RetryPolicy | None = None,
     ) -> Versioned[BackupBase]:
@@ -273,8 +304,10 @@ class BlockStorage:
         return narrow(self.create_backup(BackupKind.VOLUME, details, retry_token), VolumeBackup)
 
     def create_boot_volume_backup(
-        self, details: CreateBootVolumeBackupDetails, retry_token: str
-    ) -> Versioned[BootVolumeBackup]:
+        self, details: "CreateBootVolumeBackupDetails", retry_token: str
+    ) -> "Versioned[BootVolumeBackup]":
+        from shared.oci.boot_group_models import BootVolumeBackup
+
         return narrow(self.create_backup(BackupKind.BOOT_VOLUME, details, retry_token), BootVolumeBackup)
 
     def copy_volume_backup(
@@ -284,12 +317,16 @@ class BlockStorage:
 
     def copy_boot_volume_backup(
         self, backup_id: str, details: CopyBackupDetails, retry_token: str
-    ) -> Versioned[BootVolumeBackup]:
+    ) -> "Versioned[BootVolumeBackup]":
+        from shared.oci.boot_group_models import BootVolumeBackup
+
         return narrow(self.copy_backup(BackupKind.BOOT_VOLUME, backup_id, details, retry_token), BootVolumeBackup)
 
     def update_volume_group_backup(
         self, backup_id: str, details: TagsUpdate, if_match: str | None
-    ) -> Versioned[VolumeGroupBackup]:
+    ) -> "Versioned[VolumeGroupBackup]":
+        from shared.oci.boot_group_models import VolumeGroupBackup
+
         return narrow(self.update_backup(BackupKind.VOLUME_GROUP, backup_id, details, if_match), VolumeGroupBackup)
 
 

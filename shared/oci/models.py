@@ -76,15 +76,6 @@ class Volume(Tagged):
     volume_group_id: str | None = None
 
 
-class BootVolume(Volume):
-    image_id: str | None = None
-
-
-class VolumeGroup(Tagged):
-    availability_domain: str | None = None
-    volume_ids: list[str] = Field(default_factory=list)
-
-
 class RetentionTimeUnit(StrEnum):
     DAYS = "DAYS"
     YEARS = "YEARS"
@@ -139,36 +130,6 @@ class VolumeBackup(BackupBase):
         return self.source_volume_backup_id
 
 
-class BootVolumeBackup(BackupBase):
-    boot_volume_id: str | None = None
-    source_boot_volume_backup_id: str | None = None
-    volume_group_backup_id: str | None = None
-    image_id: str | None = None
-    size_in_gbs: int | None = Field(default=None, alias="sizeInGBs")
-
-    @property
-    def source_id(self) -> str | None:
-        return self.boot_volume_id
-
-    @property
-    def copied_from(self) -> str | None:
-        return self.source_boot_volume_backup_id
-
-
-class VolumeGroupBackup(BackupBase):
-    volume_group_id: str | None = None
-    volume_backup_ids: list[str] = Field(default_factory=list)
-    source_volume_group_backup_id: str | None = None
-
-    @property
-    def source_id(self) -> str | None:
-        return self.volume_group_id
-
-    @property
-    def copied_from(self) -> str | None:
-        return self.source_volume_group_backup_id
-
-
 # --- request bodies -------------------------------------------------------------------------
 
 
@@ -195,17 +156,6 @@ class CreateVolumeBackupDetails(BackupUpdate):
     volume_id: str
     type: BackupType | None = None
     kms_key_id: str | None = None
-
-
-class CreateBootVolumeBackupDetails(BackupUpdate):
-    boot_volume_id: str
-    type: BackupType | None = None
-    kms_key_id: str | None = None
-
-
-class CreateVolumeGroupBackupDetails(BackupUpdate):
-    volume_group_id: str
-    type: BackupType | None = None
 
 
 class CopyBackupDetails(RequestModel):

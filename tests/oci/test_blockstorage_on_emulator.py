@@ -8,15 +8,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.boot_group_models import BootVolumeBackup, CreateBootVolumeBackupDetails, CreateVolumeGroupBackupDetails
 from shared.oci.client import OciClient
 from shared.oci.credentials import ApiKeyCredentials
 from shared.oci.errors import IncorrectState, MessageTooLarge, NoEtagMatch, NotAuthorizedOrNotFound
 from shared.oci.models import (
-    BootVolumeBackup,
     CopyBackupDetails,
-    CreateBootVolumeBackupDetails,
     CreateVolumeBackupDetails,
-    CreateVolumeGroupBackupDetails,
     LifecycleState,
     TagsUpdate,
     VolumeBackup,
