@@ -45,6 +45,7 @@ def one_cold_start(lab: Lab, side: Side, samples: Samples, label: str, *, byteco
         elapsed = time.perf_counter() - started
         rss = function.peak_rss_mb()
         cpu = function.cpu_seconds()
+        faults = function.minor_faults()
         body = json.loads(answer.body) if answer.status == 200 else {}
         if answer.status != 200 or not created(side, body):
             samples.fail(f"{side.name} {label}: {answer.status} {answer.body[:300]!r}")
@@ -52,6 +53,7 @@ def one_cold_start(lab: Lab, side: Side, samples: Samples, label: str, *, byteco
         samples.add(f"{label}:{side.name}", elapsed)
         samples.add(f"{label}:ready:{side.name}", function.ready_seconds or 0.0)
         samples.add(f"{label}:cpu:{side.name}", cpu)
+        samples.add(f"{label}:faults:{side.name}", faults)
         if bytecode:
             samples.add(f"rss:{side.name}", rss)
     finally:

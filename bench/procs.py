@@ -92,6 +92,13 @@ class BenchFunction(FdkProcess):
         assert self.process is not None
         return process_cpu_seconds(self.process.pid)
 
+    def minor_faults(self) -> int:
+        """Minor page faults of the fdk process so far (``minflt`` in ``/proc/<pid>/stat``): memory it mapped
+        and touched. A jump here without more work is allocator churn (``func.py`` tells of one)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[7])
+
     def peak_rss_mb(self) -> float:
         """``VmHWM`` of the fdk process (the peak resident set so far), in MiB."""
         assert self.process is not None

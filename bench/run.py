@@ -78,6 +78,8 @@ def cold_figures(samples: Samples, label: str, runs: int) -> dict[str, Any]:
         "sdk_cpu_seconds": m(":cpu", SDK.name),
         "floor_cpu_seconds": m(":cpu", FLOOR.name),
         "cpu_ratio": ratio(m(":cpu", PRODUCT.name), m(":cpu", SDK.name)),
+        "product_minor_faults": m(":faults", PRODUCT.name),
+        "stack_floor_minor_faults": m(":faults", STACK_FLOOR.name),
         "product_socket_ready_seconds": m(":ready", PRODUCT.name),
         "sdk_socket_ready_seconds": m(":ready", SDK.name),
         "runs_per_side": runs,
