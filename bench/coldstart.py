@@ -138,6 +138,6 @@ def startup_breakdown(lab: Lab, runs: int) -> Samples:
         if not result["ok"]:
             samples.fail(f"startup probe: {done.returncode} {done.stderr[-300:]}")
             continue
-        for name in ("imports", "first", "second"):
+        for name in ("imports", "first", "second", "pydantic"):
             samples.add(name, result[name])
     return samples

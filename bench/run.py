@@ -162,6 +162,7 @@ def measure(plan: Plan) -> dict[str, Any]:
         "imports": startup.median("imports"),
         "first_invocation": startup.median("first"),
         "warm_invocation": startup.median("second"),
+        "pydantic": startup.median("pydantic"),
     }
     results["peak_rss"] = {
         "product_mb": cold.median(f"rss:{PRODUCT.name}"),
