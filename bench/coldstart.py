@@ -63,7 +63,8 @@ def one_cold_start(lab: Lab, side: Side, samples: Samples, label: str, *, byteco
 
 
 def measure(lab: Lab, runs: int) -> Samples:
-    """``runs`` cold starts per side and mode, sides alternating (ABBA), after one warm-up each."""
+    """``runs`` cold starts per side and mode after one warm-up each: both sides and both floors in every round,
+    the order reversed from one round to the next (ABCD DCBA), so each ratio compares runs of the same rounds."""
     samples = Samples()
     lab.fresh()
     warmup = Samples()
@@ -72,11 +73,8 @@ def measure(lab: Lab, runs: int) -> Samples:
     samples.failures += warmup.failures
     samples.problems += warmup.problems
     for bytecode, label in ((True, "cold"), (False, "cold_no_bytecode")):
-        for n, side in enumerate(alternating(PRODUCT, SDK, runs)):
+        for n, side in enumerate(alternating((PRODUCT, SDK, FLOOR, STACK_FLOOR), runs)):
             one_cold_start(lab, side, samples, label, bytecode=bytecode, n=n)
-        for n in range(runs):
-            for floor in (FLOOR, STACK_FLOOR):
-                one_cold_start(lab, floor, samples, label, bytecode=bytecode, n=n)
     return samples
 
 

@@ -289,8 +289,9 @@ def _method(r: dict[str, Any]) -> list[str]:
         "source (an upper bound for an image shipped without `.pyc` on a read-only file system). The *floor* is an "
         "fdk function that imports nothing and answers at once (`bench/floor_handler`); the *stack floor* imports "
         "what this product is built on (requests, pydantic `BaseModel`/`Field`, cryptography), loads the key, signs "
-        "once and answers (`bench/stack_floor_handler`); both floors run in the same session as the two sides, "
-        "interleaved. CPU time: user + system of the function process (`/proc`).",
+        "once and answers (`bench/stack_floor_handler`). Every round runs the two sides and both floors once each, "
+        "the order reversed from one round to the next (ABCD DCBA), so each ratio compares runs made under the same "
+        "machine conditions. CPU time: user + system of the function process (`/proc`).",
         "- **Footprint**: `pip install --target` (as the image build does) of `requirements.txt`"
         + (
             " with `--no-deps`, as the Dockerfile installs it (the file is the complete run-time set)"

@@ -148,7 +148,7 @@ def measure(plan: Plan) -> dict[str, Any]:
     results["imports"] = {side.name: coldstart.import_profile(side, plan.import_runs) for side in (PRODUCT, SDK)}
 
     with lab() as the_lab:
-        log(f"cold start: {plan.cold_runs} runs per side, with and without bytecode caches, ABBA order")
+        log(f"cold start: {plan.cold_runs} rounds of all four sides, with and without bytecode caches (ABCD DCBA)")
         cold = coldstart.measure(the_lab, plan.cold_runs)
         log(f"start-up breakdown: {plan.cold_runs} in-process probes of our imports and first invocations")
         startup = coldstart.startup_breakdown(the_lab, plan.cold_runs)

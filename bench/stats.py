@@ -10,11 +10,13 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def alternating(first: T, second: T, runs: int) -> list[T]:
-    """ABBA ABBA ...: each side goes first as often as second, so drift and warm-up cancel out."""
+def alternating(sides: Sequence[T], runs: int) -> list[T]:
+    """``runs`` rounds of every side once, in order and then reversed (AB BA ..., ABCD DCBA ...): each side
+    runs as often early as late in a round, and the sides of a round meet the same machine, so drift
+    and warm-up cancel out of their ratios."""
     order: list[T] = []
     for i in range(runs):
-        order += [first, second] if i % 2 == 0 else [second, first]
+        order += list(sides) if i % 2 == 0 else list(reversed(sides))
     return order
 
 

@@ -201,7 +201,7 @@ def measure_alone(cells: list[Cell], runs: int, volumes: int, log: Log) -> Itera
         for cell in cells:
             log(f"  cell {cell.label}: {runs} runs per side, alone")
             done = []
-            for n, side in enumerate(alternating(*SIDES, runs)):
+            for n, side in enumerate(alternating(SIDES, runs)):
                 prepare(the_lab, cell, volumes)
                 done.append(run_side(the_lab, cell, side, volumes, f"grid-{n}"))
             yield CellRuns(cell, done, "alone")
