@@ -161,9 +161,9 @@ class CommonSettings(BaseModel):
             raise ValueError(f"must be one of {', '.join(HANDLER_NAMES)}")
         return value
 
-    @field_validator("notification_topic_id")
+    @field_validator("notification_topic_id", "metrics_compartment_id")
     @classmethod
-    def _topic_ocid(cls, value: str | None) -> str | None:
+    def _optional_ocid(cls, value: str | None) -> str | None:
         if value is not None and not is_ocid(value):
             raise ValueError(f"{value!r} is not an OCID")
         return value
@@ -187,13 +187,6 @@ class CommonSettings(BaseModel):
             raise ValueError("must start with a letter and hold only letters, digits and _ (empty: no metrics)")
         if value is not None and value.lower().startswith(("oci_", "oracle_")):
             raise ValueError("the prefixes oci_ and oracle_ are reserved by OCI")
-        return value
-
-    @field_validator("metrics_compartment_id")
-    @classmethod
-    def _metric_compartment(cls, value: str | None) -> str | None:
-        if value is not None and not is_ocid(value):
-            raise ValueError(f"{value!r} is not an OCID")
         return value
 
     @property
