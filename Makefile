@@ -19,7 +19,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 typecheck: venv
-	$(VENV)/bin/mypy shared functions func.py tests $(wildcard bench/*.py) $(wildcard demo/*.py)
+	$(VENV)/bin/mypy shared functions emulator func.py tests $(wildcard bench/*.py) $(wildcard demo/*.py)
 
 pytest: venv
 	$(VENV)/bin/pytest

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.procs import PRODUCT, process_cpu_seconds
-from tests.emulator import EmulatorControl
-from tests.emulator.events import make_event
+from emulator import EmulatorControl
+from emulator.events import make_event
 from tests.fdk_harness import ROOT
 
 REGION = "us-ashburn-1"
@@ -73,9 +73,9 @@ class Lab:
 
 @contextmanager
 def lab() -> Iterator[Lab]:
-    """``python -m tests.emulator --port 0`` in its own process (its CPU time can be read apart)."""
+    """``python -m emulator --port 0`` in its own process (its CPU time can be read apart)."""
     emulator = subprocess.Popen(
-        [str(PRODUCT.python), "-m", "tests.emulator", "--port", "0"],
+        [str(PRODUCT.python), "-m", "emulator", "--port", "0"],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,

@@ -270,7 +270,7 @@ def _method(r: dict[str, Any]) -> list[str]:
     waves = sorted({c["mode"] for c in grid if c["limit_per_second"]})
     return [
         "- **Both sides** run as real `fdk func.py handler` processes (`tests/fdk_harness.FdkProcess`, with each "
-        "side's own virtualenv's `fdk`) against the OCI emulator (`python -m tests.emulator`, its own process), "
+        "side's own virtualenv's `fdk`) against the OCI emulator (`python -m emulator`, its own process), "
         "with resource-principal credentials (RPST + private key as literal env vars, version 2.2) issued by the "
         "emulator. The SDK side is `bench/sdk_handler/func.py`: `oci.auth.signers.get_resource_principals_signer()`, "
         "`BlockstorageClient` and `NotificationDataPlaneClient` with `service_endpoint` at the emulator and "

@@ -14,13 +14,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
+from emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
 from shared.oci.blockstorage import BlockStorage
 from shared.oci.client import OciClient
 from shared.oci.credentials import ApiKeyCredentials, fingerprint_of
 from shared.posture import FleetResult
 from shared.results import Item, ItemStatus
 from shared.runtime import load_spec
-from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
 from tests.fdk_harness import FdkProcess, FnAnswer
 
 HOME_REGION = "us-ashburn-1"

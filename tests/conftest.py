@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
-from tests.emulator import EmulatorControl
-from tests.emulator.core.ids import DEFAULT_TENANCY
+from emulator import EmulatorControl
+from emulator.core.ids import DEFAULT_TENANCY
 from tests.fdk_harness import FdkProcess
 
-pytest_plugins = ["tests.emulator.fixtures"]
+pytest_plugins = ["tests.emulator_fixtures"]
 
 HOME_REGION = "us-ashburn-1"
 DR_REGION = "us-phoenix-1"

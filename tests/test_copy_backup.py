@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from emulator import EmulatorControl
+from emulator.api_client import SignedApi
+from emulator.events import make_event
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY
 from tests.conftest import DR_REGION, GATEWAY_HEADERS, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.api_client import SignedApi
-from tests.emulator.events import make_event
 
 DR2_REGION = "eu-frankfurt-1"
 DAY = 86400.0

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from emulator import EmulatorControl
+from emulator.events import make_event
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_KEY, SOURCE_KEY, TRIGGER_KEY
 from tests.conftest import GATEWAY_HEADERS, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.events import make_event
 
 DAY = 86400.0
 MANAGED = {MANAGED_BY_KEY: MANAGED_BY_VALUE}

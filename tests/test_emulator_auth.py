@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
+from emulator.api_client import SignedApi
+from emulator.core.auth import parse_authorization
+from emulator.core.exceptions import NotAuthenticated
 from shared.oci.signing import RequestSigner, authorization_header, body_sha256, headers_to_sign, signing_string
-from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
-from tests.emulator.api_client import SignedApi
-from tests.emulator.core.auth import parse_authorization
-from tests.emulator.core.exceptions import NotAuthenticated
-from tests.emulator.fixtures import ApiKey, RsaKeyPair, make_key_pair, register_api_key
+from tests.emulator_fixtures import ApiKey, RsaKeyPair, make_key_pair, register_api_key
 
 REGION = "us-ashburn-1"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaauthtests"
@@ -255,7 +255,7 @@ def test_unknown_path_method_and_region(emulator: Emulator, signed_api: SignedAp
 
 
 def test_key_registration_validates_input(emu: EmulatorControl, other_pair: RsaKeyPair) -> None:
-    from tests.emulator import EmulatorControlError
+    from emulator import EmulatorControlError
 
     with pytest.raises(EmulatorControlError) as bad_id:
         emu.register_key("just-one-segment", other_pair.public_key_pem)

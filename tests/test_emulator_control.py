@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from emulator import DEFAULT_TENANCY, Emulator, EmulatorControl, EmulatorControlError
+from emulator.api_client import SignedApi
 from shared.oci.signing import RequestSigner
-from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl, EmulatorControlError
-from tests.emulator.api_client import SignedApi
-from tests.emulator.fixtures import ApiKey, make_key_pair
+from tests.emulator_fixtures import ApiKey, make_key_pair
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaacontrol"
@@ -132,7 +132,7 @@ def test_other_tenancies_through_the_control_api(emulator: Emulator, emu: Emulat
 def test_standalone_server() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulator", "--port", "0", "--latency", "0"],
+        [sys.executable, "-m", "emulator", "--port", "0", "--latency", "0"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

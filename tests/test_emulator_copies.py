@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.emulator import EmulatorControl
-from tests.emulator.api_client import SignedApi
+from emulator import EmulatorControl
+from emulator.api_client import SignedApi
 
 SRC, DST = "us-ashburn-1", "us-phoenix-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaacopies"

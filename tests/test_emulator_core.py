@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.emulator.core.clock import EmulatorClock, rfc3339
-from tests.emulator.core.exceptions import InvalidParameter
-from tests.emulator.core.faults import TokenBucket
-from tests.emulator.core.lifecycle import Scheduler, Stage, plan, schedule
-from tests.emulator.core.listing import paginate
-from tests.emulator.core.regions import find_region
+from emulator.core.clock import EmulatorClock, rfc3339
+from emulator.core.exceptions import InvalidParameter
+from emulator.core.faults import TokenBucket
+from emulator.core.lifecycle import Scheduler, Stage, plan, schedule
+from emulator.core.listing import paginate
+from emulator.core.regions import find_region
 
 
 @dataclass(frozen=True)

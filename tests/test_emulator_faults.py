@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.emulator import EmulatorControl, EmulatorControlError
-from tests.emulator.api_client import SignedApi
+from emulator import EmulatorControl, EmulatorControlError
+from emulator.api_client import SignedApi
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaafaults"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.emulator import DEFAULT_TENANCY, EmulatorControl
-from tests.emulator.api_client import SignedApi
+from emulator import DEFAULT_TENANCY, EmulatorControl
+from emulator.api_client import SignedApi
 
 REGION = "us-ashburn-1"
 PATH = "/20180401/metrics"

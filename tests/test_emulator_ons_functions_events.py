@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
-from tests.emulator.api_client import SignedApi
-from tests.emulator.events import backup_end_event, event_for_resource, make_event
+from emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
+from emulator.api_client import SignedApi
+from emulator.events import backup_end_event, event_for_resource, make_event
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaaons"

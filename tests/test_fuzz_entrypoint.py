@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from emulator import EmulatorControl
 from tests.conftest import GATEWAY_HEADERS, StartFunction
-from tests.emulator import EmulatorControl
 from tests.fdk_harness import FdkProcess
 
 FUZZ = settings(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from emulator import EmulatorControl
+from emulator.api_client import SignedApi
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, SOURCE_REGION_KEY
 from tests.conftest import DR_REGION, GATEWAY_HEADERS, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.api_client import SignedApi
 
 DR2_REGION = "eu-frankfurt-1"
 MANAGED = {MANAGED_BY_KEY: MANAGED_BY_VALUE}

@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from emulator import EmulatorControl
 from tests.conftest import HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
 from tests.fdk_harness import ROOT
 
 NOT_IN_IMAGE = ("pytest", "pytest-asyncio", "cython", "pbr", "wheel", "iso8601", "setuptools", "pygments")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from emulator import EmulatorControl
+from emulator.api_client import SignedApi
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE
 from tests.conftest import GATEWAY_HEADERS, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.api_client import SignedApi
 
 DAY = 86400.0
 MANAGED = {MANAGED_BY_KEY: MANAGED_BY_VALUE}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from emulator import EmulatorControl
 from tests.conftest import HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
 
 DAY = 86400.0
 MANAGED = {"backup-managed-by": "oci-block-backup"}

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from emulator import EmulatorControl
+from emulator.events import event_for_resource
 from shared.triggers import MAX_RESOURCE_IDS
 from tests.conftest import DR_REGION, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.events import event_for_resource
 from tests.test_copy_backup import DR2_REGION, copy_fn, end_event, items, seed, volume
 
 SWEEP = {"trigger": "schedule", "schedule": "fleet", "slot": "2026-11-22T00:00Z"}

@@ -8,10 +8,10 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from emulator import EmulatorControl
+from emulator.api_client import SignedApi
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE
 from tests.conftest import DR_REGION, GATEWAY_HEADERS, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.api_client import SignedApi
 
 HOUR = 3600.0
 DR2_REGION = "eu-frankfurt-1"

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
+from emulator import EmulatorControl
+from emulator.api_client import SignedApi
+from emulator.events import make_event
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_KEY, SOURCE_KEY, TRIGGER_KEY
 from tests.conftest import DR_REGION, GATEWAY_HEADERS, GATEWAY_TOKEN, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.api_client import SignedApi
-from tests.emulator.events import make_event
 from tests.fdk_harness import FdkProcess
 
 MANAGED = {MANAGED_BY_KEY: MANAGED_BY_VALUE}

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from emulator import EmulatorControl
+from emulator.api_client import SignedApi
+from emulator.events import FAILED, make_event
 from functions.retag_group_backup.settings import ORIGINAL_NAME_KEY, RETAGGED_BY_KEY, RETAGGED_BY_VALUE
 from tests.conftest import GATEWAY_HEADERS, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.api_client import SignedApi
-from tests.emulator.events import FAILED, make_event
 from tests.fdk_harness import FdkProcess
 
 HANDLER = "retag_group_backup"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from emulator import EmulatorControl
+from emulator.events import make_event
 from tests.conftest import GATEWAY_HEADERS, HOME_REGION, StartFunction
-from tests.emulator import EmulatorControl
-from tests.emulator.events import make_event
 from tests.fdk_harness import FdkProcess
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from demo.smoke import UsageError, read_stack
+from emulator import EmulatorControl
 from tests.conftest import DR_REGION, HOME_REGION, resource_principal_env
-from tests.emulator import EmulatorControl
-from tests.emulator.fixtures import ApiKey
+from tests.emulator_fixtures import ApiKey
 from tests.fdk_harness import ROOT, FdkProcess
 
 HANDLERS = ("create_backup", "copy_backup", "retag_group_backup")

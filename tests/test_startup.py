@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from emulator import EmulatorControl
+from emulator.events import make_event
 from tests.conftest import HOME_REGION, resource_principal_env
-from tests.emulator import EmulatorControl
-from tests.emulator.events import make_event
 from tests.fdk_harness import ROOT
 
 NOT_ON_THE_EVENT_PATH = (

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from emulator.events import make_event
 from shared.gateway import GatewayRequest, authenticate, check_shape
 from shared.triggers import InputError, TriggerKind, classify, parse_event, parse_schedule
-from tests.emulator.events import make_event
 
 
 def test_classify() -> None:

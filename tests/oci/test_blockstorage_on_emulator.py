@@ -7,6 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from emulator import EmulatorControl
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.boot_group_models import BootVolumeBackup, CreateBootVolumeBackupDetails, CreateVolumeGroupBackupDetails
 from shared.oci.client import OciClient
@@ -21,8 +22,7 @@ from shared.oci.models import (
 )
 from shared.oci.notifications import get_topic, publish_message
 from tests.conftest import DR_REGION, HOME_REGION
-from tests.emulator import EmulatorControl
-from tests.emulator.fixtures import ApiKey
+from tests.emulator_fixtures import ApiKey
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from emulator import EmulatorControl
 from shared.oci.client import OciClient
 from shared.oci.credentials import ApiKeyCredentials
 from shared.oci.endpoints import Service, service_endpoint
 from shared.oci.errors import InvalidParameter
 from shared.oci.monitoring import Datapoint, MetricDataDetails, TooManyStreams, post_metric_data
 from tests.conftest import HOME_REGION
-from tests.emulator import EmulatorControl
-from tests.emulator.fixtures import ApiKey
+from tests.emulator_fixtures import ApiKey
 
 
 @pytest.fixture

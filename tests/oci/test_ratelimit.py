@@ -8,14 +8,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from emulator import EmulatorControl
 from shared.oci.client import OciClient
 from shared.oci.credentials import ApiKeyCredentials
 from shared.oci.endpoints import Service
 from shared.oci.errors import DeadlineExceeded
 from shared.oci.ratelimit import BETA, FORGET_SECONDS, MIN_RATE, AdaptiveRateLimiter, RateLimiters
 from shared.oci.retry import NO_DEADLINE, Deadline
-from tests.emulator import EmulatorControl
-from tests.emulator.fixtures import ApiKey
+from tests.emulator_fixtures import ApiKey
 from tests.fake_clock import FakeClock
 
 REGION = "us-ashburn-1"

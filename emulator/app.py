@@ -25,7 +25,7 @@ from .core.responses import ApiRequest, ApiResponse, error_response
 from .core.state import World
 from .hosts import LEGACY, HostRouter
 
-log = logging.getLogger("tests.emulator")
+log = logging.getLogger("emulator")
 
 
 class DropConnection(Exception):

@@ -1,6 +1,6 @@
 """The control API under ``/_emulator/`` (unsigned): seed state, read recordings, drive the clock and faults.
 
-Documented in the package docstring (``tests/emulator/__init__.py``); the Python client is
+Documented in the package docstring (``emulator/__init__.py``); the Python client is
 ``EmulatorControl`` in ``control_client.py``.
 """
 

@@ -1,7 +1,7 @@
 """Throughput of the emulator with signature verification on: signed requests per second, one client thread.
 
-    python -m tests.emulator.measure                  # spawns `python -m tests.emulator` pinned to one CPU
-    python -m tests.emulator.measure --url http://127.0.0.1:8123 --seconds 10
+    python -m emulator.measure                  # spawns `python -m emulator` pinned to one CPU
+    python -m emulator.measure --url http://127.0.0.1:8123 --seconds 10
 
 The client alternates GetVolumeBackup (GET) and UpdateVolumeBackup (PUT with a body, so the body hash
 is checked too), each freshly signed, over one keep-alive session, and prints the rate of 2xx answers.
@@ -22,9 +22,9 @@ from pathlib import Path
 from shared.oci.signing import RequestSigner
 
 from .api_client import SignedApi
+from .api_keys import make_key_pair
 from .control_client import EmulatorControl
 from .core.ids import DEFAULT_TENANCY
-from .fixtures import make_key_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-ashburn-1"
@@ -40,7 +40,7 @@ def spawned_emulator(cpu: int | None) -> Iterator[str]:
             os.sched_setaffinity(0, {cpu})
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulator", "--port", "0"],
+        [sys.executable, "-m", "emulator", "--port", "0"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -88,7 +88,7 @@ def measure(base_url: str, seconds: float) -> tuple[int, int, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator.measure")
+    parser = argparse.ArgumentParser(prog="python -m emulator.measure")
     parser.add_argument("--url", help="a running emulator; default: spawn one pinned to --server-cpu")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--server-cpu", type=int, default=0)

@@ -1,28 +1,18 @@
-"""pytest plugin: ``pytest_plugins = ["tests.emulator.fixtures"]``.
-
-* ``emulator`` (session): a running ``Emulator``.
-* ``emu`` (function): resets the emulator, returns its ``EmulatorControl``.
-* ``signed_api`` (function): a ``SignedApi`` using ``api_key``.
-* ``api_key`` (function): an API key registered for ``DEFAULT_TENANCY`` (the RSA key is made once per
-  session), with ``.key_id``, ``.private_key_pem``, ``.tenancy_id`` and ``.signer`` (``RequestSigner``).
-"""
+"""API keys for the emulator's callers: an RSA key pair, registered through the control API, and the
+``RequestSigner`` that signs with it (the emulator's tests, ``measure`` and the demo use these)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.oci.signing import RequestSigner
 
-from .api_client import SignedApi
 from .control_client import EmulatorControl
 from .core.ids import DEFAULT_TENANCY
-from .server import Emulator
 
 USER_ID = "ocid1.user.oc1..aaaaaaaaemulatoruser"
 
@@ -64,32 +54,3 @@ def register_api_key(
     control.register_key(key_id, pair.public_key_pem)
     signer = RequestSigner.from_key(key_id, pair.private_key)
     return ApiKey(key_id, pair.private_key_pem, tenancy_id, signer, pair.public_key_pem)
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    with Emulator() as server:
-        yield server
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> EmulatorControl:
-    control = emulator.control
-    control.reset()
-    return control
-
-
-@pytest.fixture(scope="session")
-def emulator_key_pair() -> RsaKeyPair:
-    return make_key_pair()
-
-
-@pytest.fixture
-def api_key(emu: EmulatorControl, emulator_key_pair: RsaKeyPair) -> ApiKey:
-    return register_api_key(emu, emulator_key_pair)
-
-
-@pytest.fixture
-def signed_api(emulator: Emulator, api_key: ApiKey) -> SignedApi:
-    """Raw signed HTTP with ``api_key`` against ``us-ashburn-1`` (pass ``region=`` to go elsewhere)."""
-    return SignedApi(emulator.base_url, api_key.signer)
