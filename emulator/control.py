@@ -24,6 +24,7 @@ from .control_bodies import (
     ResourcePrincipalBody,
     RevokeBody,
     SeedBackupBody,
+    SeedGroupBackupBody,
     TagGrantsBody,
     TopicBody,
     VolumeBody,
@@ -76,6 +77,7 @@ class ControlApi:
         ("POST", "/{region}/volumeGroups", "create_volume_group"),
         ("POST", "/{region}/volumeBackups", "seed_volume_backup"),
         ("POST", "/{region}/bootVolumeBackups", "seed_boot_volume_backup"),
+        ("POST", "/{region}/volumeGroupBackups", "seed_volume_group_backup"),
         ("POST", "/{region}/topics", "create_topic"),
         ("POST", "/{region}/functions", "create_function"),
         ("POST", "/{region}/instances", "launch_instance"),
@@ -293,6 +295,7 @@ class ControlApi:
             defined_tags=body.defined_tags,
             announce=body.announce,
             retention=body.retention_json(),
+            restore_fails=body.restore_fails,
         )
         return self._ok(backup.to_json())
 
@@ -301,6 +304,23 @@ class ControlApi:
 
     def seed_boot_volume_backup(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         return self._seed_backup(request, params, BOOT_VOLUME_BACKUP)
+
+    def seed_volume_group_backup(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        body: SeedGroupBackupBody = self._body(request, SeedGroupBackupBody)
+        backend = self._blockstorage(body.tenancy_id, params["region"])
+        group_backup = backend.seed_group_backup(
+            body.volume_group_id,
+            display_name=body.display_name,
+            source_type=body.source_type,
+            backup_type=body.type,
+            age_seconds=body.age_seconds,
+            lifecycle_state=body.lifecycle_state,
+            freeform_tags=body.freeform_tags,
+            defined_tags=body.defined_tags,
+            announce=body.announce,
+            restore_fails=body.restore_fails,
+        )
+        return self._ok(group_backup.to_json())
 
     def create_topic(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         body: TopicBody = self._body(request, TopicBody)

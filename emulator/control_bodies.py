@@ -79,6 +79,7 @@ class SeedBackupBody(_Body):
     freeform_tags: dict[str, str] | None = None
     defined_tags: dict[str, dict[str, Any]] | None = None
     announce: bool = False
+    restore_fails: bool = False  # restores of this backup (and of its copies) come up FAULTY
     tenancy_id: NonEmpty = DEFAULT_TENANCY
     # the lock fields, as on Create*BackupDetails (wire names; the period counts from the seeded timeCreated)
     retention_period: RetentionDuration | None = None
@@ -88,6 +89,22 @@ class SeedBackupBody(_Body):
 
     def retention_json(self) -> dict[str, Any]:
         return self.model_dump(include=set(RETENTION_FIELDS), by_alias=True, exclude_none=True)
+
+
+class SeedGroupBackupBody(_Body):
+    """A finished volume group backup of ``volumeGroupId`` with one member backup per volume of the group."""
+
+    volume_group_id: NonEmpty
+    display_name: NonEmpty | None = None
+    source_type: Literal["MANUAL", "SCHEDULED"] = "MANUAL"
+    type: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
+    age_seconds: Annotated[float, Field(ge=0)] = 0.0
+    lifecycle_state: Literal["AVAILABLE", "FAULTY", "TERMINATED"] = "AVAILABLE"
+    freeform_tags: dict[str, str] | None = None
+    defined_tags: dict[str, dict[str, Any]] | None = None
+    announce: bool = False
+    restore_fails: bool = False
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
 
 
 class TopicBody(_Body):

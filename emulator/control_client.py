@@ -199,6 +199,7 @@ class EmulatorControl:
         announce: bool = False,
         tenancy_id: str | None = None,
         lock: Mapping[str, Any] | None = None,
+        restore_fails: bool = False,
     ) -> dict[str, Any]:
         """A finished backup made ``age_seconds`` ago (e.g. an old SCHEDULED one); events only if ``announce``.
 
@@ -214,11 +215,39 @@ class EmulatorControl:
             "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
             "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
             "announce": announce,
+            "restoreFails": restore_fails or None,
             "tenancyId": tenancy_id,
             **(lock or {}),
         }
         collection = "bootVolumeBackups" if boot else "volumeBackups"
         result: dict[str, Any] = self._call("POST", f"{region}/{collection}", self._clean(body))
+        return result
+
+    def seed_group_backup(
+        self,
+        region: str,
+        volume_group_id: str,
+        *,
+        display_name: str | None = None,
+        age_seconds: float = 0.0,
+        backup_type: str = "INCREMENTAL",
+        freeform_tags: Mapping[str, str] | None = None,
+        announce: bool = False,
+        restore_fails: bool = False,
+        tenancy_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A finished volume group backup (and one member backup per volume) made ``age_seconds`` ago."""
+        body = {
+            "volumeGroupId": volume_group_id,
+            "displayName": display_name,
+            "ageSeconds": float(age_seconds),
+            "type": backup_type,
+            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
+            "announce": announce,
+            "restoreFails": restore_fails or None,
+            "tenancyId": tenancy_id,
+        }
+        result: dict[str, Any] = self._call("POST", f"{region}/volumeGroupBackups", self._clean(body))
         return result
 
     def create_topic(

@@ -101,6 +101,7 @@ class BackupsMixin(BlockstorageBase):
         defined_tags: DefinedTags | None = None,
         announce: bool = False,
         retention: dict[str, Any] | None = None,
+        restore_fails: bool = False,
     ) -> Backup:
         """A finished backup made "earlier" (control API only), e.g. an old policy backup for retention tests."""
         source: Volume = self.get_boot_volume(source_id) if kind is BOOT_VOLUME_BACKUP else self.get_volume(source_id)
@@ -118,6 +119,7 @@ class BackupsMixin(BlockstorageBase):
             expiration_time=self.now + expires_in_seconds if expires_in_seconds is not None else None,
             retention=lock_fields,
             retention_expires_at=expires,
+            restore_fails=restore_fails,
         )
         backup.time_created = backup.time_request_received = created
         backup.lifecycle_state = lifecycle_state
@@ -128,6 +130,64 @@ class BackupsMixin(BlockstorageBase):
             self.emit(f"create{kind.event_noun}.begin", backup, self._backup_details(backup), created)
             self.emit(f"create{kind.event_noun}.end", backup, details, self.now)
         return backup
+
+    def seed_group_backup(
+        self,
+        group_id: str,
+        *,
+        display_name: str | None = None,
+        source_type: str = "MANUAL",
+        backup_type: str = "INCREMENTAL",
+        age_seconds: float = 0.0,
+        lifecycle_state: str = AVAILABLE,
+        freeform_tags: Tags | None = None,
+        defined_tags: DefinedTags | None = None,
+        announce: bool = False,
+        restore_fails: bool = False,
+    ) -> GroupBackup:
+        """A finished volume group backup made "earlier" (control API only), one member backup per volume."""
+        group = self.get_volume_group(group_id)
+        created = self.now - age_seconds
+        group_backup = GroupBackup(
+            id=new_ocid("volumegroupbackup", self.region_info),
+            compartment_id=group.compartment_id,
+            display_name=display_name or f"{group.display_name} backup {rfc3339(created)}",
+            lifecycle_state=lifecycle_state,
+            time_created=created,
+            time_request_received=created,
+            seq=self.next_seq(),
+            freeform_tags=merge_tags(group.freeform_tags, freeform_tags),
+            defined_tags=merge_defined(group.defined_tags, defined_tags),
+            volume_group_id=group.id,
+            type=backup_type,
+            source_type=source_type,
+            size_in_gbs=group.size_in_gbs,
+            restore_fails=restore_fails,
+        )
+        for member in (self.any_volume(vid) for vid in group.volume_ids):
+            kind = BOOT_VOLUME_BACKUP if isinstance(member, BootVolume) else VOLUME_BACKUP
+            backup = self._new_backup(
+                kind,
+                member,
+                compartment_id=group_backup.compartment_id,
+                display_name=f"{group_backup.display_name} ({member.display_name})",
+                freeform_tags=merge_tags(member.freeform_tags, freeform_tags),
+                defined_tags=merge_defined(member.defined_tags, defined_tags),
+                type=backup_type,
+                source_type=source_type,
+                volume_group_backup_id=group_backup.id,
+            )
+            backup.time_created = backup.time_request_received = created
+            backup.lifecycle_state = lifecycle_state
+            self.backups[backup.id] = backup
+            group_backup.volume_backup_ids.append(backup.id)
+        self.group_backups[group_backup.id] = group_backup
+        if announce and lifecycle_state in (AVAILABLE, "FAULTY"):
+            status = SUCCEEDED if lifecycle_state == AVAILABLE else FAILED
+            details = self._backup_details(group_backup)
+            self.emit("createvolumegroupbackup.begin", group_backup, details, created)
+            self.emit("createvolumegroupbackup.end", group_backup, {**details, "status": status}, self.now)
+        return group_backup
 
     def get_backup(self, kind: BackupKind, backup_id: str) -> Backup:
         backup: Backup = self._get(self.backups, backup_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 Ocid = Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -93,3 +93,62 @@ class CopyBackupDetails(Body):
     destination_region: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     display_name: DisplayName | None = None
     kms_key_id: Ocid | None = None
+
+
+VolumeSize = Annotated[int, Field(ge=50, le=32768)]
+Vpus = Annotated[int, Field(ge=0, le=120, multiple_of=10)]
+
+
+class VolumeSourceDetails(Body):
+    """VolumeSourceDetails / BootVolumeSourceDetails: ``{"type", "id"}`` (the restore forms are
+    ``volumeBackup`` and ``bootVolumeBackup``; the emulator models restores and nothing else)."""
+
+    type: Annotated[str, StringConstraints(min_length=1)]
+    id: Ocid
+
+
+class VolumeGroupSourceDetails(Body):
+    """VolumeGroupSourceDetails: ``{"type": "volumeGroupBackupId", "volumeGroupBackupId"}`` (the
+    ``volumeIds``, ``volumeGroupId`` and ``volumeGroupReplicaId`` forms are accepted by OCI and refused
+    here as not modelled)."""
+
+    type: Annotated[str, StringConstraints(min_length=1)]
+    volume_group_backup_id: Ocid | None = None
+    volume_ids: list[Ocid] | None = None
+    volume_group_id: Ocid | None = None
+    volume_group_replica_id: Ocid | None = None
+
+
+class _CreateVolumeCommon(Body):
+    availability_domain: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    compartment_id: Ocid
+    display_name: DisplayName | None = None
+    freeform_tags: FreeformTags | None = None
+    defined_tags: DefinedTags | None = None
+    backup_policy_id: Ocid | None = None
+    xrc_kms_key_id: Ocid | None = None
+
+
+class CreateVolumeDetails(_CreateVolumeCommon):
+    """CreateVolumeDetails; ``volumeBackupId`` is the deprecated top-level form of
+    ``sourceDetails {"type": "volumeBackup", "id"}`` the SDK still sends when asked to."""
+
+    kms_key_id: Ocid | None = None
+    vpus_per_gb: Vpus | None = Field(None, alias="vpusPerGB")
+    size_in_gbs: VolumeSize | None = Field(None, alias="sizeInGBs")
+    size_in_mbs: Annotated[int, Field(ge=51200)] | None = Field(None, alias="sizeInMBs")
+    source_details: VolumeSourceDetails | None = None
+    volume_backup_id: Ocid | None = None
+    is_auto_tune_enabled: bool | None = None
+
+
+class CreateBootVolumeDetails(_CreateVolumeCommon):
+    kms_key_id: Ocid | None = None
+    vpus_per_gb: Vpus | None = Field(None, alias="vpusPerGB")
+    size_in_gbs: VolumeSize | None = Field(None, alias="sizeInGBs")
+    source_details: VolumeSourceDetails
+    is_auto_tune_enabled: bool | None = None
+
+
+class CreateVolumeGroupDetails(_CreateVolumeCommon):
+    source_details: VolumeGroupSourceDetails

@@ -76,6 +76,7 @@ class CopiesMixin(BlockstorageBase):
             expiration_time=src.expiration_time,
             image_id=src.image_id,
             image_type=src.image_type,
+            restore_fails=src.restore_fails,  # assumption: a backup that restores FAULTY copies so
             **extra,
         )
 
@@ -165,6 +166,7 @@ class CopiesMixin(BlockstorageBase):
             copied_from=src.id,
             source_region=self.region,
             expiration_time=src.expiration_time,
+            restore_fails=src.restore_fails,
         )
         settings = self.world.settings
         for member_id in src.volume_backup_ids:

@@ -14,6 +14,8 @@ choices where they are silent):
   the destination (assumption: the catalog lists no such type; modelled like the other copies); a group
   copy takes one slot of the copy pool, its member copies none.
 * Locks (retention lock, prevent deletion, legal hold): see ``locks.py`` for the rules and assumptions.
+* Restores (CreateVolume / CreateBootVolume / CreateVolumeGroup from backups) and volume deletes: see
+  ``restores.py`` for the rules and assumptions.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .resources import (
     WorkRequest,
     select,
 )
+from .restores import RestoresMixin
 from .volumes import VolumesMixin
 
 __all__ = [
@@ -57,5 +60,5 @@ __all__ = [
 ]
 
 
-class BlockstorageBackend(VolumesMixin, BackupsMixin, CopiesMixin):
+class BlockstorageBackend(VolumesMixin, BackupsMixin, CopiesMixin, RestoresMixin):
     """One tenancy's Block Volume state in one region (moto: mixins per resource, one backend class)."""

@@ -14,7 +14,9 @@ from . import locks
 REQUEST_RECEIVED, CREATING, COMMITTED, AVAILABLE = "REQUEST_RECEIVED", "CREATING", "COMMITTED", "AVAILABLE"
 TERMINATED = "TERMINATED"
 TERMINATING = "TERMINATING"
+PROVISIONING, RESTORING, FAULTY = "PROVISIONING", "RESTORING", "FAULTY"
 IN_PROGRESS = frozenset({REQUEST_RECEIVED, CREATING, COMMITTED})
+RESTORE_IN_PROGRESS = frozenset({PROVISIONING, RESTORING})  # a volume / boot volume / group being restored
 BACKUP_STATES = frozenset({"CREATING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY", "REQUEST_RECEIVED"})
 VOLUME_STATES = frozenset({"PROVISIONING", "RESTORING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY"})
 GROUP_STATES = frozenset({"PROVISIONING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY", "UPDATE_PENDING"})
@@ -83,20 +85,28 @@ class Volume(Resource):
     availability_domain: str = ""
     size_in_gbs: int = 50
     volume_group_id: str | None = None
+    is_hydrated: bool = True
+    vpus_per_gb: int = 10
+    source_details: dict[str, Any] | None = None  # as sent in the create call (restores)
+    kms_key_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = self.common_json()
         data.update(
             availabilityDomain=self.availability_domain,
             systemTags={},
-            isHydrated=True,
-            vpusPerGB=10,
+            isHydrated=self.is_hydrated,
+            vpusPerGB=self.vpus_per_gb,
             sizeInGBs=self.size_in_gbs,
             sizeInMBs=self.size_in_gbs * 1024,
             isAutoTuneEnabled=False,
         )
         if self.volume_group_id:
             data["volumeGroupId"] = self.volume_group_id
+        if self.source_details:
+            data["sourceDetails"] = dict(self.source_details)
+        if self.kms_key_id:
+            data["kmsKeyId"] = self.kms_key_id
         return data
 
 
@@ -116,6 +126,8 @@ class VolumeGroup(Resource):
     availability_domain: str = ""
     volume_ids: list[str] = field(default_factory=list)
     size_in_gbs: int = 0
+    is_hydrated: bool = True
+    source_details: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = self.common_json()
@@ -124,8 +136,10 @@ class VolumeGroup(Resource):
             volumeIds=list(self.volume_ids),
             sizeInGBs=self.size_in_gbs,
             sizeInMBs=self.size_in_gbs * 1024,
-            isHydrated=True,
+            isHydrated=self.is_hydrated,
         )
+        if self.source_details:
+            data["sourceDetails"] = dict(self.source_details)
         return data
 
 
@@ -147,6 +161,7 @@ class Backup(Resource):
     retention_expires_at: float | None = None  # timeRetentionExpiresAt
     image_id: str | None = None
     image_type: str = "platform"
+    restore_fails: bool = False  # emulator-only (never rendered): restores of this backup come up FAULTY
 
     def to_json(self) -> dict[str, Any]:
         data = self.common_json()
@@ -188,6 +203,7 @@ class GroupBackup(Resource):
     expiration_time: float | None = None
     retention: dict[str, Any] = field(default_factory=dict)  # the lock fields, camelCase (locks.py)
     retention_expires_at: float | None = None  # timeRetentionExpiresAt
+    restore_fails: bool = False  # emulator-only (never rendered): restores of this backup come up FAULTY
 
     def to_json(self) -> dict[str, Any]:
         data = self.common_json()

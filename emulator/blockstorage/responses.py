@@ -11,8 +11,11 @@ from ..core.responses import ApiResponse, BaseResponse, validate
 from .bodies import (
     CopyBackupDetails,
     CreateBootVolumeBackupDetails,
+    CreateBootVolumeDetails,
     CreateVolumeBackupDetails,
+    CreateVolumeDetails,
     CreateVolumeGroupBackupDetails,
+    CreateVolumeGroupDetails,
     UpdateBackupDetails,
     UpdateVolumeGroupBackupDetails,
 )
@@ -97,6 +100,47 @@ class BlockstorageResponse(BaseResponse):
             state=(attrgetter("lifecycle_state"), state),
         )
         return self._list(items)
+
+    # ---- restores and deletes (restores.py) ----------------------------------------------------------
+
+    def _create_volume(self, model: type[CreateVolumeDetails] | type[CreateBootVolumeDetails]) -> ApiResponse:
+        data = self.body_data()
+        details = validate(model, data)
+        self.check_tag_writes(details.defined_tags)
+        backend = self.backend
+        return self._resource(self.idempotent(backend.retry_tokens, data, lambda: backend.restore_volume(details)))
+
+    def create_volume(self) -> ApiResponse:
+        return self._create_volume(CreateVolumeDetails)
+
+    def create_boot_volume(self) -> ApiResponse:
+        return self._create_volume(CreateBootVolumeDetails)
+
+    def create_volume_group(self) -> ApiResponse:
+        data = self.body_data()
+        details = validate(CreateVolumeGroupDetails, data)
+        self.check_tag_writes(details.defined_tags)
+        backend = self.backend
+        group = self.idempotent(backend.retry_tokens, data, lambda: backend.restore_volume_group(details))
+        return self._resource(group)
+
+    def delete_volume(self) -> ApiResponse:
+        volume = self.backend.get_volume(self.param("volumeId"))
+        self.check_if_match(volume.etag)
+        self.backend.delete_volume(volume)
+        return ApiResponse(status=204)
+
+    def delete_boot_volume(self) -> ApiResponse:
+        volume = self.backend.get_boot_volume(self.param("bootVolumeId"))
+        self.check_if_match(volume.etag)
+        self.backend.delete_volume(volume)
+        return ApiResponse(status=204)
+
+    def delete_volume_group(self) -> ApiResponse:
+        group = self.backend.get_volume_group(self.param("volumeGroupId"))
+        self.check_if_match(group.etag)
+        self.backend.delete_volume_group(group)
+        return ApiResponse(status=204)
 
     # ---- volume and boot volume backups (shared by kind) ---------------------------------------------
 

@@ -8,12 +8,27 @@ response_class = BlockstorageResponse
 V = "/20160918"
 
 url_paths: dict[str, dict[str, tuple[str, str]]] = {
-    f"{V}/volumes": {"GET": ("ListVolumes", "list_volumes")},
-    f"{V}/volumes/{{volumeId}}": {"GET": ("GetVolume", "get_volume")},
-    f"{V}/bootVolumes": {"GET": ("ListBootVolumes", "list_boot_volumes")},
-    f"{V}/bootVolumes/{{bootVolumeId}}": {"GET": ("GetBootVolume", "get_boot_volume")},
-    f"{V}/volumeGroups": {"GET": ("ListVolumeGroups", "list_volume_groups")},
-    f"{V}/volumeGroups/{{volumeGroupId}}": {"GET": ("GetVolumeGroup", "get_volume_group")},
+    f"{V}/volumes": {"GET": ("ListVolumes", "list_volumes"), "POST": ("CreateVolume", "create_volume")},
+    f"{V}/volumes/{{volumeId}}": {
+        "GET": ("GetVolume", "get_volume"),
+        "DELETE": ("DeleteVolume", "delete_volume"),
+    },
+    f"{V}/bootVolumes": {
+        "GET": ("ListBootVolumes", "list_boot_volumes"),
+        "POST": ("CreateBootVolume", "create_boot_volume"),
+    },
+    f"{V}/bootVolumes/{{bootVolumeId}}": {
+        "GET": ("GetBootVolume", "get_boot_volume"),
+        "DELETE": ("DeleteBootVolume", "delete_boot_volume"),
+    },
+    f"{V}/volumeGroups": {
+        "GET": ("ListVolumeGroups", "list_volume_groups"),
+        "POST": ("CreateVolumeGroup", "create_volume_group"),
+    },
+    f"{V}/volumeGroups/{{volumeGroupId}}": {
+        "GET": ("GetVolumeGroup", "get_volume_group"),
+        "DELETE": ("DeleteVolumeGroup", "delete_volume_group"),
+    },
     f"{V}/volumeBackups": {
         "GET": ("ListVolumeBackups", "list_volume_backups"),
         "POST": ("CreateVolumeBackup", "create_volume_backup"),

@@ -16,7 +16,18 @@ class Settings(BaseModel):
     available_after: float = Field(60.0, ge=0)  # backup -> AVAILABLE (from creation)
     copy_available_after: float = Field(60.0, ge=0)  # copy in the destination -> AVAILABLE
     copies_keep_source_id: bool = True  # assumption: a copy keeps volumeId / bootVolumeId (False: OCI otherwise)
-    terminating_after: float = Field(5.0, ge=0)  # a deleted backup: TERMINATING -> TERMINATED
+    terminating_after: float = Field(5.0, ge=0)  # a deleted backup or volume: TERMINATING -> TERMINATED
+    # Restores (assumption: OCI publishes no figure; "minutes or hours"): PROVISIONING -> RESTORING after
+    # restore_provisioning_after, AVAILABLE (or FAULTY) restore_base_seconds + restore_seconds_per_gb x size
+    # after the create call, hydrated hydrate_seconds_per_gb x size after that.
+    restore_provisioning_after: float = Field(5.0, ge=0)
+    restore_base_seconds: float = Field(60.0, ge=0)
+    restore_seconds_per_gb: float = Field(1.5, ge=0)
+    hydrate_seconds_per_gb: float = Field(0.5, ge=0)
+    # Block Volume service limits per availability domain (assumption: the names and values of a tenancy's
+    # limits vary; None: no limit): volumes + boot volumes not TERMINATED, and their GB, counted in an AD.
+    max_volumes_per_ad: int | None = Field(None, ge=0)
+    max_volume_gb_per_ad: int | None = Field(None, ge=0)
     latency_seconds: float = Field(0.0, ge=0)  # added to every API request (not the control API)
     max_clock_skew_seconds: float = Field(300.0, ge=0)
     max_copies_in_flight: int = Field(10, ge=0)  # volume + volume group backup copies per source region
