@@ -319,3 +319,17 @@ def test_a_dr_copy_restores_in_its_region_and_carries_restore_fails(
     got = ok(signed_api.get(f"{V}/volumes/{created['id']}", region="us-phoenix-1"))
     assert got["lifecycleState"] == "FAULTY"
     assert error(restore(signed_api, copy["id"])) == (404, "NotAuthorizedOrNotFound")  # not in the home region
+
+
+def test_availability_domains_are_listed_per_region(signed_api: SignedApi) -> None:
+    names = [ad["name"] for ad in ok_list(signed_api.get(f"{V}/availabilityDomains", params={"compartmentId": COMP}))]
+    assert names == ["Uocm:US-ASHBURN-AD-1", "Uocm:US-ASHBURN-AD-2", "Uocm:US-ASHBURN-AD-3"]
+    phx = signed_api.get(f"{V}/availabilityDomains", region="us-phoenix-1", params={"compartmentId": COMP})
+    assert ok_list(phx)[0]["name"] == "Uocm:US-PHOENIX-AD-1"
+    assert error(signed_api.get(f"{V}/availabilityDomains")) == (400, "MissingParameter")
+
+
+def ok_list(response: requests.Response) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    result: list[dict[str, Any]] = response.json()
+    return result

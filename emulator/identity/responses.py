@@ -1,4 +1,6 @@
-"""Identity operations: ListCompartments, GetCompartment, ListRegions, ListRegionSubscriptions."""
+"""Identity operations: ListCompartments, GetCompartment, ListRegions, ListRegionSubscriptions,
+ListAvailabilityDomains (assumption: three per region, named like the Block Volume backend's
+``Uocm:US-ASHBURN-AD-1``; any compartment of the tenancy may be asked)."""
 
 from __future__ import annotations
 
@@ -78,6 +80,16 @@ class IdentityResponse(BaseResponse):
 
     def list_regions(self) -> ApiResponse:
         return self.json([{"key": r.key, "name": r.name} for r in regions_of_realm(self.region.realm)])
+
+    def list_availability_domains(self) -> ApiResponse:
+        compartment_id = self.query("compartmentId", required=True)
+        prefix = self.region.name.rsplit("-", 1)[0].upper()
+        body = [
+            {"name": f"Uocm:{prefix}-AD-{n}", "id": f"ocid1.availabilitydomain.oc1..{prefix.lower()}{n}",
+             "compartmentId": compartment_id}
+            for n in (1, 2, 3)
+        ]  # fmt: skip
+        return self.json(body)
 
     def list_region_subscriptions(self) -> ApiResponse:
         if self.param("tenancyId") != self.tenancy_id:
