@@ -3,19 +3,25 @@ on the emulator clock, hydration, refusals, the restoreFails switch, limits and 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from emulator import EmulatorControl
+from emulator import Emulator, EmulatorControl
 from emulator.api_client import SignedApi
+from emulator.api_keys import ApiKey
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaaprod"
 SANDBOX = "ocid1.compartment.oc1..aaaaaaaasandbox"
 AD = "Uocm:US-ASHBURN-AD-1"
 V = "/20160918"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def error(response: requests.Response) -> tuple[int, str]:
@@ -333,3 +339,54 @@ def ok_list(response: requests.Response) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     result: list[dict[str, Any]] = response.json()
     return result
+
+
+def sdk_python() -> Path | None:
+    """The official SDK's interpreter: OCI_SDK_PYTHON, else bench/.venv-sdk (made by `make bench`)."""
+    candidates = [os.environ.get("OCI_SDK_PYTHON", ""), str(ROOT / "bench" / ".venv-sdk" / "bin" / "python")]
+    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+
+
+def test_the_official_sdk_parses_every_restore_answer(
+    emu: EmulatorControl, emulator: Emulator, api_key: ApiKey, tmp_path: Path
+) -> None:
+    python = sdk_python()
+    if python is None:
+        pytest.skip("no official OCI SDK interpreter (set OCI_SDK_PYTHON or run `make bench` for bench/.venv-sdk)")
+    volume = emu.create_volume(REGION, COMP, "db01", size_in_gbs=100)
+    boot = emu.create_boot_volume(REGION, COMP, "web01", image_id="ocid1.image.oc1..img")
+    group = emu.create_volume_group(REGION, COMP, "vg", [emu.create_volume(REGION, COMP, "m")["id"]])
+    backups = [
+        emu.seed_backup(REGION, volume["id"])["id"],
+        emu.seed_backup(REGION, boot["id"], boot=True)["id"],
+        emu.seed_group_backup(REGION, group["id"])["id"],
+    ]
+    key_file = tmp_path / "key.pem"
+    key_file.write_bytes(api_key.private_key_pem)
+    tenancy, user, fingerprint = api_key.key_id.split("/")
+    done = subprocess.run(  # -I: the script's folder (tests/, with its oci/ package) must not shadow the SDK
+        [str(python), "-I", str(ROOT / "tests" / "sdk_restore_client.py"), emulator.base_url, tenancy, user,
+         fingerprint, str(key_file), *backups],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["ads"][0] == AD
+    assert out["volume"] == {
+        "state": "PROVISIONING",
+        "hydrated": False,
+        "vpus": 0,
+        "source": "VolumeSourceFromVolumeBackupDetails",
+        "sourceId": backups[0],
+    }
+    assert out["boot"] == {
+        "state": "PROVISIONING",
+        "image": "ocid1.image.oc1..img",
+        "source": "BootVolumeSourceFromBootVolumeBackupDetails",
+    }
+    assert out["group"] == {
+        "state": "PROVISIONING",
+        "members": 1,
+        "source": "VolumeGroupSourceFromVolumeGroupBackupDetails",
+    }
+    assert out["deprecated"] == backups[0] and out["afterDelete"] == "TERMINATING"
