@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -264,6 +265,35 @@ def test_reconcile_copies_what_events_missed(
     assert again["counts"] == {}, again
     titles = [m["title"] for m in emu.messages(HOME_REGION, topic)]
     assert titles == ["[ok] copy-backup (schedule): 3 copied, 1 updated", "[ok] copy-backup (schedule): nothing to do"]
+
+
+def test_reconcile_lists_each_destination_once_per_compartment_and_kind(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi
+) -> None:
+    """What the plan listed is carried to the copies' upkeep and to pruning: no destination is listed again."""
+    compartments = [compartment, str(emu.create_compartment("other")["id"])]
+    newest = []
+    for where in compartments:
+        vol = volume(emu, where, f"db-{where[-6:]}")
+        seed(emu, vol, "older", age_days=2)
+        newest.append(seed(emu, vol, "newest", age_days=1))
+    regions, scope = f"{DR_REGION},{DR2_REGION}", ",".join(compartments)
+    assert copy_fn(start_function, regions, COMPARTMENT_IDS=scope).call(b"").json()["counts"] == {"copied": 8}
+    emu.advance(61)
+    for backup in newest:  # re-tagged at the source: their copies need the new tags
+        retagged = signed_api.put(f"{V}/volumeBackups/{backup['id']}", {"freeformTags": {**MANAGED, "app": "erp"}})
+        assert retagged.status_code == 200, retagged.text
+
+    before = Counter(emu.calls())
+    result = copy_fn(start_function, regions, COMPARTMENT_IDS=scope, COPY_RETENTION_COUNT="1").call(b"").json()
+    assert result["counts"] == {"updated": 4, "deleted": 4}, result
+    calls = Counter(emu.calls()) - before
+    for region in (DR_REGION, DR2_REGION):
+        for listing in ("ListVolumeBackups", "ListBootVolumeBackups", "ListVolumeGroupBackups"):
+            assert calls[f"{region} {listing}"] == len(compartments), (region, listing, calls)
+        assert calls[f"{region} UpdateVolumeBackup"] == 2  # one PUT per copy brought up to date
+        assert calls[f"{region} DeleteVolumeBackup"] == 2
+        assert calls[f"{region} GetVolumeBackup"] == 4  # the etag of each PUT and each DELETE
 
 
 def test_eleventh_copy_is_deferred_not_failed(

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.oci.models import VolumeBackup
-from shared.rules.retention import RetentionPolicy, plan_pruning
+from shared.rules.retention import RetentionPolicy, kept, plan_pruning
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -74,3 +74,18 @@ def test_guard_properties(specs, max_age, keep, min_keep) -> None:
     if managed_available:
         newest = max(managed_available, key=lambda b: b.time_created)
         assert newest.id not in gone
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ages=st.lists(st.floats(0, 400), max_size=20),
+    days=st.integers(0, 60),
+    count=st.integers(0, 6),
+    min_keep=st.integers(1, 4),
+)
+def test_retention_keeps_what_it_does_not_prune(ages: list[float], days: int, count: int, min_keep: int) -> None:
+    """One rule for both questions: a reconcile copies only what pruning would keep."""
+    backups = [backup(n, age).model_copy(update={"volume_id": "ocid1.volume.oc1.iad.v"}) for n, age in enumerate(ages)]
+    policy = RetentionPolicy(days, count, min_keep)
+    going = {e.backup.id for e in plan_pruning(backups, policy, NOW)}
+    assert kept(backups, policy, NOW) == {b.id for b in backups} - going

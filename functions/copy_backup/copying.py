@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from functions.copy_backup.limits import Limits, limits_for
 from functions.copy_backup.settings import COPY_RETRY, EVENT_KINDS, Run
-from functions.copy_backup.upkeep import Updated, copy_name, made_by_tool, update_copy, upkeep_for
-from shared.oci.blockstorage import BackupKind, BlockStorage
+from functions.copy_backup.upkeep import Updated, Upkeep, copy_name, made_by_tool, update_copy, upkeep_for
+from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import (
     DeadlineExceeded,
     IncorrectState,
@@ -72,7 +73,7 @@ def copy_now(invocation: Run, kind: BackupKind, backup_id: str, regions: list[st
     if backup.copied_from:
         invocation.report.add(Item(status=ItemStatus.SKIPPED, reason="is itself a copy; not copied again", **base))
         return
-    group_backup = getattr(backup, "volume_group_backup_id", None)
+    group_backup = backup.group_backup_id
     if group_backup:
         reason = f"is a member of volume group backup {group_backup}; it is copied with the group, never alone"
         invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=reason, **base))
@@ -105,11 +106,24 @@ def copy_now(invocation: Run, kind: BackupKind, backup_id: str, regions: list[st
         copy_to(invocation, kind, backup, region, limits)
 
 
-def live_copies(storage: BlockStorage, kind: BackupKind, backup: BackupBase) -> tuple[list[BackupBase], int]:
-    """Copies of ``backup`` in ``storage``'s region (newest first), and how many were deleted or broke."""
+class Destination(NamedTuple):
+    """One backup's copies in one region, and what the tool's copy there lacks: worked out once."""
+
+    region: str
+    name: str  # the name the tool gives its copy there
+    live: list[BackupBase]  # copies neither gone nor broken, newest first
+    replaced: int  # copies deleted or broken since
+    copy: BackupBase | None  # the live copy the tool keeps up: its own, or one named as it names them
+    upkeep: Upkeep  # what that copy lacks (empty without one)
+
+
+def destination(
+    invocation: Run, kind: BackupKind, backup: BackupBase, region: str, copies: Iterable[BackupBase]
+) -> Destination:
+    """What ``copies`` (copies in ``region``; those of other backups are passed over) hold for ``backup``."""
     live: list[BackupBase] = []
     replaced = 0
-    for copy in storage.list_backups(kind, backup.compartment_id, copied_from=backup.id):
+    for copy in copies:
         if copy.copied_from != backup.id:
             continue
         if copy.lifecycle_state in GONE_STATES or copy.lifecycle_state == LifecycleState.FAULTY:
@@ -117,7 +131,10 @@ def live_copies(storage: BlockStorage, kind: BackupKind, backup: BackupBase) -> 
         else:
             live.append(copy)
     live.sort(key=lambda c: c.time_request_received or c.time_created, reverse=True)
-    return live, replaced
+    name = copy_name(invocation, kind, backup, region)
+    kept = next((c for c in live if made_by_tool(c) or c.display_name == name), None)
+    upkeep = upkeep_for(invocation, backup, region, kept, name) if kept is not None else Upkeep()
+    return Destination(region, name, live, replaced, kept, upkeep)
 
 
 def copy_token(kind: BackupKind, backup_id: str, region: str, replaced: int) -> str:
@@ -126,36 +143,44 @@ def copy_token(kind: BackupKind, backup_id: str, region: str, replaced: int) -> 
     return retry_token(key, f"Copy{kind.spec.name}", backup_id, region)
 
 
-def copy_to(invocation: Run, kind: BackupKind, backup: BackupBase, region: str, limits: Limits) -> None:
-    """Copy one backup to one region, unless a copy is there already; never raises for OCI errors."""
+def copy_to(
+    invocation: Run, kind: BackupKind, backup: BackupBase, region: str, limits: Limits, seen: Destination | None = None
+) -> BackupBase | None:
+    """Copy one backup to one region, unless a copy is there already; never raises for OCI errors.
+
+    ``seen``: the region's copies of the backup as a reconcile listed them, not listed again (a copy made
+    by an event run since is the answer to the same retry token). Returns the copy as this call left it
+    (None: none made or changed)."""
     base: dict[str, Any] = {"action": "copy", "resource_id": backup.id, "name": backup.display_name, "region": region}
-    name = copy_name(invocation, kind, backup, region)
     try:
-        live, replaced = live_copies(invocation.storage_in(region), kind, backup)
-        if live:
-            existing_copy(invocation, kind, backup, region, live[0], name, base)
-            return
+        if seen is None:
+            listed = invocation.storage_in(region).list_backups(kind, backup.compartment_id, copied_from=backup.id)
+            seen = destination(invocation, kind, backup, region, listed)
+        if seen.live:
+            return existing_copy(invocation, kind, backup, seen, base)
         waiting = limits.claim(kind, backup)
         if waiting:
             invocation.report.add(Item(status=ItemStatus.DEFERRED, reason=waiting, **base))
-            return
+            return None
         key_id = invocation.settings.kms_key_ids.get(region)
         if invocation.dry_run:
             with_key = f" with Vault key {key_id}" if key_id else ""
-            invocation.report.add(Item(status=ItemStatus.PLANNED, reason=f"would copy as {name!r}{with_key}", **base))
-            return
-        details = CopyBackupDetails(destination_region=region, display_name=name, kms_key_id=key_id)
-        token = copy_token(kind, backup.id, region, replaced)
+            reason = f"would copy as {seen.name!r}{with_key}"
+            invocation.report.add(Item(status=ItemStatus.PLANNED, reason=reason, **base))
+            return None
+        details = CopyBackupDetails(destination_region=region, display_name=seen.name, kms_key_id=key_id)
+        token = copy_token(kind, backup.id, region, seen.replaced)
         try:
             copied = invocation.storage.copy_backup(kind, backup.id, details, token, retry=COPY_RETRY)
         except OciServiceError as exc:
             refused(invocation, kind, backup, limits, exc, base)
-            return
-        after_copy(invocation, kind, backup, region, copied.value, copied.opc_request_id, base)
+            return None
+        return after_copy(invocation, kind, backup, seen, copied.value, copied.opc_request_id, base)
     except DeadlineExceeded as exc:
         invocation.report.add(Item(status=ItemStatus.DEFERRED, reason=f"{exc}; the next reconcile copies it", **base))
     except OciError as exc:
         invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+    return None
 
 
 def refused(
@@ -190,20 +215,22 @@ def after_copy(
     invocation: Run,
     kind: BackupKind,
     backup: BackupBase,
-    region: str,
+    seen: Destination,
     copy: BackupBase,
     request_id: str | None,
     base: dict[str, Any],
-) -> None:
+) -> BackupBase:
     """Report the new copy and tag it in its destination region (read there, updated there)."""
+    region = seen.region
     if copy.lifecycle_state in GONE_STATES:
         reason = f"OCI answered with copy {copy.id}, which is {copy.lifecycle_state}; the next reconcile retries"
         invocation.report.add(Item(status=ItemStatus.FAILED, reason=reason, opc_request_id=request_id, **base))
-        return
+        return copy
     try:
-        done = update_copy(invocation, kind, region, copy.id, backup)
+        done = update_copy(invocation, kind, region, backup, seen.name, copy.id)
         state = done.state
         outcome = _done_words(done, invocation.settings.lock_days_for(region))
+        copy = done.copy or copy
     except OciError as exc:
         state = str(copy.lifecycle_state)
         outcome = "not tagged or locked yet, the next reconcile does it"
@@ -217,6 +244,7 @@ def after_copy(
             **base,
         )
     )
+    return copy
 
 
 def _done_words(done: Updated, lock_days: int) -> str:
@@ -227,38 +255,34 @@ def _done_words(done: Updated, lock_days: int) -> str:
 
 
 def existing_copy(
-    invocation: Run,
-    kind: BackupKind,
-    backup: BackupBase,
-    region: str,
-    copy: BackupBase,
-    name: str,
-    base: dict[str, Any],
-) -> None:
+    invocation: Run, kind: BackupKind, backup: BackupBase, seen: Destination, base: dict[str, Any]
+) -> BackupBase | None:
     """Already copied: nothing to do, bring the tool's copy up to date (tags, lock, its source's name and
     tags), or leave someone else's copy alone."""
-    if not made_by_tool(copy) and copy.display_name != name:
-        reason = f"a copy made outside this tool exists ({copy.display_name!r}); not copied again, left alone"
-        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
-        return
-    upkeep = upkeep_for(invocation, kind, backup, region, copy)
+    copy, upkeep = seen.copy, seen.upkeep
+    if copy is None:
+        other = seen.live[0]
+        reason = f"a copy made outside this tool exists ({other.display_name!r}); not copied again, left alone"
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=other.id, reason=reason, **base))
+        return None
     if not upkeep:
         reason = f"already copied ({copy.lifecycle_state})"
         invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
-        return
+        return None
     tag_item = base | {"action": "tag-copy"}
     if invocation.dry_run:
         reason = "would " + "; ".join(upkeep.summary) + " (the copy made earlier)"
         invocation.report.add(Item(status=ItemStatus.PLANNED, result_id=copy.id, reason=reason, **tag_item))
-        return
-    done = update_copy(invocation, kind, region, copy.id, backup)
+        return None
+    done = update_copy(invocation, kind, seen.region, backup, seen.name, copy.id, (copy, upkeep))
     if not done.summary:
         reason = f"already copied ({done.state}); {done.waiting}" if done.waiting else f"already copied ({done.state})"
         invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
-        return
+        return done.copy
     reason = "; ".join(done.summary) + " (the copy made earlier)"
     if done.waiting:
         reason += f"; not locked yet ({done.waiting})"
     invocation.report.add(
         Item(status=ItemStatus.UPDATED, result_id=copy.id, reason=reason, opc_request_id=done.request_id, **tag_item)
     )
+    return done.copy

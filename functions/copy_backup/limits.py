@@ -70,7 +70,7 @@ class Limits:
 def in_flight_from(copy: BackupBase, source_region: str) -> bool:
     if not copy.copied_from or copy.lifecycle_state not in IN_PROGRESS_STATES:  # a group copy passes COMMITTED
         return False
-    if getattr(copy, "volume_group_backup_id", None):
+    if copy.group_backup_id:
         return False  # assumption: a group copy takes one slot of the pool, its member copies none
     # Untagged copies are counted too: better one copy deferred than a refused one.
     return copy.freeform_tags.get(SOURCE_REGION_KEY, source_region) == source_region

@@ -59,7 +59,7 @@ class DrTally:
                 Coverage(
                     resource_id=source,
                     name=backup.display_name,
-                    kind=kind.spec.label.replace(" ", ""),
+                    kind=kind.word,
                     compartment_id=backup.compartment_id,
                     last_at=newest.get(source),
                 )

@@ -5,32 +5,58 @@ On the way it measures the DR posture (``posture.DrTally``) from the listings it
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from enum import Enum
+from typing import NamedTuple
 
-from functions.copy_backup.copying import copy_to
+from functions.copy_backup.copying import Destination, copy_to, destination
 from functions.copy_backup.limits import Limits
 from functions.copy_backup.posture import DrTally
 from functions.copy_backup.pruning import prune
 from functions.copy_backup.settings import COPY_KINDS, Run
-from functions.copy_backup.upkeep import copy_name, made_by_tool, upkeep_for
 from shared.app import run_bounded
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import OciError
 from shared.oci.identity import compartment_tree
-from shared.oci.models import GONE_STATES, BackupBase, LifecycleState
+from shared.oci.models import BackupBase, LifecycleState
 from shared.results import Item, ItemStatus
-from shared.rules.retention import RetentionPolicy
+from shared.rules.retention import kept
 from shared.triggers import InputError
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
+    """A backup to copy to a region, or whose copy there to bring up to date, with what its listing showed."""
+
     kind: BackupKind
     backup: BackupBase
-    region: str
+    seen: Destination
+
+
+class Listings:
+    """Each destination's copies, listed once per compartment and kind, and as the run's own calls left them."""
+
+    def __init__(self) -> None:
+        self._copies: dict[tuple[str, BackupKind, str], dict[str, BackupBase]] = {}
+        self._lock = threading.Lock()
+
+    def listed(self, region: str, kind: BackupKind, compartment: str, copies: Iterable[BackupBase]) -> None:
+        with self._lock:
+            self._copies[(region, kind, compartment)] = {c.id: c for c in copies}
+
+    def learn(self, region: str, kind: BackupKind, copy: BackupBase) -> None:
+        """A copy the run made or updated: its latest state replaces what the listing showed."""
+        with self._lock:
+            known = self._copies.get((region, kind, copy.compartment_id))
+            if known is not None:
+                known[copy.id] = copy
+
+    def copies(self, region: str, kind: BackupKind, compartment: str) -> list[BackupBase] | None:
+        """None: that destination could not be listed."""
+        with self._lock:
+            known = self._copies.get((region, kind, compartment))
+            return None if known is None else list(known.values())
 
 
 def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
@@ -44,14 +70,17 @@ def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
     regions = [r for r in settings.destination_regions if r != invocation.region]
     limits = Limits(invocation.region, settings.max_in_flight)
     tally = DrTally(regions)
-    tasks = plan(invocation, compartments, regions, limits, tally)
+    listings = Listings()
+    tasks = plan(invocation, compartments, regions, limits, listings, tally)
     invocation.report.set_dr_posture(tally.posture(settings.dr_rpo_hours, invocation.now()))
     if posture_only:
         return
     tasks.sort(key=lambda t: t.backup.time_created, reverse=True)  # newest first get the copy slots
 
     def copy(task: Task) -> None:
-        copy_to(invocation, task.kind, task.backup, task.region, limits)
+        done = copy_to(invocation, task.kind, task.backup, task.seen.region, limits, task.seen)
+        if done is not None:
+            listings.learn(task.seen.region, task.kind, done)
 
     def defer(task: Task) -> None:
         invocation.report.add(
@@ -60,7 +89,7 @@ def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
                 action="copy",
                 resource_id=task.backup.id,
                 name=task.backup.display_name,
-                region=task.region,
+                region=task.seen.region,
                 reason="not started before the deadline; the next reconcile copies it",
             )
         )
@@ -72,14 +101,21 @@ def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
                 if invocation.deadline.expired():
                     invocation.report.note(f"pruning of copies in {region} left for the next run (deadline)")
                     break
-                prune(invocation, region, kind, compartment)
+                copies = listings.copies(region, kind, compartment)
+                if copies is not None:  # not listed: reported failed already
+                    prune(invocation, region, kind, copies)
 
 
 def plan(
-    invocation: Run, compartments: list[str], regions: list[str], limits: Limits, tally: DrTally | None = None
+    invocation: Run,
+    compartments: list[str],
+    regions: list[str],
+    limits: Limits,
+    listings: Listings,
+    tally: DrTally | None = None,
 ) -> list[Task]:
     """What each destination lacks; counts the copies in flight into ``limits`` (and the posture into
-    ``tally``) on the way."""
+    ``tally``) on the way, and keeps each destination's listing in ``listings``."""
     settings = invocation.settings
     now = invocation.now()
     cutoff = now - timedelta(days=settings.lookback_days)
@@ -115,15 +151,19 @@ def plan(
                         )
                     )
                     continue
+                listings.listed(region, kind, compartment, copies)
                 limits.count(kind, copies)
                 if tally is not None:
                     tally.add_copies(region, copies)
-                keep = kept_by_retention(sources, settings.retention(region), now)
+                keep = kept(sources, settings.retention(region), now)
+                copies_of: dict[str, list[BackupBase]] = defaultdict(list)
+                for copy in copies:
+                    copies_of[copy.copied_from or ""].append(copy)
                 for backup in sources:
-                    need = needs(invocation, kind, backup, region, copies)
-                    if need is Need.TAG or (need is Need.COPY and backup.id in keep):
-                        tasks.append(Task(kind, backup, region))
-                    elif need is Need.COPY:
+                    seen = destination(invocation, kind, backup, region, copies_of.get(backup.id, []))
+                    if seen.upkeep or (not seen.live and backup.id in keep):
+                        tasks.append(Task(kind, backup, seen))
+                    elif not seen.live:
                         too_old += 1
     if too_old:
         invocation.report.note(f"{too_old} backup copies not made: the destination's retention would delete them")
@@ -133,48 +173,4 @@ def plan(
 def copy_candidate(backup: BackupBase, cutoff: datetime) -> bool:
     if backup.copied_from or backup.time_created < cutoff:
         return False
-    return not getattr(backup, "volume_group_backup_id", None)  # members of a volume group backup
-
-
-class Need(Enum):
-    NOTHING = "nothing"
-    COPY = "copy"
-    TAG = "tag"
-
-
-def needs(invocation: Run, kind: BackupKind, backup: BackupBase, region: str, copies: list[BackupBase]) -> Need:
-    """A copy (none alive there), an update (the tool's copy lacks its tags or lock, or its source was
-    renamed or re-tagged since) or nothing (as wanted, or someone else's copy)."""
-    live = [
-        c
-        for c in copies
-        if c.copied_from == backup.id
-        and c.lifecycle_state not in GONE_STATES
-        and c.lifecycle_state != LifecycleState.FAULTY
-    ]
-    if not live:
-        return Need.COPY
-    name = copy_name(invocation, kind, backup, region)
-    for copy in live:
-        if made_by_tool(copy) or copy.display_name == name:
-            return Need.TAG if upkeep_for(invocation, kind, backup, region, copy) else Need.NOTHING
-    return Need.NOTHING  # someone else's copy: left alone
-
-
-def kept_by_retention(sources: list[BackupBase], policy: RetentionPolicy, now: datetime) -> set[str]:
-    """Ids of source backups whose copies the destination's retention would keep (the rest: not copied)."""
-    if not policy.active:
-        return {b.id for b in sources}
-    by_volume: dict[str, list[BackupBase]] = defaultdict(list)
-    for backup in sources:
-        by_volume[backup.source_id or backup.id].append(backup)
-    cutoff = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
-    kept: set[str] = set()
-    for backups in by_volume.values():
-        backups.sort(key=lambda b: b.time_created, reverse=True)
-        for position, backup in enumerate(backups):
-            within_count = not policy.keep_count or position < policy.keep_count
-            within_age = cutoff is None or backup.time_created >= cutoff
-            if position < max(1, policy.min_keep) or (within_count and within_age):
-                kept.add(backup.id)
-    return kept
+    return not backup.group_backup_id  # members of a volume group backup

@@ -18,7 +18,6 @@ from shared.settings import CommonSettings, CsvList, KeyInts, KeyValues, Selecto
 
 OCI_MAX_IN_FLIGHT = 10
 NAME_PLACEHOLDERS = ("name", "kind", "region", "source_region", "date", "time")
-KIND_WORDS = {BackupKind.VOLUME: "volume", BackupKind.BOOT_VOLUME: "bootvolume", BackupKind.VOLUME_GROUP: "volumegroup"}
 EVENT_KINDS = {
     "com.oraclecloud.blockvolumes.createvolumebackup.end": BackupKind.VOLUME,
     "com.oraclecloud.blockvolumes.createbootvolumebackup.end": BackupKind.BOOT_VOLUME,

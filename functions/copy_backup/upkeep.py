@@ -16,12 +16,12 @@ is still being made) the lock waits for the next reconcile.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from functions.copy_backup.settings import KIND_WORDS, TAG_ATTEMPTS, Run
+from functions.copy_backup.settings import TAG_ATTEMPTS, Run
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.boot_group_models import VolumeGroupBackup
-from shared.oci.errors import NoEtagMatch, OciError
+from shared.oci.errors import KeptChanging, OciError
 from shared.oci.models import (
     BackupBase,
     BackupUpdate,
@@ -47,8 +47,8 @@ def copy_name(invocation: Run, kind: BackupKind, backup: BackupBase, region: str
     """Deterministic for a (backup, region): a replayed request is the very same request."""
     taken = backup.time_created
     values = {
-        "name": backup.display_name or KIND_WORDS[kind],
-        "kind": KIND_WORDS[kind],
+        "name": backup.display_name or kind.word,
+        "kind": kind.word,
         "region": region,
         "source_region": invocation.region,
         "date": taken.strftime("%Y-%m-%d"),
@@ -66,24 +66,23 @@ def made_by_tool(copy: BackupBase) -> bool:
     return bool(copy.copied_from) and copy.freeform_tags.get(SOURCE_KEY) == copy.copied_from
 
 
-@dataclass(frozen=True)
-class Upkeep:
+class Upkeep(NamedTuple):
     """What one copy lacks; empty (falsy) when it is as wanted."""
 
     name: str | None = None
     freeform: FreeformTags | None = None
     defined: DefinedTags | None = None
     lock_days: int = 0
-    summary: list[str] = field(default_factory=list)
+    summary: tuple[str, ...] = ()
     left_out: str = ""  # copied tags left out to stay within OCI's tag limit
 
     def __bool__(self) -> bool:
         return bool(self.summary)
 
 
-def upkeep_for(invocation: Run, kind: BackupKind, backup: BackupBase, region: str, copy: BackupBase) -> Upkeep:
-    """The name, tags and lock the tool's copy ``copy`` of ``backup`` should have, compared with what it has."""
-    name = copy_name(invocation, kind, backup, region)
+def upkeep_for(invocation: Run, backup: BackupBase, region: str, copy: BackupBase, name: str) -> Upkeep:
+    """The name (``name``: ``copy_name``), tags and lock the tool's copy ``copy`` of ``backup`` should have,
+    compared with what it has."""
     # only the namespaces the tool may write (COPY_DEFINED_TAG_NAMESPACES), never Oracle-Tags
     source_defined = copyable_defined(backup.defined_tags, invocation.settings.copy_defined_tag_namespaces)
     # the tool's markers always; copied tags (the copy's own, then its source's) as far as OCI's 64 allow
@@ -110,26 +109,37 @@ def upkeep_for(invocation: Run, kind: BackupKind, backup: BackupBase, region: st
         freeform=freeform if freeform != copy.freeform_tags else None,
         defined=defined if defined != copy.defined_tags else None,
         lock_days=lock_days,
-        summary=summary,
+        summary=tuple(summary),
         left_out=fitted.note(),
     )
 
 
-@dataclass(frozen=True)
-class Updated:
+class Updated(NamedTuple):
     state: str  # the copy's lifecycle state
     request_id: str | None  # of the update (None: nothing to update)
-    summary: list[str]  # what was done
+    summary: tuple[str, ...]  # what was done
     waiting: str | None = None  # what could not be done yet (the next reconcile does it)
+    copy: BackupBase | None = None  # the copy as the update left it (or as read)
 
 
-def update_copy(invocation: Run, kind: BackupKind, region: str, copy_id: str, backup: BackupBase) -> Updated:
-    """Bring the copy to its wanted name, tags and lock: GET + PUT if-match, re-read on 412. Raises OciError."""
+def update_copy(
+    invocation: Run,
+    kind: BackupKind,
+    region: str,
+    backup: BackupBase,
+    name: str,
+    copy_id: str,
+    seen: tuple[BackupBase, Upkeep] | None = None,
+) -> Updated:
+    """Bring the copy to its wanted name, tags and lock (``BlockStorage.update_if_match``). Raises OciError.
+
+    ``seen``: the copy as listed and its upkeep, reused while the copy read is the same."""
     storage = invocation.storage_in(region)
-    for _ in range(TAG_ATTEMPTS):
-        current = storage.get_backup(kind, copy_id)
-        copy = current.value
-        upkeep = upkeep_for(invocation, kind, backup, region, copy)
+    last: list[tuple[Upkeep, str | None, tuple[str, ...]]] = []
+
+    def change(copy: BackupBase) -> BackupUpdate | None:
+        listed = seen is not None and copy == seen[0]
+        upkeep = seen[1] if seen is not None and listed else upkeep_for(invocation, backup, region, copy, name)
         waiting = None
         lock_days = upkeep.lock_days
         if lock_days and isinstance(copy, VolumeGroupBackup):
@@ -138,42 +148,36 @@ def update_copy(invocation: Run, kind: BackupKind, region: str, copy_id: str, ba
             elif copy.lifecycle_state != LifecycleState.AVAILABLE:
                 waiting = "the lock waits until OCI lists the group copy's member backups"
                 lock_days = 0
-        summary = [s for s in upkeep.summary if waiting is None or not s.startswith("lock ")]
+        summary = tuple(s for s in upkeep.summary if waiting is None or not s.startswith("lock "))
+        last[:] = [(upkeep, waiting, summary)]
         if not summary:
-            return Updated(str(copy.lifecycle_state), None, [], waiting)
-        details = BackupUpdate(
+            return None
+        return BackupUpdate(
             display_name=upkeep.name,
             freeform_tags=upkeep.freeform,
             defined_tags=upkeep.defined,
             **dict(lock_request(lock_days, LockMode.RETENTION_LOCK)),
         )
-        try:
-            updated = storage.update_backup(kind, copy_id, details, if_match=current.etag)
-        except NoEtagMatch:
-            continue  # someone wrote in between: read again, merge again
-        if upkeep.left_out and upkeep.freeform is not None:
-            invocation.report.note(f"copy {copy_id} in {region}: {upkeep.left_out}")
-        return Updated(str(updated.value.lifecycle_state), updated.opc_request_id, summary, waiting)
-    raise OciError(f"the copy kept changing ({TAG_ATTEMPTS} attempts)")
+
+    done = storage.update_if_match(kind, copy_id, change, attempts=TAG_ATTEMPTS)
+    (upkeep, waiting, summary), copy = last[0], done.backup.value
+    if not done.updated:
+        return Updated(str(copy.lifecycle_state), None, (), waiting, copy)
+    if upkeep.left_out and upkeep.freeform is not None:
+        invocation.report.note(f"copy {copy_id} in {region}: {upkeep.left_out}")
+    return Updated(str(copy.lifecycle_state), done.backup.opc_request_id, summary, waiting, copy)
 
 
 def lock_members(storage: BlockStorage, group_copy: VolumeGroupBackup, days: int) -> None:
     """Lock each member backup of a group copy that is not locked yet (before the group copy itself)."""
+    lock = BackupUpdate(**dict(lock_request(days, LockMode.RETENTION_LOCK)))
     for member_id in group_copy.volume_backup_ids:
         kind = BackupKind.of_ocid(member_id)
-        if kind not in (BackupKind.VOLUME, BackupKind.BOOT_VOLUME):
+        if kind is not BackupKind.VOLUME and kind is not BackupKind.BOOT_VOLUME:
             raise OciError(f"member {member_id} of {group_copy.id} is not a volume or boot volume backup")
-        assert kind is not None
-        for _ in range(TAG_ATTEMPTS):
-            current = storage.get_backup(kind, member_id)
-            if has_lock(current.value, days):
-                break
-            try:
-                storage.update_backup(
-                    kind, member_id, BackupUpdate(**dict(lock_request(days, LockMode.RETENTION_LOCK))), current.etag
-                )
-            except NoEtagMatch:
-                continue
-            break
-        else:
-            raise OciError(f"member {member_id} kept changing ({TAG_ATTEMPTS} attempts)")
+        try:
+            storage.update_if_match(
+                kind, member_id, lambda member: None if has_lock(member, days) else lock, attempts=TAG_ATTEMPTS
+            )
+        except KeptChanging as exc:
+            raise OciError(f"member {member_id} of {group_copy.id}: {exc}") from exc

@@ -35,7 +35,6 @@ from __future__ import annotations
 from functions.create_backup.protect import protect
 from functions.create_backup.settings import (
     EVENT_KINDS,
-    KIND_WORDS,
     LAUNCH_INSTANCE_END,
     CreateBackupRequest,
     CreateBackupSettings,
@@ -93,7 +92,7 @@ def _on_event(invocation: Run) -> None:
     resource_id = event.data.resource_id
     launched = event.event_type == LAUNCH_INSTANCE_END
     if not event.succeeded:
-        what = "instance launch" if launched else f"{KIND_WORDS[kind]} creation"
+        what = "instance launch" if launched else f"{kind.word} creation"
         invocation.report.add(
             Item(
                 status=ItemStatus.SKIPPED,

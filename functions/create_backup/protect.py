@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from functions.create_backup.settings import CREATE_RETRY, KIND_WORDS, Run, Target
+from functions.create_backup.settings import CREATE_RETRY, Run, Target
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.errors import (
     IncorrectState,
@@ -68,7 +68,7 @@ def protect(
 
 
 def is_group_member(backup: BackupBase) -> bool:
-    return bool(getattr(backup, "volume_group_backup_id", None))
+    return bool(backup.group_backup_id)
 
 
 def create_one(
@@ -196,8 +196,8 @@ def full_due(full_every: int, history: list[BackupBase]) -> bool:
 
 def name_values(name: str, kind: BackupKind, invocation: Run, backup_type: BackupType, now: datetime) -> dict[str, str]:
     return {
-        "name": name or KIND_WORDS[kind],
-        "kind": KIND_WORDS[kind],
+        "name": name or kind.word,
+        "kind": kind.word,
         "trigger": invocation.kind.value,
         "type": backup_type.value.lower(),
         "date": now.strftime("%Y-%m-%d"),

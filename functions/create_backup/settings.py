@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 
 
 NAME_PLACEHOLDERS = ("name", "kind", "trigger", "type", "date", "time", "region")
-KIND_WORDS = {
-    BackupKind.VOLUME: "volume",
-    BackupKind.BOOT_VOLUME: "bootvolume",
-    BackupKind.VOLUME_GROUP: "volumegroup",
-}
 LAUNCH_INSTANCE_END = "com.oraclecloud.computeapi.launchinstance.end"
 EVENT_KINDS = {
     "com.oraclecloud.blockvolumes.createvolume.end": BackupKind.VOLUME,
@@ -57,14 +52,14 @@ class CreateBackupSettings(CommonSettings):
     @field_validator("backup_kinds")
     @classmethod
     def _known_kinds(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(KIND_WORDS.values()))
+        unknown = sorted(set(value) - set(BackupKind.words()))
         if unknown or not value:
-            raise ValueError(f"use a comma-separated subset of {', '.join(KIND_WORDS.values())}")
+            raise ValueError(f"use a comma-separated subset of {', '.join(BackupKind.words())}")
         return value
 
     @property
     def kinds(self) -> list[BackupKind]:
-        return [kind for kind, word in KIND_WORDS.items() if word in self.backup_kinds]
+        return [kind for kind in BackupKind if kind.word in self.backup_kinds]
 
     @property
     def retention(self) -> "RetentionPolicy":

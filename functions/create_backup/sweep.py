@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from functions.create_backup.protect import protect
-from functions.create_backup.settings import KIND_WORDS, Run, Target
+from functions.create_backup.settings import Run, Target
 from shared.app import run_bounded
 from shared.oci.identity import compartment_tree
 from shared.oci.models import (
@@ -94,7 +94,7 @@ def fleet_posture(invocation: Run, targets: list[Target], histories: dict[str, l
         Coverage(
             resource_id=t.source.id,
             name=t.source.display_name,
-            kind=KIND_WORDS[t.kind],
+            kind=t.kind.word,
             compartment_id=t.source.compartment_id,
             last_at=last_available(histories.get(t.source.id, [])),
         )

@@ -52,14 +52,12 @@ whose own or whose volume group's tags match):
 
 from __future__ import annotations
 
-import random
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from functions.retag_group_backup.changes import Wanted, change_for
+from functions.retag_group_backup.changes import Change, Wanted, change_for
 from functions.retag_group_backup.settings import (
     ACTION,
     EVENT_TYPES,
@@ -76,7 +74,7 @@ from functions.retag_group_backup.settings import (
 from shared.app import HandlerSpec, run_bounded
 from shared.oci.blockstorage import BackupKind, Versioned
 from shared.oci.boot_group_models import VolumeGroup, VolumeGroupBackup
-from shared.oci.errors import NoEtagMatch, NotAuthorizedOrNotFound, OciError
+from shared.oci.errors import KeptChanging, NotAuthorizedOrNotFound, OciError
 from shared.oci.identity import compartment_tree
 from shared.oci.models import (
     GONE_STATES,
@@ -327,54 +325,41 @@ def _apply(
     wanted: Wanted,
     action: str,
 ) -> bool:
-    """Bring one backup to the wanted name and tags with GET + PUT if-match; False when it failed.
+    """Bring one backup to the wanted name and tags (``BlockStorage.update_if_match``); False when it failed.
 
     Each attempt starts from what OCI has now, so a concurrent writer's tags are merged, not lost.
     """
     invocation = context.invocation
-    storage = invocation.storage
-    attempts = context.settings.max_attempts
-    current = first
-    for attempt in range(1, attempts + 1):
-        if current is None:
-            current = storage.get_backup(kind, resource_id)
-        backup = current.value
-        base: dict[str, Any] = {"action": action, "name": backup.display_name}
-        if backup.lifecycle_state in GONE_STATES:
-            context.report(ItemStatus.SKIPPED, resource_id, f"is {backup.lifecycle_state}", **base)
-            return True
-        change = change_for(backup, namer, wanted)
-        if not change:
-            context.report(ItemStatus.SKIPPED, resource_id, "already as wanted", **base)
-            return True
-        if invocation.dry_run:
-            context.report(ItemStatus.PLANNED, resource_id, "would " + "; ".join(change.summary), **base)
-            return True
-        details = TagsUpdate(display_name=change.name, freeform_tags=change.freeform, defined_tags=change.defined)
-        try:
-            updated = storage.update_backup(kind, resource_id, details, if_match=current.etag)
-        except NoEtagMatch:
-            current = None  # someone wrote in between: re-read, re-merge, retry
-            _pause(attempt)
-            continue
-        reason = "; ".join(change.summary)
-        if attempt > 1:
-            reason += f" (after {attempt - 1} concurrent change{'s' if attempt > 2 else ''})"
-        base["name"] = updated.value.display_name
-        context.report(ItemStatus.UPDATED, resource_id, reason, opc_request_id=updated.opc_request_id, **base)
-        return True
-    context.report(
-        ItemStatus.FAILED,
-        resource_id,
-        f"changed by someone else on each of {attempts} attempt{'s' if attempts > 1 else ''}; the next run tries again",
-        action=action,
-    )
-    return False
+    found: list[Change | None] = [None]  # the change for the backup as last read (None: gone)
 
+    def change(backup: BackupBase) -> TagsUpdate | None:
+        found[0] = None if backup.lifecycle_state in GONE_STATES else change_for(backup, namer, wanted)
+        wants = found[0]
+        if not wants or invocation.dry_run:
+            return None
+        return TagsUpdate(display_name=wants.name, freeform_tags=wants.freeform, defined_tags=wants.defined)
 
-def _pause(attempt: int) -> None:
-    """A short jittered pause before re-reading, so two writers do not keep colliding."""
-    time.sleep(random.uniform(0, min(0.05 * attempt, 0.5)))  # jitter, not crypto
+    try:
+        done = invocation.storage.update_if_match(
+            kind, resource_id, change, attempts=context.settings.max_attempts, current=first
+        )
+    except KeptChanging as exc:
+        context.report(ItemStatus.FAILED, resource_id, f"{exc}; the next run tries again", action=action)
+        return False
+    backup, wants = done.backup.value, found[0]
+    base: dict[str, Any] = {"action": action, "name": backup.display_name}
+    if wants is None:
+        context.report(ItemStatus.SKIPPED, resource_id, f"is {backup.lifecycle_state}", **base)
+    elif not wants:
+        context.report(ItemStatus.SKIPPED, resource_id, "already as wanted", **base)
+    elif not done.updated:
+        context.report(ItemStatus.PLANNED, resource_id, "would " + "; ".join(wants.summary), **base)
+    else:
+        reason = "; ".join(wants.summary)
+        if done.conflicts:
+            reason += f" (after {done.conflicts} concurrent change{'s' if done.conflicts > 1 else ''})"
+        context.report(ItemStatus.UPDATED, resource_id, reason, opc_request_id=done.backup.opc_request_id, **base)
+    return True
 
 
 SPEC = HandlerSpec(

@@ -5,7 +5,9 @@ Backups of the three kinds share one shape (create/get/list/update/delete/copy),
 """
 
 import importlib
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
@@ -13,30 +15,22 @@ from pydantic import BaseModel
 
 from shared.oci.client import OciClient
 from shared.oci.endpoints import Service
-from shared.oci.errors import NoEtagMatch, NotAuthorizedOrNotFound
+from shared.oci.errors import KeptChanging, NoEtagMatch, NotAuthorizedOrNotFound
 from shared.oci.models import (
     GONE_STATES,
     BackupBase,
     BackupUpdate,
     CopyBackupDetails,
-    CreateVolumeBackupDetails,
     OciModel,
     TagsUpdate,
     Volume,
-    VolumeBackup,
 )
 from shared.oci.retry import NO_DEADLINE, Deadline, RetryPolicy
 
 if TYPE_CHECKING:
-    from shared.oci.boot_group_models import (
-        BootVolumeBackup,
-        CreateBootVolumeBackupDetails,
-        VolumeGroup,
-        VolumeGroupBackup,
-    )
+    from shared.oci.boot_group_models import VolumeGroup
 
 T = TypeVar("T", bound=OciModel)
-B = TypeVar("B", bound=BackupBase)
 
 
 class Versioned(NamedTuple, Generic[T]):
@@ -46,6 +40,14 @@ class Versioned(NamedTuple, Generic[T]):
     etag: str | None
     opc_request_id: str | None
     region: str
+
+
+class Changed(NamedTuple):
+    """What ``BlockStorage.update_if_match`` did."""
+
+    backup: "Versioned[BackupBase]"  # as the update left it, or as last read when there was nothing to change
+    updated: bool  # False: the change asked for nothing
+    conflicts: int  # concurrent changes met (412 NoEtagMatch), each followed by a re-read
 
 
 class KindSpec(NamedTuple):
@@ -58,7 +60,7 @@ class KindSpec(NamedTuple):
     copied_from_filter: str | None  # list filter naming the backup a copy came from
     source_name: str  # OCI name (and model name) of the source resource: "Volume"
     source_path: str  # path of the source resources: "/volumes"
-    label: str  # short word for names and reports
+    word: str  # the kind in one word, as configuration keys, name templates and reports spell it
     models: str  # the module of its models
 
     def _model(self, name: str) -> Any:
@@ -91,16 +93,25 @@ class BackupKind(Enum):
     )  # fmt: skip
     BOOT_VOLUME = KindSpec(
         "BootVolumeBackup", "/bootVolumeBackups", "bootVolumeId", "sourceBootVolumeBackupId",
-        "BootVolume", "/bootVolumes", "boot volume", _BOOT_GROUP,
+        "BootVolume", "/bootVolumes", "bootvolume", _BOOT_GROUP,
     )  # fmt: skip
     VOLUME_GROUP = KindSpec(
         "VolumeGroupBackup", "/volumeGroupBackups", "volumeGroupId", None,
-        "VolumeGroup", "/volumeGroups", "volume group", _BOOT_GROUP,
+        "VolumeGroup", "/volumeGroups", "volumegroup", _BOOT_GROUP,
     )  # fmt: skip
 
     @property
     def spec(self) -> KindSpec:
         return self.value
+
+    @property
+    def word(self) -> str:
+        """``volume``, ``bootvolume`` or ``volumegroup``: the kind as configuration and names spell it."""
+        return self.value.word
+
+    @classmethod
+    def words(cls) -> list[str]:
+        return [kind.word for kind in cls]
 
     @classmethod
     def of_ocid(cls, ocid: str) -> "BackupKind | None":
@@ -246,6 +257,40 @@ class BlockStorage:
             if_match=if_match,
         )
 
+    def update_if_match(
+        self,
+        kind: BackupKind,
+        backup_id: str,
+        change: Callable[[BackupBase], TagsUpdate | None],
+        *,
+        attempts: int = 3,
+        current: Versioned[BackupBase] | None = None,
+    ) -> Changed:
+        """Optimistic update: GET for the ``etag`` (unless ``current`` was just read), PUT with ``if-match``.
+
+        ``change(backup)`` says what the backup as read lacks (None: nothing). On 412 ``NoEtagMatch``
+        (someone wrote in between) the backup is read again and ``change`` applied again, so their write is
+        merged, not lost; after a short jittered pause, at most ``attempts`` times (then ``KeptChanging``).
+        """
+        for attempt in range(attempts):
+            if current is None:
+                current = self.get_backup(kind, backup_id)
+            details = change(current.value)
+            if details is None:
+                return Changed(current, False, attempt)
+            try:
+                return Changed(self.update_backup(kind, backup_id, details, current.etag), True, attempt)
+            except NoEtagMatch:
+                current = None
+                if attempt + 1 < attempts:
+                    self._pause(attempt + 1)
+        raise KeptChanging(backup_id, attempts)
+
+    def _pause(self, attempt: int) -> None:
+        """A short jittered pause before re-reading, so two writers do not keep colliding."""
+        pause = random.uniform(0, min(0.05 * attempt, 0.5))  # jitter, not crypto
+        time.sleep(max(0.0, min(pause, self.deadline.remaining())))
+
     def delete_backup(self, kind: BackupKind, backup_id: str, if_match: str | None = None) -> str | None:
         """Delete; returns the opc-request-id."""
         spec = kind.spec
@@ -297,41 +342,3 @@ class BlockStorage:
             region=details.destination_region,
             retry=retry,
         )
-
-    # --- the five seed operations, typed ---------------------------------------------------------
-
-    def create_volume_backup(self, details: CreateVolumeBackupDetails, retry_token: str) -> Versioned[VolumeBackup]:
-        return narrow(self.create_backup(BackupKind.VOLUME, details, retry_token), VolumeBackup)
-
-    def create_boot_volume_backup(
-        self, details: "CreateBootVolumeBackupDetails", retry_token: str
-    ) -> "Versioned[BootVolumeBackup]":
-        from shared.oci.boot_group_models import BootVolumeBackup
-
-        return narrow(self.create_backup(BackupKind.BOOT_VOLUME, details, retry_token), BootVolumeBackup)
-
-    def copy_volume_backup(
-        self, backup_id: str, details: CopyBackupDetails, retry_token: str
-    ) -> Versioned[VolumeBackup]:
-        return narrow(self.copy_backup(BackupKind.VOLUME, backup_id, details, retry_token), VolumeBackup)
-
-    def copy_boot_volume_backup(
-        self, backup_id: str, details: CopyBackupDetails, retry_token: str
-    ) -> "Versioned[BootVolumeBackup]":
-        from shared.oci.boot_group_models import BootVolumeBackup
-
-        return narrow(self.copy_backup(BackupKind.BOOT_VOLUME, backup_id, details, retry_token), BootVolumeBackup)
-
-    def update_volume_group_backup(
-        self, backup_id: str, details: TagsUpdate, if_match: str | None
-    ) -> "Versioned[VolumeGroupBackup]":
-        from shared.oci.boot_group_models import VolumeGroupBackup
-
-        return narrow(self.update_backup(BackupKind.VOLUME_GROUP, backup_id, details, if_match), VolumeGroupBackup)
-
-
-def narrow(value: Versioned[BackupBase], model: type[B]) -> Versioned[B]:
-    """Narrow a generic backup result to its concrete model (checked)."""
-    if not isinstance(value.value, model):
-        raise TypeError(f"expected {model.__name__}, got {type(value.value).__name__}")
-    return Versioned(value.value, value.etag, value.opc_request_id, value.region)

@@ -33,6 +33,10 @@ class BootVolumeBackup(BackupBase):
     def copied_from(self) -> str | None:
         return self.source_boot_volume_backup_id
 
+    @property
+    def group_backup_id(self) -> str | None:
+        return self.volume_group_backup_id
+
 
 class VolumeGroupBackup(BackupBase):
     volume_group_id: str | None = None

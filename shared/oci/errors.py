@@ -135,3 +135,12 @@ class MessageTooLarge(OciError):
 
 class UnsafePath(OciError):
     """A request URL whose path is not made of plain ids (``..``, ``?``, ``/`` or ``%`` inside an id); never sent."""
+
+
+class KeptChanging(OciError):
+    """A conditional update (``if-match``) met a concurrent change on every one of its attempts."""
+
+    def __init__(self, resource_id: str, attempts: int) -> None:
+        self.resource_id = resource_id
+        self.attempts = attempts
+        super().__init__(f"changed by someone else on each of {attempts} attempt{'s' if attempts > 1 else ''}")

@@ -113,6 +113,11 @@ class BackupBase(Tagged):
         """For a cross-region copy: the backup it was copied from."""
         return None
 
+    @property
+    def group_backup_id(self) -> str | None:
+        """For a member of a volume group backup: that group backup."""
+        return None
+
 
 class VolumeBackup(BackupBase):
     volume_id: str | None = None
@@ -128,6 +133,10 @@ class VolumeBackup(BackupBase):
     @property
     def copied_from(self) -> str | None:
         return self.source_volume_backup_id
+
+    @property
+    def group_backup_id(self) -> str | None:
+        return self.volume_group_backup_id
 
 
 # --- request bodies -------------------------------------------------------------------------

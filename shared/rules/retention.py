@@ -12,7 +12,8 @@ Rules, in order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,15 +59,35 @@ def plan_pruning(backups: Sequence[BackupBase], policy: RetentionPolicy, now: da
     """The backups of ONE source that the policy lets go, oldest first."""
     if not policy.active:
         return []
-    available = candidates(backups)
+    going = _going(candidates(backups), policy, now)
+    return [Expired(backup, reason, lock_of(backup, now)) for backup, reason in reversed(list(going))]
+
+
+def kept(backups: Sequence[BackupBase], policy: RetentionPolicy, now: datetime) -> set[str]:
+    """Ids of the backups (of any sources, whoever made them) that the policy would keep: rules 3 and 4 only."""
+    if not policy.active:
+        return {b.id for b in backups}
+    by_source: dict[str, list[BackupBase]] = defaultdict(list)
+    for backup in backups:
+        by_source[backup.source_id or backup.id].append(backup)
+    keep: set[str] = set()
+    for same_source in by_source.values():
+        newest_first = sorted(same_source, key=lambda b: b.time_created, reverse=True)
+        going = {b.id for b, _ in _going(newest_first, policy, now)}
+        keep.update(b.id for b in newest_first if b.id not in going)
+    return keep
+
+
+def _going(
+    newest_first: Sequence[BackupBase], policy: RetentionPolicy, now: datetime
+) -> Iterator[tuple[BackupBase, str]]:
+    """Rules 3 and 4 for the backups of one source, newest first: each that goes, and why."""
     guard = max(1, policy.min_keep)
     cutoff = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
-    expired: list[Expired] = []
-    for position, backup in enumerate(available):
+    for position, backup in enumerate(newest_first):
         if position < guard:
             continue
         if policy.keep_count and position >= policy.keep_count:
-            expired.append(Expired(backup, f"beyond the newest {policy.keep_count}", lock_of(backup, now)))
+            yield backup, f"beyond the newest {policy.keep_count}"
         elif cutoff is not None and backup.time_created < cutoff:
-            expired.append(Expired(backup, f"older than {policy.max_age_days} days", lock_of(backup, now)))
-    return list(reversed(expired))
+            yield backup, f"older than {policy.max_age_days} days"

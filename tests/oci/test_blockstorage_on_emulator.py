@@ -1,7 +1,9 @@
-"""The project's own client and typed operations against the emulator: the five seed operations,
-copies living in the destination region, etags, pagination, typed refusals."""
+"""The project's own client and typed operations against the emulator: creates and copies of each kind,
+copies living in the destination region, etags and optimistic updates, pagination, typed refusals."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -12,8 +14,9 @@ from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.boot_group_models import BootVolumeBackup, CreateBootVolumeBackupDetails, CreateVolumeGroupBackupDetails
 from shared.oci.client import OciClient
 from shared.oci.credentials import ApiKeyCredentials
-from shared.oci.errors import IncorrectState, MessageTooLarge, NoEtagMatch, NotAuthorizedOrNotFound
+from shared.oci.errors import IncorrectState, KeptChanging, MessageTooLarge, NoEtagMatch, NotAuthorizedOrNotFound
 from shared.oci.models import (
+    BackupBase,
     CopyBackupDetails,
     CreateVolumeBackupDetails,
     LifecycleState,
@@ -23,6 +26,13 @@ from shared.oci.models import (
 from shared.oci.notifications import get_topic, publish_message
 from tests.conftest import DR_REGION, HOME_REGION
 from tests.emulator_fixtures import ApiKey
+from tests.seeding import (
+    copy_boot_volume_backup,
+    copy_volume_backup,
+    create_boot_volume_backup,
+    create_volume_backup,
+    update_volume_group_backup,
+)
 
 
 @pytest.fixture
@@ -33,24 +43,24 @@ def storage(emu: EmulatorControl, api_key: ApiKey) -> BlockStorage:
     return BlockStorage(OciClient(credentials, endpoint_template=emu.endpoint_template), HOME_REGION)
 
 
-def test_seed_operations_and_copies_in_the_destination(
+def test_creates_and_copies_live_in_the_destination(
     emu: EmulatorControl, storage: BlockStorage, compartment: str
 ) -> None:
     volume = emu.create_volume(HOME_REGION, compartment, "db", freeform_tags={"env": "prod"})
     boot = emu.create_boot_volume(HOME_REGION, compartment, "web-boot")
-    backup = storage.create_volume_backup(CreateVolumeBackupDetails(volume_id=volume["id"], display_name="b1"), "t-1")
-    again = storage.create_volume_backup(CreateVolumeBackupDetails(volume_id=volume["id"], display_name="b1"), "t-1")
+    backup = create_volume_backup(storage, CreateVolumeBackupDetails(volume_id=volume["id"], display_name="b1"), "t-1")
+    again = create_volume_backup(storage, CreateVolumeBackupDetails(volume_id=volume["id"], display_name="b1"), "t-1")
     assert isinstance(backup.value, VolumeBackup) and again.value.id == backup.value.id  # same retry token
     assert backup.value.freeform_tags["env"] == "prod" and backup.etag
-    boot_backup = storage.create_boot_volume_backup(CreateBootVolumeBackupDetails(boot_volume_id=boot["id"]), "t-2")
+    boot_backup = create_boot_volume_backup(storage, CreateBootVolumeBackupDetails(boot_volume_id=boot["id"]), "t-2")
     assert isinstance(boot_backup.value, BootVolumeBackup)
 
     with pytest.raises(IncorrectState):  # not AVAILABLE yet
-        storage.copy_volume_backup(backup.value.id, CopyBackupDetails(destination_region=DR_REGION), "c-0")
+        copy_volume_backup(storage, backup.value.id, CopyBackupDetails(destination_region=DR_REGION), "c-0")
     emu.advance(120)
-    copy = storage.copy_volume_backup(backup.value.id, CopyBackupDetails(destination_region=DR_REGION), "c-1")
-    boot_copy = storage.copy_boot_volume_backup(
-        boot_backup.value.id, CopyBackupDetails(destination_region=DR_REGION, display_name="boot-dr"), "c-2"
+    copy = copy_volume_backup(storage, backup.value.id, CopyBackupDetails(destination_region=DR_REGION), "c-1")
+    boot_copy = copy_boot_volume_backup(
+        storage, boot_backup.value.id, CopyBackupDetails(destination_region=DR_REGION, display_name="boot-dr"), "c-2"
     )
     assert copy.region == DR_REGION and copy.value.source_volume_backup_id == backup.value.id
     assert (
@@ -74,11 +84,60 @@ def test_group_backup_update_with_if_match(emu: EmulatorControl, storage: BlockS
     emu.advance(120)
     current = storage.get_backup(BackupKind.VOLUME_GROUP, created.value.id)
     assert current.value.lifecycle_state is LifecycleState.AVAILABLE
-    updated = storage.update_volume_group_backup(current.value.id, TagsUpdate(display_name="renamed"), current.etag)
+    updated = update_volume_group_backup(storage, current.value.id, TagsUpdate(display_name="renamed"), current.etag)
     assert updated.value.display_name == "renamed" and updated.etag != current.etag
     assert len(updated.value.volume_backup_ids) == 2
     with pytest.raises(NoEtagMatch):  # the etag we read before our own write is stale now
-        storage.update_volume_group_backup(current.value.id, TagsUpdate(display_name="lost"), current.etag)
+        update_volume_group_backup(storage, current.value.id, TagsUpdate(display_name="lost"), current.etag)
+
+
+def test_update_if_match_rereads_and_merges_a_concurrent_change(
+    emu: EmulatorControl, storage: BlockStorage, compartment: str
+) -> None:
+    volume = emu.create_volume(HOME_REGION, compartment, "db")
+    backup_id = emu.seed_backup(HOME_REGION, volume["id"], freeform_tags={"env": "prod"})["id"]
+    reads: list[dict[str, str]] = []
+
+    def add_team(backup: BackupBase) -> TagsUpdate | None:
+        reads.append(dict(backup.freeform_tags))
+        if len(reads) == 1:  # another writer between our GET and our PUT
+            theirs = storage.get_backup(BackupKind.VOLUME, backup_id)
+            tags = {**theirs.value.freeform_tags, "owner": "alice"}
+            storage.update_backup(BackupKind.VOLUME, backup_id, TagsUpdate(freeform_tags=tags), theirs.etag)
+        if backup.freeform_tags.get("team") == "storage":
+            return None
+        return TagsUpdate(freeform_tags={**backup.freeform_tags, "team": "storage"})
+
+    before = Counter(emu.calls())
+    done = storage.update_if_match(BackupKind.VOLUME, backup_id, add_team)
+    assert done.updated and done.conflicts == 1
+    assert done.backup.value.freeform_tags == {"env": "prod", "owner": "alice", "team": "storage"}
+    assert reads == [{"env": "prod"}, {"env": "prod", "owner": "alice"}]  # the change applied to a fresh read
+    calls = Counter(emu.calls()) - before
+    assert calls == {f"{HOME_REGION} GetVolumeBackup": 3, f"{HOME_REGION} UpdateVolumeBackup": 3}  # 1 of 3: 412
+
+    again = storage.update_if_match(BackupKind.VOLUME, backup_id, add_team, current=done.backup)
+    assert (again.updated, again.conflicts, again.backup) == (False, 0, done.backup)  # nothing asked, nothing sent
+
+
+def test_update_if_match_gives_up_after_its_attempts(
+    emu: EmulatorControl, storage: BlockStorage, compartment: str
+) -> None:
+    volume = emu.create_volume(HOME_REGION, compartment, "db")
+    backup_id = emu.seed_backup(HOME_REGION, volume["id"])["id"]
+    rivals = 0
+
+    def rename_racing_a_rival(backup: BackupBase) -> TagsUpdate:
+        nonlocal rivals
+        rivals += 1  # the rival writes between each of our reads and our PUT
+        theirs = storage.get_backup(BackupKind.VOLUME, backup_id)
+        storage.update_backup(BackupKind.VOLUME, backup_id, TagsUpdate(display_name=f"rival-{rivals}"), theirs.etag)
+        return TagsUpdate(display_name="ours")
+
+    with pytest.raises(KeptChanging, match="on each of 2 attempts") as caught:
+        storage.update_if_match(BackupKind.VOLUME, backup_id, rename_racing_a_rival, attempts=2)
+    assert caught.value.attempts == 2 and caught.value.resource_id == backup_id
+    assert storage.get_backup(BackupKind.VOLUME, backup_id).value.display_name == "rival-2"
 
 
 def test_pagination_over_many_backups(emu: EmulatorControl, storage: BlockStorage, compartment: str) -> None:

@@ -30,6 +30,7 @@ from shared.oci.models import CreateVolumeBackupDetails, LifecycleState
 from shared.oci.retry import Deadline, RetryPolicy
 from shared.oci.signing import RequestSigner
 from tests.fake_clock import FakeClock
+from tests.seeding import create_volume_backup, update_volume_group_backup
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 REGION = "us-ashburn-1"
@@ -130,7 +131,7 @@ def test_create_retries_throttling_with_one_retry_token(httpserver: HTTPServer) 
     httpserver.expect_request(f"/{REGION}/20160918/volumeBackups", method="POST").respond_with_handler(recorder)
     clock = FakeClock()
     storage = BlockStorage(make_client(httpserver, clock), REGION)
-    result = storage.create_volume_backup(CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.v1"), "token-1")
+    result = create_volume_backup(storage, CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.v1"), "token-1")
     assert result.etag == "e1"
     assert result.value.lifecycle_state is LifecycleState.REQUEST_RECEIVED
     tokens = {r.headers["opc-retry-token"] for r in recorder.requests}
@@ -235,7 +236,7 @@ def test_typed_errors_and_unknown_enum(httpserver: HTTPServer) -> None:
     from shared.oci.models import TagsUpdate
 
     with pytest.raises(NoEtagMatch):
-        storage.update_volume_group_backup("g", TagsUpdate(display_name="x"), if_match="stale")
+        update_volume_group_backup(storage, "g", TagsUpdate(display_name="x"), if_match="stale")
     sent = httpserver.log[-1][0]
     assert sent.headers["if-match"] == "stale"
 
@@ -289,7 +290,7 @@ def test_throttling_is_paced_not_counted_as_failures(httpserver: HTTPServer) -> 
     clock = FakeClock()
     client = make_client(httpserver, clock, max_attempts=2)
     quota_before = client.retry.quota.available
-    BlockStorage(client, REGION).create_volume_backup(CreateVolumeBackupDetails(volume_id="v"), "tok")
+    create_volume_backup(BlockStorage(client, REGION), CreateVolumeBackupDetails(volume_id="v"), "tok")
     assert len(recorder.requests) == 7
     assert clock.slept == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0]
     assert client.retry.quota.available == quota_before  # only refunded, never spent
