@@ -32,6 +32,9 @@ class ItemStatus(StrEnum):
     DEFERRED = "deferred"
     FAILED = "failed"
     PLANNED = "planned"  # dry-run: what would have been done
+    STARTED = "started"  # a test restore began (restore-backup)
+    VERIFIED = "verified"  # a test restore passed its checks
+    LEFTOVER_DELETED = "leftover-deleted"  # a test resource past its expiry, deleted whatever its state
 
 
 ALREADY_DELETED: Final = "already deleted, by a concurrent run (not counted twice)"
@@ -55,6 +58,10 @@ class Item(BaseModel):
     region: str | None = None
     reason: str | None = None
     opc_request_id: str | None = Field(default=None, alias="opcRequestId")
+    # restore tests: seconds from the start to AVAILABLE (an upper bound when no event said when), to hydrated
+    restore_seconds: float | None = Field(default=None, alias="restoreSeconds")
+    hydrated_seconds: float | None = Field(default=None, alias="hydratedSeconds")
+    upper_bound: bool | None = Field(default=None, alias="upperBound")
 
 
 class RunResult(BaseModel):

@@ -42,6 +42,7 @@ class VolumeGroupBackup(BackupBase):
     volume_group_id: str | None = None
     volume_backup_ids: list[str] = Field(default_factory=list)
     source_volume_group_backup_id: str | None = None
+    size_in_gbs: int | None = Field(default=None, alias="sizeInGBs")
 
     @property
     def source_id(self) -> str | None:
