@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest terraform-check demo invoke smoke image bench clean
+.PHONY: venv test test-slow lint typecheck pytest terraform-check demo invoke smoke image bench clean
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt
@@ -21,8 +21,15 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy shared functions emulator func.py tests $(wildcard bench/*.py) $(wildcard demo/*.py)
 
+# The suite in parallel (pytest-xdist): each worker runs its own emulator and its own fdk sockets; a test
+# module stays on one worker (its module fixtures are built once). The scale tests (marked slow: fleets
+# of 10,000 resources) run in `make test-slow`, which `make bench` runs too.
+PYTEST_WORKERS ?= 3
 pytest: venv
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not slow"
+
+test-slow: venv
+	$(VENV)/bin/pytest -m slow
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

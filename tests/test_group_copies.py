@@ -125,10 +125,10 @@ def test_group_copies_are_deferred_under_refusals_then_made_by_the_reconcile(
 ) -> None:
     first = group_backup(emu, signed_api, compartment, "one")
     second = group_backup(emu, signed_api, compartment, "two")
-    fn = copy_fn(start_function, MAX_CONCURRENCY="1")
-    # 429 on every try, then OCI's own limit: deferred, never failed
+    fn = copy_fn(start_function, MAX_CONCURRENCY="1", DEADLINE_MARGIN_SECONDS="0")
+    # 429 on every try until the deadline, then OCI's own limit: deferred, never failed
     emu.faults([{"operation": "CopyVolumeGroupBackup", "errorRate": 1.0, "status": 429}])
-    throttled = fn.http({"backupId": first["id"]}, headers=GATEWAY_HEADERS).json()
+    throttled = fn.http({"backupId": first["id"]}, headers=GATEWAY_HEADERS, deadline_seconds=8).json()
     (item,) = throttled["items"]
     assert item["status"] == "deferred" and "OCI said not now (429" in item["reason"], item
     emu.clear_faults()
@@ -219,11 +219,12 @@ def test_a_copy_whose_lock_could_not_be_set_is_caught_up_and_reported_until_it_i
 ) -> None:
     volume = emu.create_volume(HOME_REGION, compartment, "db")["id"]
     backup = emu.seed_backup(HOME_REGION, volume, display_name="db-bk", freeform_tags=MANAGED)
-    fn = copy_fn(start_function, COPY_LOCK_DAYS="14")
+    fn = copy_fn(start_function, COPY_LOCK_DAYS="14", DEADLINE_MARGIN_SECONDS="0")
+    # 503 on every try: each run retries until its deadline (seconds here), then reports it
     emu.faults([{"operation": "UpdateVolumeBackup", "region": DR_REGION, "errorRate": 1.0, "status": 503}])
-    (copied,) = fn.http({"backupId": backup["id"]}, headers=GATEWAY_HEADERS).json()["items"]
+    (copied,) = fn.http({"backupId": backup["id"]}, headers=GATEWAY_HEADERS, deadline_seconds=6).json()["items"]
     assert copied["status"] == "copied" and "not tagged or locked yet" in copied["reason"], copied
-    failing = fn.call(b"").json()  # the reconcile tries, and says so, until it works
+    failing = fn.call(b"", deadline_seconds=6).json()  # the reconcile tries, and says so, until it works
     (failed,) = items(failing, "failed")
     assert failed["resourceId"] == backup["id"] and failed["region"] == DR_REGION, failing
     emu.clear_faults()
