@@ -93,5 +93,5 @@ $(SDK_VENV)/.installed: bench/requirements-sdk.txt
 	$(SDK_VENV)/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-sdk.txt
 	touch $@
 
-bench: $(BENCH_VENV)/.installed $(SDK_VENV)/.installed
+bench: test-slow $(BENCH_VENV)/.installed $(SDK_VENV)/.installed
 	PYTHONPATH=. $(BENCH_VENV)/bin/python -m bench.run $(if $(QUICK),--quick)
