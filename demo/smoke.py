@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.credentials import CredentialsError
 from shared.oci.errors import OciError
 from shared.oci.providers import resolve_credentials
@@ -126,7 +126,7 @@ def judge(handler: str, status: int, document: Any) -> Verdict:
 
 def invoke(client: OciClient, region: str, endpoint: str, function_id: str) -> tuple[int, Any]:
     url = f"{endpoint.rstrip('/')}/20181201/functions/{function_id}/actions/invoke"
-    response = client.call_url("InvokeFunction", "POST", url, region, body=SMOKE_BODY)
+    response = client.call(OciRequest("InvokeFunction", "POST", None, region, url, body=SMOKE_BODY))
     return response.status, response.data
 
 

@@ -11,9 +11,7 @@ from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from pydantic import BaseModel
-
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.endpoints import Service
 from shared.oci.errors import KeptChanging, NoEtagMatch, NotAuthorizedOrNotFound
 from shared.oci.models import (
@@ -140,39 +138,22 @@ class BlockStorage:
 
     # --- generic plumbing ---------------------------------------------------------------------
 
-    def _one(
-        self,
-        model: type[T],
-        operation: str,
-        method: str,
-        path: str,
-        *,
-        body: BaseModel | None = None,
-        retry_token: str | None = None,
-        if_match: str | None = None,
-        region: str | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> Versioned[T]:
-        response = self.client.call(
-            operation,
-            method,
-            Service.BLOCKSTORAGE,
-            self.region,
-            path,
-            body=body,
-            retry_token=retry_token,
-            if_match=if_match,
-            deadline=self.deadline,
-            retry=retry,
-        )
+    def _request(self, operation: str, method: str, path: str) -> OciRequest:
+        """A Block Volume request in this region, within this client's deadline."""
+        return OciRequest(operation, method, Service.BLOCKSTORAGE, self.region, path, deadline=self.deadline)
+
+    def _get(self, model: type[T], operation: str, path: str) -> Versioned[T]:
+        return self._one(model, self._request(operation, "GET", path))
+
+    def _one(self, model: type[T], request: OciRequest, region: str | None = None) -> Versioned[T]:
+        """``region``: where the resource lives, when not here (a copy)."""
+        response = self.client.call(request)
         return Versioned(
             model.model_validate(response.data), response.etag, response.opc_request_id, region or self.region
         )
 
     def _list(self, model: type[T], operation: str, path: str, params: dict[str, str | int | None]) -> Iterator[T]:
-        for item in self.client.paginate(
-            operation, Service.BLOCKSTORAGE, self.region, path, params, deadline=self.deadline
-        ):
+        for item in self.client.paginate(self._request(operation, "GET", path)._replace(params=params)):
             yield model.model_validate(item)
 
     # --- sources: volumes, boot volumes, volume groups ----------------------------------------
@@ -180,7 +161,7 @@ class BlockStorage:
     def get_source(self, kind: BackupKind, source_id: str) -> Versioned[OciModel]:
         spec = kind.spec
         operation = "Get" + spec.source_name
-        return self._one(spec.source_model, operation, "GET", f"{spec.source_path}/{source_id}")
+        return self._get(spec.source_model, operation, f"{spec.source_path}/{source_id}")
 
     def list_sources(self, kind: BackupKind, compartment_id: str, limit: int = 1000) -> Iterator[OciModel]:
         """Every source of the compartment, 1,000 a page (the most a page holds): a sweep of 2,000
@@ -192,12 +173,12 @@ class BlockStorage:
         )
 
     def get_volume(self, volume_id: str) -> Versioned[Volume]:
-        return self._one(Volume, "GetVolume", "GET", f"/volumes/{volume_id}")
+        return self._get(Volume, "GetVolume", f"/volumes/{volume_id}")
 
     def get_volume_group(self, volume_group_id: str) -> "Versioned[VolumeGroup]":
         from shared.oci.boot_group_models import VolumeGroup
 
-        return self._one(VolumeGroup, "GetVolumeGroup", "GET", f"/volumeGroups/{volume_group_id}")
+        return self._get(VolumeGroup, "GetVolumeGroup", f"/volumeGroups/{volume_group_id}")
 
     # --- backups of any kind ------------------------------------------------------------------
 
@@ -209,19 +190,12 @@ class BlockStorage:
         retry: RetryPolicy | None = None,
     ) -> Versioned[BackupBase]:
         spec = kind.spec
-        return self._one(
-            spec.model,
-            f"Create{spec.name}",
-            "POST",
-            spec.path,
-            body=details,
-            retry_token=retry_token,
-            retry=retry,
-        )
+        request = self._request(f"Create{spec.name}", "POST", spec.path)
+        return self._one(spec.model, request._replace(body=details, retry_token=retry_token, retry=retry))
 
     def get_backup(self, kind: BackupKind, backup_id: str) -> Versioned[BackupBase]:
         spec = kind.spec
-        return self._one(spec.model, f"Get{spec.name}", "GET", f"{spec.path}/{backup_id}")
+        return self._get(spec.model, f"Get{spec.name}", f"{spec.path}/{backup_id}")
 
     def list_backups(
         self,
@@ -248,14 +222,8 @@ class BlockStorage:
         self, kind: BackupKind, backup_id: str, details: TagsUpdate, if_match: str | None = None
     ) -> Versioned[BackupBase]:
         spec = kind.spec
-        return self._one(
-            spec.model,
-            f"Update{spec.name}",
-            "PUT",
-            f"{spec.path}/{backup_id}",
-            body=details,
-            if_match=if_match,
-        )
+        request = self._request(f"Update{spec.name}", "PUT", f"{spec.path}/{backup_id}")
+        return self._one(spec.model, request._replace(body=details, if_match=if_match))
 
     def update_if_match(
         self,
@@ -294,15 +262,8 @@ class BlockStorage:
     def delete_backup(self, kind: BackupKind, backup_id: str, if_match: str | None = None) -> str | None:
         """Delete; returns the opc-request-id."""
         spec = kind.spec
-        response = self.client.call(
-            f"Delete{spec.name}",
-            "DELETE",
-            Service.BLOCKSTORAGE,
-            self.region,
-            f"{spec.path}/{backup_id}",
-            if_match=if_match,
-            deadline=self.deadline,
-        )
+        request = self._request(f"Delete{spec.name}", "DELETE", f"{spec.path}/{backup_id}")
+        response = self.client.call(request._replace(if_match=if_match))
         return response.opc_request_id
 
     def delete_backup_once(self, kind: BackupKind, backup_id: str) -> str | None:
@@ -332,13 +293,6 @@ class BlockStorage:
     ) -> Versioned[BackupBase]:
         """Copy a backup of this region to ``details.destination_region``; the result lives there."""
         spec = kind.spec
-        return self._one(
-            spec.model,
-            f"Copy{spec.name}",
-            "POST",
-            f"{spec.path}/{backup_id}/actions/copy",
-            body=details,
-            retry_token=retry_token,
-            region=details.destination_region,
-            retry=retry,
-        )
+        request = self._request(f"Copy{spec.name}", "POST", f"{spec.path}/{backup_id}/actions/copy")
+        copied = request._replace(body=details, retry_token=retry_token, retry=retry)
+        return self._one(spec.model, copied, region=details.destination_region)

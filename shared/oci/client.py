@@ -52,6 +52,23 @@ def encode_body(body: BaseModel | Mapping[str, Any] | None) -> bytes | None:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+class OciRequest(NamedTuple):
+    """One logical operation, built once by the caller and passed through to every attempt."""
+
+    operation: str  # the OCI operation name: rate limits, logs and errors are per operation
+    method: str
+    service: Service | None  # None: ``path`` is a URL in full (e.g. a function's own invoke endpoint)
+    region: str
+    path: str  # under the service's endpoint in ``region``
+    params: Mapping[str, str | int | bool | None] | None = None
+    body: BaseModel | Mapping[str, Any] | None = None
+    headers: Mapping[str, str] | None = None
+    retry_token: str | None = None  # create/copy POSTs: the same on every attempt (OCI deduplicates)
+    if_match: str | None = None
+    deadline: Deadline = NO_DEADLINE
+    retry: RetryPolicy | None = None  # None: the client's policy
+
+
 class OciResponse(NamedTuple):
     status: int
     headers: Mapping[str, str]
@@ -109,67 +126,24 @@ class OciClient:
     def url(self, service: Service, region: str, path: str) -> str:
         return service_endpoint(service, region, self.endpoint_template) + path
 
-    def call(
-        self,
-        operation: str,
-        method: str,
-        service: Service,
-        region: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int | bool | None] | None = None,
-        body: BaseModel | Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry_token: str | None = None,
-        if_match: str | None = None,
-        deadline: Deadline = NO_DEADLINE,
-        retry: RetryPolicy | None = None,
-    ) -> OciResponse:
-        """One logical operation; retried per the policy, never past ``deadline``.
+    def call(self, request: OciRequest) -> OciResponse:
+        """One logical operation; retried per the policy, never past ``request.deadline``.
 
         A POST is retried on errors other than 429 only when it carries an ``opc-retry-token``
-        (OCI then deduplicates it); pass ``retry_token`` for create/copy calls.
+        (OCI then deduplicates it); give ``retry_token`` for create/copy calls.
         """
-        return self.call_url(
-            operation,
-            method,
-            self.url(service, region, path),
-            region,
-            params=params,
-            body=body,
-            headers=headers,
-            retry_token=retry_token,
-            if_match=if_match,
-            deadline=deadline,
-            retry=retry,
-        )
-
-    def call_url(
-        self,
-        operation: str,
-        method: str,
-        url: str,
-        region: str,
-        *,
-        params: Mapping[str, str | int | bool | None] | None = None,
-        body: BaseModel | Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry_token: str | None = None,
-        if_match: str | None = None,
-        deadline: Deadline = NO_DEADLINE,
-        retry: RetryPolicy | None = None,
-    ) -> OciResponse:
-        """``call`` for a URL given in full (e.g. a function's own invoke endpoint)."""
+        operation, method, region, deadline = request.operation, request.method, request.region, request.deadline
+        url = request.path if request.service is None else self.url(request.service, region, request.path)
         check_url(operation, url)
-        policy = retry or self.retry
-        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-        payload = encode_body(body)
-        extra = dict(headers or {})
-        if retry_token:
-            extra["opc-retry-token"] = retry_token
-        if if_match:
-            extra["if-match"] = if_match
-        replay_safe = method != "POST" or retry_token is not None
+        policy = request.retry or self.retry
+        query = {k: _query_value(v) for k, v in (request.params or {}).items() if v is not None}
+        payload = encode_body(request.body)
+        extra = dict(request.headers or {})
+        if request.retry_token:
+            extra["opc-retry-token"] = request.retry_token
+        if request.if_match:
+            extra["if-match"] = request.if_match
+        replay_safe = method != "POST" or request.retry_token is not None
         host = urlsplit(url).netloc
         limiter = self.limiters.get(region, operation)
         refreshed = False
@@ -256,22 +230,11 @@ class OciClient:
         read = min(read, max(remaining, MIN_ATTEMPT_SECONDS))
         return self.session.send(prepared, timeout=(min(connect, read), read), allow_redirects=False)
 
-    def paginate(
-        self,
-        operation: str,
-        service: Service,
-        region: str,
-        path: str,
-        params: Mapping[str, str | int | bool | None],
-        *,
-        deadline: Deadline = NO_DEADLINE,
-    ) -> Iterator[Any]:
+    def paginate(self, request: OciRequest) -> Iterator[Any]:
         """Yield every item of a List operation, following ``opc-next-page``."""
         page: str | None = None
         while True:
-            response = self.call(
-                operation, "GET", service, region, path, params={**params, "page": page}, deadline=deadline
-            )
+            response = self.call(request._replace(params={**(request.params or {}), "page": page}))
             yield from response.data or []
             page = response.next_page
             if not page:

@@ -6,7 +6,7 @@ attachment (ListBootVolumeAttachments needs the availability domain and the comp
 
 from __future__ import annotations
 
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.endpoints import Service
 from shared.oci.models import OciModel, State
 from shared.oci.retry import NO_DEADLINE, Deadline
@@ -31,7 +31,7 @@ def boot_volume_attachments(
     deadline: Deadline = NO_DEADLINE,
 ) -> list[BootVolumeAttachment]:
     params = {"availabilityDomain": availability_domain, "compartmentId": compartment_id, "instanceId": instance_id}
-    items = client.paginate(
-        "ListBootVolumeAttachments", Service.BLOCKSTORAGE, region, "/bootVolumeAttachments", params, deadline=deadline
-    )
+    path = "/bootVolumeAttachments"
+    request = OciRequest("ListBootVolumeAttachments", "GET", Service.BLOCKSTORAGE, region, path, params)
+    items = client.paginate(request._replace(deadline=deadline))
     return [BootVolumeAttachment.model_validate(item) for item in items]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.endpoints import Service
 from shared.oci.models import OciModel
 from shared.oci.retry import NO_DEADLINE, Deadline
@@ -29,7 +29,7 @@ class Function(OciModel):
 
 def get_function(client: OciClient, region: str, function_id: str, deadline: Deadline = NO_DEADLINE) -> Function:
     response = client.call(
-        "GetFunction", "GET", Service.FUNCTIONS, region, f"/functions/{function_id}", deadline=deadline
+        OciRequest("GetFunction", "GET", Service.FUNCTIONS, region, f"/functions/{function_id}", deadline=deadline)
     )
     return Function.model_validate(response.data)
 
@@ -49,13 +49,16 @@ def invoke_detached(
     """Start the function without waiting for it (``fn-invoke-type: detached``, 202); returns the
     opc-request-id. Not retried after a failure that may have reached the function (a POST without
     a retry token), only when throttled."""
-    response = client.call_url(
-        "InvokeFunction",
-        "POST",
-        invoke_url(invoke_endpoint, function_id),
-        region,
-        body=payload,
-        headers={"fn-invoke-type": "detached"},
-        deadline=deadline,
+    response = client.call(
+        OciRequest(
+            "InvokeFunction",
+            "POST",
+            None,
+            region,
+            invoke_url(invoke_endpoint, function_id),
+            body=payload,
+            headers={"fn-invoke-type": "detached"},
+            deadline=deadline,
+        )
     )
     return response.opc_request_id

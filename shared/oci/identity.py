@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.endpoints import Service
 from shared.oci.models import OciModel, State
 from shared.oci.retry import NO_DEADLINE, Deadline
@@ -27,9 +27,10 @@ def child_compartments(
         "lifecycleState": "ACTIVE",
         "limit": 100,
     }
-    for item in client.paginate(
-        "ListCompartments", Service.IDENTITY, region, "/compartments", params, deadline=deadline
-    ):
+    request = OciRequest(
+        "ListCompartments", "GET", Service.IDENTITY, region, "/compartments", params, deadline=deadline
+    )
+    for item in client.paginate(request):
         compartment = Compartment.model_validate(item)
         if compartment.lifecycle_state == "ACTIVE":
             yield compartment

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from pydantic import Field
 
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.endpoints import Service
 from shared.oci.errors import OciError
 from shared.oci.models import OciModel, RequestModel
@@ -88,9 +88,8 @@ def post_metric_data(
     if streams > MAX_STREAMS_PER_CALL:
         raise TooManyStreams(f"{streams} metric streams; PostMetricData takes at most {MAX_STREAMS_PER_CALL} a call")
     details = PostMetricDataDetails(metric_data=list(metric_data), batch_atomicity=atomicity)
-    response = client.call(
-        "PostMetricData", "POST", Service.TELEMETRY_INGESTION, region, "/metrics", body=details, deadline=deadline
-    )
+    request = OciRequest("PostMetricData", "POST", Service.TELEMETRY_INGESTION, region, "/metrics", body=details)
+    response = client.call(request._replace(deadline=deadline))
     result = PostMetricDataResult.model_validate(response.data)
     result.opc_request_id = response.opc_request_id
     return result

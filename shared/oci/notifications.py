@@ -7,7 +7,7 @@ The 64 KB limit is enforced before sending.
 
 from typing import Final
 
-from shared.oci.client import OciClient, encode_body
+from shared.oci.client import OciClient, OciRequest, encode_body
 from shared.oci.endpoints import Service
 from shared.oci.errors import MessageTooLarge
 from shared.oci.models import MessageDetails, NotificationTopic, PublishResult
@@ -22,7 +22,9 @@ def message_size(details: MessageDetails) -> int:
 
 
 def get_topic(client: OciClient, region: str, topic_id: str, deadline: Deadline = NO_DEADLINE) -> NotificationTopic:
-    response = client.call("GetTopic", "GET", Service.NOTIFICATIONS, region, f"/topics/{topic_id}", deadline=deadline)
+    response = client.call(
+        OciRequest("GetTopic", "GET", Service.NOTIFICATIONS, region, f"/topics/{topic_id}", deadline=deadline)
+    )
     return NotificationTopic.model_validate(response.data)
 
 
@@ -42,12 +44,6 @@ def publish_message(
     size = message_size(details)
     if size > MAX_MESSAGE_BYTES:
         raise MessageTooLarge(f"notification is {size} bytes; PublishMessage accepts at most {MAX_MESSAGE_BYTES}")
-    response = client.call_url(
-        "PublishMessage",
-        "POST",
-        f"{api_endpoint.rstrip('/')}/{VERSION}/topics/{topic_id}/messages",
-        region,
-        body=details,
-        deadline=deadline,
-    )
+    url = f"{api_endpoint.rstrip('/')}/{VERSION}/topics/{topic_id}/messages"
+    response = client.call(OciRequest("PublishMessage", "POST", None, region, url, body=details, deadline=deadline))
     return PublishResult.model_validate(response.data)

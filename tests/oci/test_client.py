@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from shared.oci.blockstorage import BackupKind, BlockStorage
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.endpoints import Service, service_endpoint
 from shared.oci.errors import (
     Conflict,
@@ -174,7 +174,8 @@ def test_post_without_retry_token_is_not_replayed_on_5xx(httpserver: HTTPServer)
     httpserver.expect_request("/us-ashburn-1/20181201/topics/t/messages").respond_with_handler(recorder)
     client = make_client(httpserver)
     with pytest.raises(OciServiceError) as caught:
-        client.call("PublishMessage", "POST", Service.NOTIFICATIONS, REGION, "/topics/t/messages", body={"body": "x"})
+        publish = OciRequest("PublishMessage", "POST", Service.NOTIFICATIONS, REGION, "/topics/t/messages")
+        client.call(publish._replace(body={"body": "x"}))
     assert caught.value.code == "InternalServerError" and len(recorder.requests) == 1
 
 

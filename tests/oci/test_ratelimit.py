@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from emulator import EmulatorControl
-from shared.oci.client import OciClient
+from shared.oci.client import OciClient, OciRequest
 from shared.oci.credentials import ApiKeyCredentials
 from shared.oci.endpoints import Service
 from shared.oci.errors import DeadlineExceeded
@@ -122,7 +122,7 @@ def test_client_threads_share_the_pace_of_a_rate_limited_operation(emu: Emulator
     params = {"compartmentId": "ocid1.compartment.oc1..aaaaaaaapaced"}
 
     def list_volumes(_: int) -> int:
-        return client.call("ListVolumes", "GET", Service.BLOCKSTORAGE, REGION, "/volumes", params=params).status
+        return client.call(OciRequest("ListVolumes", "GET", Service.BLOCKSTORAGE, REGION, "/volumes", params)).status
 
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(list_volumes, range(60)))
