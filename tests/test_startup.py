@@ -1,4 +1,4 @@
-"""The event path imports only what it uses (issue 17).
+"""The event path imports only what it uses.
 
 A ``createvolume.end`` event is handled in a fresh interpreter as the fdk handles the first call
 (``func.py``, then ``shared.runtime.process``) against the emulator. What other triggers, other
