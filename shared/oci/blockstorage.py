@@ -138,22 +138,22 @@ class BlockStorage:
 
     # --- generic plumbing ---------------------------------------------------------------------
 
-    def _request(self, operation: str, method: str, path: str) -> OciRequest:
-        """A Block Volume request in this region, within this client's deadline."""
+    def request(self, operation: str, method: str, path: str) -> OciRequest:
+        """A Block Volume request in this region, within this client's deadline (add the rest with ``_replace``)."""
         return OciRequest(operation, method, Service.BLOCKSTORAGE, self.region, path, deadline=self.deadline)
 
     def _get(self, model: type[T], operation: str, path: str) -> Versioned[T]:
-        return self._one(model, self._request(operation, "GET", path))
+        return self.one(model, self.request(operation, "GET", path))
 
-    def _one(self, model: type[T], request: OciRequest, region: str | None = None) -> Versioned[T]:
-        """``region``: where the resource lives, when not here (a copy)."""
+    def one(self, model: type[T], request: OciRequest, region: str | None = None) -> Versioned[T]:
+        """The resource the request answers with; ``region``: where it lives, when not here (a copy)."""
         response = self.client.call(request)
         return Versioned(
             model.model_validate(response.data), response.etag, response.opc_request_id, region or self.region
         )
 
     def _list(self, model: type[T], operation: str, path: str, params: dict[str, str | int | None]) -> Iterator[T]:
-        for item in self.client.paginate(self._request(operation, "GET", path)._replace(params=params)):
+        for item in self.client.paginate(self.request(operation, "GET", path)._replace(params=params)):
             yield model.model_validate(item)
 
     # --- sources: volumes, boot volumes, volume groups ----------------------------------------
@@ -190,8 +190,8 @@ class BlockStorage:
         retry: RetryPolicy | None = None,
     ) -> Versioned[BackupBase]:
         spec = kind.spec
-        request = self._request(f"Create{spec.name}", "POST", spec.path)
-        return self._one(spec.model, request._replace(body=details, retry_token=retry_token, retry=retry))
+        request = self.request(f"Create{spec.name}", "POST", spec.path)
+        return self.one(spec.model, request._replace(body=details, retry_token=retry_token, retry=retry))
 
     def get_backup(self, kind: BackupKind, backup_id: str) -> Versioned[BackupBase]:
         spec = kind.spec
@@ -222,8 +222,8 @@ class BlockStorage:
         self, kind: BackupKind, backup_id: str, details: TagsUpdate, if_match: str | None = None
     ) -> Versioned[BackupBase]:
         spec = kind.spec
-        request = self._request(f"Update{spec.name}", "PUT", f"{spec.path}/{backup_id}")
-        return self._one(spec.model, request._replace(body=details, if_match=if_match))
+        request = self.request(f"Update{spec.name}", "PUT", f"{spec.path}/{backup_id}")
+        return self.one(spec.model, request._replace(body=details, if_match=if_match))
 
     def update_if_match(
         self,
@@ -262,7 +262,7 @@ class BlockStorage:
     def delete_backup(self, kind: BackupKind, backup_id: str, if_match: str | None = None) -> str | None:
         """Delete; returns the opc-request-id."""
         spec = kind.spec
-        request = self._request(f"Delete{spec.name}", "DELETE", f"{spec.path}/{backup_id}")
+        request = self.request(f"Delete{spec.name}", "DELETE", f"{spec.path}/{backup_id}")
         response = self.client.call(request._replace(if_match=if_match))
         return response.opc_request_id
 
@@ -293,6 +293,6 @@ class BlockStorage:
     ) -> Versioned[BackupBase]:
         """Copy a backup of this region to ``details.destination_region``; the result lives there."""
         spec = kind.spec
-        request = self._request(f"Copy{spec.name}", "POST", f"{spec.path}/{backup_id}/actions/copy")
+        request = self.request(f"Copy{spec.name}", "POST", f"{spec.path}/{backup_id}/actions/copy")
         copied = request._replace(body=details, retry_token=retry_token, retry=retry)
-        return self._one(spec.model, copied, region=details.destination_region)
+        return self.one(spec.model, copied, region=details.destination_region)

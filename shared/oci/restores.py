@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.oci.blockstorage import BackupKind, BlockStorage, Versioned
+from shared.oci.client import OciRequest
 from shared.oci.endpoints import Service
 from shared.oci.models import DefinedTags, FreeformTags, OciModel, RequestModel, Tagged
 
@@ -73,34 +74,14 @@ def restore_source(kind: BackupKind, backup_id: str) -> BackupSource | GroupBack
 def create_restore(
     storage: BlockStorage, kind: BackupKind, details: CreateRestoreDetails, retry_token: str
 ) -> Versioned[RestoredResource]:
-    spec = kind.spec
-    response = storage.client.call(
-        f"Create{spec.source_name}",
-        "POST",
-        Service.BLOCKSTORAGE,
-        storage.region,
-        spec.source_path,
-        body=details,
-        retry_token=retry_token,
-        deadline=storage.deadline,
-    )
-    return Versioned(
-        RestoredResource.model_validate(response.data), response.etag, response.opc_request_id, storage.region
-    )
+    request = storage.request(f"Create{kind.spec.source_name}", "POST", kind.spec.source_path)
+    return storage.one(RestoredResource, request._replace(body=details, retry_token=retry_token))
 
 
 def get_restored(storage: BlockStorage, kind: BackupKind, resource_id: str) -> Versioned[RestoredResource]:
     spec = kind.spec
-    response = storage.client.call(
-        f"Get{spec.source_name}",
-        "GET",
-        Service.BLOCKSTORAGE,
-        storage.region,
-        f"{spec.source_path}/{resource_id}",
-        deadline=storage.deadline,
-    )
-    return Versioned(
-        RestoredResource.model_validate(response.data), response.etag, response.opc_request_id, storage.region
+    return storage.one(
+        RestoredResource, storage.request(f"Get{spec.source_name}", "GET", f"{spec.source_path}/{resource_id}")
     )
 
 
@@ -108,37 +89,21 @@ def list_restored(storage: BlockStorage, kind: BackupKind, compartment_id: str) 
     """Every volume / boot volume / volume group of the compartment, 1,000 a page."""
     spec = kind.spec
     params: dict[str, str | int | None] = {"compartmentId": compartment_id, "limit": 1000}
-    for item in storage.client.paginate(
-        f"List{spec.source_name}s", Service.BLOCKSTORAGE, storage.region, spec.source_path, params,
-        deadline=storage.deadline,
-    ):  # fmt: skip
+    request = storage.request(f"List{spec.source_name}s", "GET", spec.source_path)
+    for item in storage.client.paginate(request._replace(params=params)):
         yield RestoredResource.model_validate(item)
 
 
 def delete_restored(storage: BlockStorage, kind: BackupKind, resource_id: str, if_match: str | None) -> str | None:
     """Delete a volume / boot volume / volume group; returns the opc-request-id."""
     spec = kind.spec
-    response = storage.client.call(
-        f"Delete{spec.source_name}",
-        "DELETE",
-        Service.BLOCKSTORAGE,
-        storage.region,
-        f"{spec.source_path}/{resource_id}",
-        if_match=if_match,
-        deadline=storage.deadline,
-    )
-    return response.opc_request_id
+    request = storage.request(f"Delete{spec.source_name}", "DELETE", f"{spec.source_path}/{resource_id}")
+    return storage.client.call(request._replace(if_match=if_match)).opc_request_id
 
 
 def availability_domains(storage: BlockStorage, compartment_id: str) -> list[str]:
     """The region's availability domain names, in OCI's order (Identity ListAvailabilityDomains)."""
-    response = storage.client.call(
-        "ListAvailabilityDomains",
-        "GET",
-        Service.IDENTITY,
-        storage.region,
-        "/availabilityDomains",
-        params={"compartmentId": compartment_id},
-        deadline=storage.deadline,
-    )
+    params = {"compartmentId": compartment_id}
+    request = OciRequest("ListAvailabilityDomains", "GET", Service.IDENTITY, storage.region, "/availabilityDomains")
+    response = storage.client.call(request._replace(params=params, deadline=storage.deadline))
     return [AvailabilityDomain.model_validate(item).name for item in response.data or []]
