@@ -55,10 +55,12 @@ off). A boot volume backup OCI cannot copy (e.g. of a Marketplace image) is ``fa
 reason.
 
 Idempotency: the copy call's ``opc-retry-token`` is derived from (source backup id, destination
-region), so duplicate deliveries replay the same request; and before every copy the destination is
-searched for an existing copy of the backup (by ``sourceVolumeBackupId`` / ``sourceBootVolumeBackupId``
-/ ``sourceVolumeGroupBackupId``), so nothing is copied twice. Copy names use the source backup's time,
-so a replay sends the very same request.
+region), so duplicate deliveries replay the same request; and before every copy the destination's
+copies of the backup (``sourceVolumeBackupId`` / ``sourceBootVolumeBackupId`` /
+``sourceVolumeGroupBackupId``) are looked at, so nothing is copied twice: an event lists them, a
+reconcile uses its one listing of each destination (per compartment and kind), which also serves the
+copies' upkeep and the destination's pruning. Copy names use the source backup's time, so a replay
+sends the very same request.
 
 Configuration (function config keys; ``<region>=<value>`` maps are comma-separated):
 
