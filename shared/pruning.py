@@ -3,8 +3,10 @@
 - a backup retention lets go but whose lock has not expired is never sent a delete: ``skipped``,
   "locked until ...";
 - a delete OCI refuses because of a lock the tool did not know about is ``skipped`` (locked), not
-  ``failed`` (it would fail again on every run). Assumption (the SDK does not name the error): such a
-  refusal is a 409 ``Conflict``, or a 409 ``IncorrectState`` after which the backup shows a lock;
+  ``failed`` (it would fail again on every run). The SDK does not name the error, so any 4xx answer to
+  a delete is followed by a re-read, and a backup that then shows a lock of any kind is ``skipped``
+  whatever the code; a 409 ``Conflict`` counts as a lock even when none shows (e.g. a group backup whose
+  member is locked);
 - the run's result counts how many of the kept backups carry a lock (``lockedKept``).
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from shared.app import Invocation
 from shared.oci.blockstorage import BackupKind, BlockStorage
-from shared.oci.errors import Conflict, IncorrectState, OciError
+from shared.oci.errors import Conflict, OciError, OciServiceError, TooManyRequests
 from shared.oci.models import BackupBase
 from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.locks import Lock, lock_of
@@ -54,8 +56,9 @@ def delete_unless_locked(
         return 0
     try:
         request_id = storage.delete_backup_once(kind, backup.id)  # None: someone else deleted it meanwhile
-    except (Conflict, IncorrectState) as exc:
-        lock = _lock_now(storage, kind, backup.id, invocation)
+    except OciServiceError as exc:
+        refused = 400 <= exc.status < 500 and not isinstance(exc, TooManyRequests)
+        lock = _lock_now(storage, kind, backup.id, invocation) if refused else None
         if isinstance(exc, Conflict) or lock is not None:
             why = lock.describe() if lock is not None else "locked"
             reason = f"{plan.reason}, but OCI refused the delete ({exc.status} {exc.code}: {exc.message}): {why}; kept"
@@ -63,7 +66,7 @@ def delete_unless_locked(
                 Item(status=ItemStatus.SKIPPED, reason=reason, opc_request_id=exc.opc_request_id, **base)
             )
             return 1
-        invocation.report.add(Item(status=ItemStatus.FAILED, reason=str(exc), **base))
+        invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))
         return 0
     except OciError as exc:
         invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))

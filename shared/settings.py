@@ -43,6 +43,8 @@ def split_pairs(value: Any) -> Any:
         key, sep, val = part.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"expected key=value pairs separated by commas, got {part!r}")
+        if key.strip() in pairs:
+            raise ValueError(f"{key.strip()} is given twice")
         pairs[key.strip()] = val.strip()
     return pairs
 

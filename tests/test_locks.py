@@ -5,13 +5,17 @@ Through the real fdk process against the emulator; the emulator's own lock rules
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from emulator import EmulatorControl
 from emulator.api_client import SignedApi
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE
-from tests.conftest import GATEWAY_HEADERS, HOME_REGION, StartFunction
+from tests.conftest import DR_REGION, GATEWAY_HEADERS, HOME_REGION, StartFunction
 
 DAY = 86400.0
 MANAGED = {MANAGED_BY_KEY: MANAGED_BY_VALUE}
@@ -27,8 +31,8 @@ def when(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def read(api: SignedApi, path: str) -> dict[str, Any]:
-    response = api.get(path)
+def read(api: SignedApi, path: str, region: str = HOME_REGION) -> dict[str, Any]:
+    response = api.get(path, region=region)
     assert response.status_code == 200, response.text
     doc: dict[str, Any] = response.json()
     doc["etag"] = response.headers["etag"]
@@ -155,6 +159,60 @@ def test_a_delete_refused_for_a_lock_the_tool_did_not_see_is_skipped(
     assert read(signed_api, f"{V}/volumeGroupBackups/{older['id']}")["lifecycleState"] == "AVAILABLE"
 
 
+def test_any_refused_delete_of_a_backup_that_then_shows_a_lock_is_skipped(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi
+) -> None:
+    """Someone locks the backup while retention's delete is on its way: OCI answers 412 (the etag moved),
+    not a lock refusal; the re-read shows the lock, so the backup is kept and reported locked."""
+    volume = emu.create_volume(HOME_REGION, compartment, "ledger")["id"]
+    emu.seed_backup(HOME_REGION, volume, display_name="newest", age_seconds=DAY, freeform_tags=MANAGED)
+    old = emu.seed_backup(HOME_REGION, volume, display_name="old", age_seconds=40 * DAY, freeform_tags=MANAGED)
+    path = f"{V}/volumeBackups/{old['id']}"
+    emu.faults([{"operation": "DeleteVolumeBackup", "latencySeconds": 3, "count": 1}])
+    fn = start_function("create_backup", {"RETENTION_DAYS": "30", "BACKUP_KINDS": "volume"})
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(fn.call, {"trigger": "schedule", "schedule": "nightly"})
+        for _ in range(400):
+            if emu.calls().get(f"{HOME_REGION} DeleteVolumeBackup"):
+                break
+            time.sleep(0.05)
+        locked = signed_api.put(path, lock(30, prevent=True), headers={"if-match": read(signed_api, path)["etag"]})
+        assert locked.status_code == 200, locked.text
+        result = running.result().json()
+    (pruned,) = [i for i in result["items"] if i["action"] == "prune"]
+    assert pruned["resourceId"] == old["id"] and pruned["status"] == "skipped", result
+    assert "OCI refused the delete (412 NoEtagMatch" in pruned["reason"], pruned
+    assert "locked until" in pruned["reason"] and "(prevent deletion); kept" in pruned["reason"], pruned
+    assert "failed" not in result["counts"] and result["lockedKept"] == 1
+    assert read(signed_api, path)["lifecycleState"] == "AVAILABLE"
+
+
+@pytest.mark.parametrize("days", [True, "30", 7.0])
+def test_lock_days_in_a_request_are_a_whole_number_never_coerced(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, days: Any
+) -> None:
+    volume = emu.create_volume(HOME_REGION, compartment, "ledger")["id"]
+    answer = start_function("create_backup").http({"volumeId": volume, "lockDays": days}, headers=GATEWAY_HEADERS)
+    assert answer.http_status == 400 and answer.json()["error"]["field"] == "lockDays", answer.json()
+    assert not emu.event_envelopes("createvolumebackup.begin")  # nothing was made
+
+
+@pytest.mark.parametrize(
+    ("config", "key", "named"),
+    [
+        ({"COPY_LOCK_DAYS_BY_REGION": f"{DR_REGION}=30,{DR_REGION}=1"}, "COPY_LOCK_DAYS_BY_REGION", DR_REGION),
+        ({"COPY_KMS_KEY_IDS": f"{DR_REGION}=a,{DR_REGION}=b"}, "COPY_KMS_KEY_IDS", DR_REGION),
+        ({"COPY_DESTINATION_REGIONS": f"{DR_REGION},{DR_REGION}"}, "COPY_DESTINATION_REGIONS", DR_REGION),
+    ],
+)
+def test_a_region_given_twice_is_refused_naming_it(
+    start_function: StartFunction, config: dict[str, str], key: str, named: str
+) -> None:
+    fn = start_function("copy_backup", {"COPY_DESTINATION_REGIONS": DR_REGION, **config})
+    error = fn.http({"drPosture": True}, headers=GATEWAY_HEADERS).json()["error"]
+    assert error["field"] == key and f"{named} is" in error["message"] and "twice" in error["message"], error
+
+
 # --- the emulator's lock rules ---------------------------------------------------------------------
 
 
@@ -203,3 +261,69 @@ def test_emulator_lock_rules(emu: EmulatorControl, compartment: str, signed_api:
     running = emu.seed_backup(HOME_REGION, volume, age_seconds=30 * DAY, lock=lock(365))
     assert signed_api.delete(f"{V}/volumeBackups/{ran_out['id']}").status_code == 204
     assert signed_api.delete(f"{V}/volumeBackups/{running['id']}").status_code == 409
+
+
+# --- copy-backup never shortens a lock -----------------------------------------------------------
+
+
+def _copy_then_lock(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi, name: str
+) -> tuple[str, str]:
+    """A 6-day-old backup of the tool, copied to the DR region without a lock: (copy id, its path there)."""
+    volume = emu.create_volume(HOME_REGION, compartment, name)["id"]
+    backup = emu.seed_backup(HOME_REGION, volume, display_name=name, age_seconds=6 * DAY, freeform_tags=MANAGED)
+    fn = start_function("copy_backup", {"COPY_DESTINATION_REGIONS": DR_REGION})
+    (copied,) = fn.http({"backupId": backup["id"]}, headers=GATEWAY_HEADERS).json()["items"]
+    assert copied["status"] == "copied", copied
+    return copied["resultId"], f"{V}/volumeBackups/{copied['resultId']}"
+
+
+def test_reconcile_never_shortens_a_copys_lock_of_any_kind(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi
+) -> None:
+    emu.advance(120)
+    held: dict[str, dict[str, Any]] = {}
+    for name, fields in (
+        ("prevent-365", lock(365, prevent=True)),
+        ("legal-hold", {"isIndefiniteRetentionEnabled": True}),
+        ("retention-30", lock(30)),
+    ):
+        copy_id, path = _copy_then_lock(emu, start_function, compartment, signed_api, name)
+        etag = read(signed_api, path, DR_REGION)["etag"]
+        set_lock = signed_api.put(path, fields, headers={"if-match": etag}, region=DR_REGION)
+        assert set_lock.status_code == 200, set_lock.text
+        held[copy_id] = read(signed_api, path, DR_REGION)
+    emu.advance(120)
+    before_reconcile = len(emu.event_envelopes("updatevolumebackup"))
+    fn = start_function("copy_backup", {"COPY_DESTINATION_REGIONS": DR_REGION, "COPY_LOCK_DAYS": "7"})
+    result = fn.call(b"").json()  # the hourly reconcile
+    assert not [i for i in result["items"] if "lock" in i.get("reason", "")], result
+    for copy_id, before in held.items():
+        after = read(signed_api, f"{V}/volumeBackups/{copy_id}", DR_REGION)
+        for field in (
+            "timeRetentionExpiresAt",
+            "isRetentionLockEnabled",
+            "isPreventDeletionEnabled",
+            "retentionPeriod",
+        ):
+            assert after.get(field) == before.get(field), (before["displayName"], field, after)
+    assert len(emu.event_envelopes("updatevolumebackup")) == before_reconcile  # the reconcile sent no update
+
+
+@pytest.mark.parametrize("counted_from", ["update", "created"])
+def test_a_copy_of_an_old_backup_is_locked_for_the_days_asked_however_oci_counts_the_period(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi, counted_from: str
+) -> None:
+    """A copy keeps its source's ``timeCreated`` (6 days ago): a 7-day lock must still run 7 days from the copy."""
+    emu.settings(lock_period_from=counted_from)
+    volume = emu.create_volume(HOME_REGION, compartment, "ledger")["id"]
+    backup = emu.seed_backup(HOME_REGION, volume, display_name="ledger", age_seconds=6 * DAY, freeform_tags=MANAGED)
+    fn = start_function("copy_backup", {"COPY_DESTINATION_REGIONS": DR_REGION, "COPY_LOCK_DAYS": "7"})
+    (copied,) = fn.http({"backupId": backup["id"]}, headers=GATEWAY_HEADERS).json()["items"]
+    assert copied["status"] == "copied" and "tagged and locked 7 days (until " in copied["reason"], copied
+    copy = read(signed_api, f"{V}/volumeBackups/{copied['resultId']}", DR_REGION)
+    assert copy["isRetentionLockEnabled"] is True
+    assert when(copy["timeRetentionExpiresAt"]) >= when(copy["timeRequestReceived"]) + timedelta(days=7), copy
+    assert copy["timeRetentionExpiresAt"][:16] in copied["reason"]  # the report says when the lock ends
+    emu.advance(3600)
+    assert fn.call(b"").json()["counts"] == {}  # locked long enough: the reconcile leaves it

@@ -204,7 +204,12 @@ class BackupsMixin(BlockstorageBase):
         if res.lifecycle_state in (TERMINATING, TERMINATED):
             raise IncorrectState(f"{res.id} is {res.lifecycle_state} and cannot be updated.")
         lock = locks.updated_lock(  # checked first: a refused lock change changes nothing
-            res.id, res.retention, res.retention_expires_at, details.retention_json(only_given=True), self.now
+            res.id,
+            res.retention,
+            res.retention_expires_at,
+            details.retention_json(only_given=True),
+            self.now,
+            res.time_created if self.world.settings.lock_period_from == "created" else self.now,
         )
         given = details.model_fields_set
         check_tags(

@@ -8,7 +8,9 @@ Emulator choices where the SDK is silent (assumptions):
 
 * ``timeRetentionExpiresAt`` = the time the period was set + ``retentionPeriod`` (DAYS, or YEARS of 365
   days), on the emulator clock: ``timeCreated`` for a Create* (or a seeded backup), the update's time for
-  an Update*. A body with a period renders it; none: no ``timeRetentionExpiresAt``.
+  an Update* (setting ``lockPeriodFrom``: ``update``, the default, or ``created``: the backup's
+  ``timeCreated``, which for a copy is its source's; OCI does not say which). A body with a period
+  renders it; none: no ``timeRetentionExpiresAt``.
 * A flag (retention lock or prevent deletion) set to true without a ``retentionPeriod`` (given now or
   earlier) -> 400 ``InvalidParameter`` naming ``retentionPeriod`` ("used in conjunction with").
 * Locked = ``isIndefiniteRetentionEnabled`` true, or ``timeRetentionExpiresAt`` in the future with the
@@ -74,9 +76,10 @@ def check_deletable(resource_id: str, fields: dict[str, Any], expires: float | N
 
 
 def updated_lock(
-    resource_id: str, fields: dict[str, Any], expires: float | None, given: dict[str, Any], now: float
+    resource_id: str, fields: dict[str, Any], expires: float | None, given: dict[str, Any], now: float, start: float
 ) -> tuple[dict[str, Any], float | None]:
-    """The lock after an Update* with ``given`` lock fields; refuses to shorten or remove a running retention lock."""
+    """The lock after an Update* with ``given`` lock fields, its period counted from ``start``; refuses to
+    shorten or remove a running retention lock."""
     if not given:
         return fields, expires
     merged = {**fields, **given}
@@ -86,7 +89,7 @@ def updated_lock(
         raise Conflict(f"{resource_id} has a retention lock until {rfc3339(expires or 0.0)}; it cannot be removed.")
     new_expires = expires
     if PERIOD in given:
-        new_expires = now + period_seconds(given[PERIOD])
+        new_expires = start + period_seconds(given[PERIOD])
         if running_lock and new_expires < (expires or 0.0):
             raise Conflict(
                 f"{resource_id} has a retention lock until {rfc3339(expires or 0.0)}; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -35,5 +37,7 @@ class Settings(BaseModel):
     max_message_bytes: int = Field(65536, ge=1)
     metrics_posts_per_second: int = Field(50, ge=0)  # PostMetricData per tenancy, rolling second
     retry_token_ttl_seconds: float = Field(86400.0, gt=0)
+    # an Update*'s retentionPeriod counts from the update ("update") or the backup's timeCreated ("created")
+    lock_period_from: Literal["update", "created"] = "update"
     home_region: str = "us-ashburn-1"
     subscribed_regions: list[str] | None = None  # None: every region of the realm

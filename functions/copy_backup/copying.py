@@ -249,6 +249,9 @@ def after_copy(
 
 def _done_words(done: Updated, lock_days: int) -> str:
     words = f"tagged and locked {lock_days} days" if lock_days else "tagged"
+    until = done.copy.time_retention_expires_at if done.copy is not None else None
+    if lock_days and until is not None:
+        words += f" (until {until:%Y-%m-%dT%H:%M:%SZ})"
     if done.waiting:
         words = f"tagged; not locked yet ({done.waiting})"
     return words

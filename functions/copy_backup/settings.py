@@ -58,7 +58,9 @@ class CopyBackupSettings(CommonSettings):
         for region in value:
             if not is_region_name(region):
                 raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
-        return list(dict.fromkeys(value))
+            if value.count(region) > 1:
+                raise ValueError(f"{region} is listed twice")
+        return value
 
     @field_validator("kms_key_ids")
     @classmethod

@@ -8,18 +8,21 @@ copy the name the template makes of the source's new name, and the source's new 
 of the ``COPY_DEFINED_TAG_NAMESPACES``).
 
 Locks: ``COPY_LOCK_DAYS`` / ``COPY_LOCK_DAYS_BY_REGION`` set a retention lock (``isRetentionLockEnabled``
-+ ``retentionPeriod`` in DAYS). A lock already as long or longer is left as it is (a lock can be
-lengthened, never shortened). A group copy's member backups are locked before the group copy itself,
-so a locked group copy means locked members; while OCI does not list the members yet (the group copy
-is still being made) the lock waits for the next reconcile.
++ ``retentionPeriod`` in DAYS). A copy whose lock of any kind (retention lock, prevent deletion, legal
+hold) already ends late enough is left as it is, and a lock that ends before the copy's current one is
+never sent (``shared.rules.locks.lock_to_send``: judged by ``timeRetentionExpiresAt``, not the period).
+A group copy's member backups are locked before the group copy itself, so a locked group copy means
+locked members; while OCI does not list the members yet (the group copy is still being made) the lock
+waits for the next reconcile.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from functions.copy_backup.settings import TAG_ATTEMPTS, Run
-from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.blockstorage import BackupKind, BlockStorage, Versioned
 from shared.oci.boot_group_models import VolumeGroupBackup
 from shared.oci.errors import KeptChanging, OciError
 from shared.oci.models import (
@@ -29,7 +32,7 @@ from shared.oci.models import (
     FreeformTags,
     LifecycleState,
 )
-from shared.rules.locks import LockMode, has_lock, lock_request
+from shared.rules.locks import LockMode, lock_request, lock_to_send
 from shared.rules.naming import render
 from shared.rules.tags import (
     MANAGED_BY_KEY,
@@ -101,9 +104,9 @@ def upkeep_for(invocation: Run, backup: BackupBase, region: str, copy: BackupBas
         summary.append(f"set tags {', '.join(changed)}")
     if defined != copy.defined_tags:
         summary.append("set defined tags")
-    lock_days = 0 if has_lock(copy, days) else days
+    lock_days = lock_to_send(copy, days, invocation.now())
     if lock_days:
-        summary.append(f"lock {lock_days} days")
+        summary.append(f"lock {days} days (a {lock_days}-day retention period)")
     return Upkeep(
         name=name if name != copy.display_name else None,
         freeform=freeform if freeform != copy.freeform_tags else None,
@@ -144,7 +147,7 @@ def update_copy(
         lock_days = upkeep.lock_days
         if lock_days and isinstance(copy, VolumeGroupBackup):
             if copy.volume_backup_ids:
-                lock_members(storage, copy, lock_days)
+                lock_members(storage, copy, invocation.settings.lock_days_for(region), invocation.now())
             elif copy.lifecycle_state != LifecycleState.AVAILABLE:
                 waiting = "the lock waits until OCI lists the group copy's member backups"
                 lock_days = 0
@@ -165,19 +168,39 @@ def update_copy(
         return Updated(str(copy.lifecycle_state), None, (), waiting, copy)
     if upkeep.left_out and upkeep.freeform is not None:
         invocation.report.note(f"copy {copy_id} in {region}: {upkeep.left_out}")
+    if upkeep.lock_days and waiting is None:
+        days = invocation.settings.lock_days_for(region)
+        copy = lengthen_if_short(storage, kind, copy_id, done.backup, days, invocation.now()).value
     return Updated(str(copy.lifecycle_state), done.backup.opc_request_id, summary, waiting, copy)
 
 
-def lock_members(storage: BlockStorage, group_copy: VolumeGroupBackup, days: int) -> None:
+def lock_members(storage: BlockStorage, group_copy: VolumeGroupBackup, days: int, now: datetime) -> None:
     """Lock each member backup of a group copy that is not locked yet (before the group copy itself)."""
-    lock = BackupUpdate(**dict(lock_request(days, LockMode.RETENTION_LOCK)))
+
+    def lock(member: BackupBase) -> BackupUpdate | None:
+        period = lock_to_send(member, days, now)
+        return BackupUpdate(**dict(lock_request(period, LockMode.RETENTION_LOCK))) if period else None
+
     for member_id in group_copy.volume_backup_ids:
         kind = BackupKind.of_ocid(member_id)
         if kind is not BackupKind.VOLUME and kind is not BackupKind.BOOT_VOLUME:
             raise OciError(f"member {member_id} of {group_copy.id} is not a volume or boot volume backup")
         try:
-            storage.update_if_match(
-                kind, member_id, lambda member: None if has_lock(member, days) else lock, attempts=TAG_ATTEMPTS
-            )
+            done = storage.update_if_match(kind, member_id, lock, attempts=TAG_ATTEMPTS)
+            if done.updated:
+                lengthen_if_short(storage, kind, member_id, done.backup, days, now)
         except KeptChanging as exc:
             raise OciError(f"member {member_id} of {group_copy.id}: {exc}") from exc
+
+
+def lengthen_if_short(
+    storage: BlockStorage, kind: BackupKind, backup_id: str, updated: Versioned[BackupBase], days: int, now: datetime
+) -> Versioned[BackupBase]:
+    """After an update that sent a lock: when OCI counted its period from ``timeCreated`` (a copy's may be
+    its source's, days earlier) and the lock ends too early, lengthen it once, counted from there."""
+
+    def longer(backup: BackupBase) -> BackupUpdate | None:
+        period = lock_to_send(backup, days, now, from_created=True)
+        return BackupUpdate(**dict(lock_request(period, LockMode.RETENTION_LOCK))) if period else None
+
+    return storage.update_if_match(kind, backup_id, longer, attempts=TAG_ATTEMPTS, current=updated).backup

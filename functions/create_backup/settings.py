@@ -89,7 +89,8 @@ class CreateBackupRequest(BaseModel):
     dry_run: bool = Field(default=False, alias="dryRun")
     prune: bool = False
     posture: bool = False
-    lock_days: int | None = Field(default=None, ge=1, le=MAX_LOCK_DAYS, alias="lockDays")
+    # strict: an irreversible lock takes a whole number of days, never true or "30"
+    lock_days: int | None = Field(default=None, ge=1, le=MAX_LOCK_DAYS, alias="lockDays", strict=True)
 
     @field_validator("volume_id", "boot_volume_id", "volume_group_id", "compartment_id")
     @classmethod

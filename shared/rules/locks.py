@@ -11,9 +11,18 @@ Assumptions (the SDK does not say; named here and in the emulator's docstring):
 - a legal hold has no end: locked until it is released;
 - with a flag set but no ``timeRetentionExpiresAt`` in the answer, the period counts from
   ``timeCreated``; with no period either, the backup is treated as locked (never sent a delete);
-- a lock can be lengthened by an update (the new period counts from the update), never shortened.
+- a lock can be lengthened by an update, never shortened. Whether a period set by an update counts
+  from the update or from the backup's ``timeCreated`` is not stated (a copy's ``timeCreated`` may be
+  its source's, days earlier): ``lock_to_send`` sends a period long enough under either reading.
+
+"Locked for N days" is judged by when the lock ends (``timeRetentionExpiresAt``), never by the
+period's length, and whatever kind of lock it is (retention lock, prevent deletion, legal hold): a
+backup is locked for N days when its lock runs at least N days past ``timeRequestReceived`` (when it
+was asked for; ``timeCreated`` when absent). A lock that ends before the backup's current lock is never
+sent.
 """
 
+import math
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
@@ -57,12 +66,40 @@ def period_days(period: RetentionDuration | None) -> int:
     return period.retention_time_amount * per_unit
 
 
-def has_lock(backup: BackupBase, days: int, mode: LockMode = LockMode.RETENTION_LOCK) -> bool:
-    """The backup carries (at least) the lock asked for: the flag of ``mode`` and a period of ``days`` or more."""
-    if days <= 0:
+def wanted_until(backup: BackupBase, days: int) -> datetime:
+    """When a lock of ``days`` days on ``backup`` ends at the earliest: ``days`` after it was asked for."""
+    return (backup.time_request_received or backup.time_created) + timedelta(days=days)
+
+
+def has_lock(backup: BackupBase, days: int, now: datetime) -> bool:
+    """The backup is locked for (at least) ``days`` days: a lock of any kind that ends no earlier than
+    ``wanted_until`` (a legal hold has no end)."""
+    if days <= 0 or backup.is_indefinite_retention_enabled:
         return True
-    flag = backup.is_prevent_deletion_enabled if mode is LockMode.PREVENT_DELETION else backup.is_retention_lock_enabled
-    return bool(flag) and period_days(backup.retention_period) >= days
+    if not (backup.is_retention_lock_enabled or backup.is_prevent_deletion_enabled):
+        return False  # a period alone locks nothing
+    lock = lock_of(backup, now)
+    return lock is not None and (lock.until is None or lock.until >= wanted_until(backup, days))
+
+
+def lock_to_send(backup: BackupBase, days: int, now: datetime, *, from_created: bool = False) -> int:
+    """The retention period (days) an update must send so that ``backup`` is locked for ``days`` days;
+    0 when it is already (``has_lock``).
+
+    Without a running lock: ``days`` (counted from the update, it ends after ``wanted_until``). With one
+    (there is something not to shorten), or ``from_created`` (an earlier update showed that OCI counted
+    from ``timeCreated``): long enough, counted from ``timeCreated``, to end no earlier than
+    ``wanted_until`` and the current lock, whichever of the two OCI counts from (it may end later than
+    asked for, never earlier)."""
+    if has_lock(backup, days, now):
+        return 0
+    current = lock_of(backup, now)
+    if current is None and not from_created:
+        return days
+    target = wanted_until(backup, days)
+    if current is not None and current.until is not None:
+        target = max(target, current.until)
+    return min(MAX_LOCK_DAYS, max(days, math.ceil((target - backup.time_created) / timedelta(days=1))))
 
 
 def lock_of(backup: BackupBase, now: datetime) -> Lock | None:
