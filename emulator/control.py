@@ -211,7 +211,10 @@ class ControlApi:
 
     def advance_clock(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         body: ClockBody = self._body(request, ClockBody, empty_ok=True)
-        self.world.clock.advance(body.advance_seconds)
+        try:
+            self.world.clock.advance(body.advance_seconds)
+        except ValueError as exc:  # it would overflow the clock: refused, the clock unchanged
+            raise InvalidParameter(f"Invalid value for 'advanceSeconds': {exc}.") from None
         self.world.tick()
         return self.clock(request, params)
 

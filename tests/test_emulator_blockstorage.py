@@ -202,13 +202,35 @@ def test_retry_token_replays_the_same_resource(signed_api: SignedApi, volume: di
     assert len(listed) == 1
 
 
-def test_retry_token_with_another_request_is_refused(signed_api: SignedApi, volume: dict[str, Any]) -> None:
+def test_retry_token_with_another_request_replays_the_first(signed_api: SignedApi, volume: dict[str, Any]) -> None:
     token = {"opc-retry-token": "tok-2"}
-    assert signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers=token).status_code == 200
+    first = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers=token)
+    assert first.status_code == 200
     changed = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"], "displayName": "x"}, headers=token)
-    assert error(changed) == (409, "InvalidatedRetryToken")
+    assert changed.status_code == 200 and changed.json()["id"] == first.json()["id"]
+    assert changed.json()["displayName"] != "x"
     too_long = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers={"opc-retry-token": "x" * 65})
     assert error(too_long) == (400, "InvalidParameter")
+
+
+def test_retry_token_of_a_deleted_and_purged_backup_is_invalidated(
+    emu: EmulatorControl, signed_api: SignedApi, volume: dict[str, Any]
+) -> None:
+    token = {"opc-retry-token": "tok-3"}
+    first = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers=token).json()
+    emu.advance(120)
+    assert signed_api.delete(f"{V}/volumeBackups/{first['id']}").status_code == 204
+    deleting = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers=token)
+    assert deleting.status_code == 200 and deleting.json()["id"] == first["id"]
+    assert deleting.json()["lifecycleState"] == "TERMINATING"  # the replay shows the backup as it is now
+    emu.advance(10)
+    replayed = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers=token).json()
+    assert (replayed["id"], replayed["lifecycleState"]) == (first["id"], "TERMINATED")  # not purged yet
+    emu.advance(3600)
+    purged = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers=token)
+    assert error(purged) == (409, "InvalidatedRetryToken")
+    fresh = signed_api.post(f"{V}/volumeBackups", {"volumeId": volume["id"]}, headers={"opc-retry-token": "tok-4"})
+    assert fresh.status_code == 200 and fresh.json()["id"] != first["id"]
 
 
 def test_retry_tokens_are_per_operation(emu: EmulatorControl, signed_api: SignedApi, volume: dict[str, Any]) -> None:

@@ -68,7 +68,7 @@ def test_refused_counts_rate_limited_answers(emu: EmulatorControl, signed_api: S
     assert emu.refused() == {}
 
 
-def test_clock(emu: EmulatorControl) -> None:
+def test_clock(emu: EmulatorControl, compartment: str) -> None:
     before = emu.clock()
     after = emu.advance(3600)
     assert after["offsetSeconds"] == before["offsetSeconds"] + 3600
@@ -77,6 +77,13 @@ def test_clock(emu: EmulatorControl) -> None:
     with pytest.raises(EmulatorControlError) as backwards:
         emu.advance(-1)
     assert backwards.value.status == 400
+    for overflow in (1e300, 1e13):  # past what a timestamp renders: refused, the clock unchanged
+        with pytest.raises(EmulatorControlError) as refused:
+            emu.advance(overflow)
+        assert refused.value.status == 400 and "advanceSeconds" in str(refused.value), refused.value
+    assert emu.clock()["offsetSeconds"] == after["offsetSeconds"]
+    assert emu.seed_backup(REGION, emu.create_volume(REGION, compartment, "v")["id"])["lifecycleState"] == "AVAILABLE"
+    assert emu.advance(100 * 365 * 86400)["now"].startswith("21")  # a century ahead still renders
 
 
 def test_settings(emu: EmulatorControl) -> None:

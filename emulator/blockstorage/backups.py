@@ -249,6 +249,7 @@ class BackupsMixin(BlockstorageBase):
         def terminated(at: float) -> None:
             for part in parts:
                 part.lifecycle_state = TERMINATED
+                part.time_terminated = at
                 part.touch()
             self.emit(f"delete{noun}.end", res, {**details, "status": SUCCEEDED}, at)
 

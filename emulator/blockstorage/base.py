@@ -58,6 +58,10 @@ class BlockstorageBase(BaseBackend):
     def next_seq(self) -> int:
         return next(self._seq)
 
+    def purged(self, res: Resource) -> bool:
+        """Deleted and purged: TERMINATED for ``purged_after`` seconds (its retry tokens are invalidated)."""
+        return res.time_terminated is not None and self.now - res.time_terminated >= self.world.settings.purged_after
+
     def default_ad(self) -> str:
         """``Uocm:US-ASHBURN-AD-1`` for us-ashburn-1."""
         return f"Uocm:{self.region.rsplit('-', 1)[0].upper()}-AD-1"

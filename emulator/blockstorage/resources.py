@@ -64,6 +64,7 @@ class Resource:
     freeform_tags: Tags = field(default_factory=dict)
     defined_tags: DefinedTags = field(default_factory=dict)
     etag: str = field(default_factory=new_etag)
+    time_terminated: float | None = None  # when it became TERMINATED (emulator clock)
 
     def touch(self) -> None:
         self.etag = new_etag()

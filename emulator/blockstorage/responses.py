@@ -50,6 +50,8 @@ class BlockstorageResponse(BaseResponse):
         return self.json(res.to_json(), etag=res.etag)
 
     def _list(self, items: Iterable[Resource], sortable: bool = True) -> ApiResponse:
+        if not self.world.settings.purged_listed:
+            items = [it for it in items if not self.backend.purged(it)]
         page, next_page = paginate(list(items), self.request.query, _seq, _SORT_KEYS if sortable else None)
         headers = {"opc-next-page": next_page} if next_page else {}
         return ApiResponse(body=[it.to_json() for it in page], headers=headers)  # type: ignore[attr-defined]
@@ -151,7 +153,7 @@ class BlockstorageResponse(BaseResponse):
         details = validate(model, data)
         self.check_tag_writes(details.defined_tags)
         backend = self.backend
-        backup = self.idempotent(backend.retry_tokens, data, lambda: backend.create_backup(kind, details))
+        backup = self.idempotent(backend.retry_tokens, lambda: backend.create_backup(kind, details), backend.purged)
         return self._resource(backup)
 
     def _get_backup(self, kind: BackupKind) -> Backup:
@@ -189,7 +191,11 @@ class BlockstorageResponse(BaseResponse):
         details = validate(CopyBackupDetails, data)
         backend = self.backend
         source = self._get_backup(kind)
-        copy, work = self.idempotent(backend.retry_tokens, data, lambda: backend.copy_backup(source, details))
+        copy, work = self.idempotent(
+            backend.retry_tokens,
+            lambda: backend.copy_backup(source, details),
+            lambda made: backend.purged(made[0]),
+        )
         host = f"/{self.request.host}" if self.request.host else ""
         location = f"{self.request.base_url}{host}/{details.destination_region}/20160918/{_COLLECTION[kind]}/{copy.id}"
         return self.json(
@@ -242,7 +248,9 @@ class BlockstorageResponse(BaseResponse):
         details = validate(CreateVolumeGroupBackupDetails, data)
         self.check_tag_writes(details.defined_tags)
         backend = self.backend
-        group_backup = self.idempotent(backend.retry_tokens, data, lambda: backend.create_group_backup(details))
+        group_backup = self.idempotent(
+            backend.retry_tokens, lambda: backend.create_group_backup(details), backend.purged
+        )
         return self._resource(group_backup)
 
     def get_volume_group_backup(self) -> ApiResponse:
@@ -277,7 +285,9 @@ class BlockstorageResponse(BaseResponse):
         details = validate(CopyBackupDetails, data)
         backend = self.backend
         source = self._get_group_backup()
-        group_copy = self.idempotent(backend.retry_tokens, data, lambda: backend.copy_group_backup(source, details))
+        group_copy = self.idempotent(
+            backend.retry_tokens, lambda: backend.copy_group_backup(source, details), backend.purged
+        )
         return self._resource(group_copy)
 
     # ---- work requests -------------------------------------------------------------------------------

@@ -7,9 +7,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+# The latest time the clock may reach: a century (the longest lock, 36500 days, and any period or TTL
+# counted from the clock) short of the last instant a timestamp renders (9999-12-31, Python's datetime).
+LATEST = datetime(9899, 12, 31, tzinfo=UTC).timestamp()
+
 
 class EmulatorClock:
-    """Starts at real now; ``advance`` moves it forward (never backward)."""
+    """Starts at real now; ``advance`` moves it forward (never backward), never past ``LATEST``."""
 
     def __init__(self, wall: Callable[[], float] = time.time) -> None:
         self._wall = wall
@@ -20,8 +24,8 @@ class EmulatorClock:
         return self._wall() + self._offset
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("the emulator clock only moves forward")
+        if not 0 <= seconds <= LATEST - self.now():  # also refuses NaN and infinity
+            raise ValueError(f"the emulator clock moves forward, at most to {rfc3339(LATEST)}")
         with self._lock:
             self._offset += seconds
         return self.now()

@@ -6,7 +6,6 @@ A handler class (one per service, like moto's ``*Response``) is built per reques
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -85,11 +84,6 @@ def validate(model: type[M], data: Mapping[str, Any]) -> M:
         raise InvalidParameter(f"Invalid value for '{loc}': {err['msg']}.") from None
 
 
-def fingerprint(method: str, path: str, data: Any) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
-
-
 class BaseResponse:
     """Helpers shared by the service handler classes."""
 
@@ -147,17 +141,22 @@ class BaseResponse:
             out["etag"] = etag
         return ApiResponse(status=status, body=body, headers=out)
 
-    def idempotent(self, store: RetryTokenStore, data: Any, create: Callable[[], T]) -> T:
-        """Run ``create`` once per retry token: same token + same request -> the first result."""
+    def idempotent(
+        self,
+        store: RetryTokenStore,
+        create: Callable[[], T],
+        purged: Callable[[T], bool] = lambda result: False,
+    ) -> T:
+        """Run ``create`` once per retry token: same token + same request -> the first result, unless
+        ``purged`` says it was deleted and purged since (409 ``InvalidatedRetryToken``)."""
         token = self.retry_token()
         if token is None:
             return create()
-        fp = fingerprint(self.request.method, self.request.path, data)
         ttl = self.world.settings.retry_token_ttl_seconds
-        found = store.lookup(self.request.operation, token, fp, self.now, ttl)
+        found = store.lookup(self.request.operation, token, self.now, ttl, purged)
         if found is not None:
             result: T = found
             return result
         result = create()
-        store.store(self.request.operation, token, fp, result, self.now)
+        store.store(self.request.operation, token, result, self.now)
         return result

@@ -37,6 +37,8 @@ class Settings(BaseModel):
     max_message_bytes: int = Field(65536, ge=1)
     metrics_posts_per_second: int = Field(50, ge=0)  # PostMetricData per tenancy, rolling second
     retry_token_ttl_seconds: float = Field(86400.0, gt=0)
+    purged_after: float = Field(3600.0, ge=0)  # TERMINATED this long: purged, its retry tokens invalidated
+    purged_listed: bool = True  # List* still show a purged resource (False: gone from lists; OCI does not say when)
     # an Update*'s retentionPeriod counts from the update ("update") or the backup's timeCreated ("created")
     lock_period_from: Literal["update", "created"] = "update"
     home_region: str = "us-ashburn-1"

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from functions.copy_backup.limits import Limits, limits_for
 from functions.copy_backup.settings import COPY_RETRY, EVENT_KINDS, Run
 from functions.copy_backup.upkeep import Updated, Upkeep, copy_name, made_by_tool, update_copy, upkeep_for
-from shared.oci.blockstorage import BackupKind
+from shared.oci.blockstorage import BackupKind, Versioned
 from shared.oci.errors import (
     DeadlineExceeded,
     IncorrectState,
@@ -28,7 +28,7 @@ from shared.oci.models import (
     LifecycleState,
 )
 from shared.results import Item, ItemStatus
-from shared.rules.idempotency import retry_token
+from shared.rules.idempotency import TOKEN_RENEWALS, renewed_token
 
 
 def on_event(invocation: Run) -> None:
@@ -137,10 +137,28 @@ def destination(
     return Destination(region, name, live, replaced, kept, upkeep)
 
 
-def copy_token(kind: BackupKind, backup_id: str, region: str, replaced: int) -> str:
-    """From (source backup, destination); a copy that was deleted since gets a new token (OCI keeps one 24 h)."""
+def copy_token(kind: BackupKind, backup_id: str, region: str, replaced: int, renewal: int = 0) -> str:
+    """From (source backup, destination); a copy that was deleted since gets a new token (OCI keeps one 24 h):
+    one for each deleted copy still listed, and ``renewal`` more when OCI says the token's copy is gone."""
     key = "copy_backup" if not replaced else f"copy_backup#replaced-{replaced}"
-    return retry_token(key, f"Copy{kind.spec.name}", backup_id, region)
+    return renewed_token(key, f"Copy{kind.spec.name}", backup_id, region, renewal)
+
+
+def copy_with_renewal(
+    invocation: Run, kind: BackupKind, backup: BackupBase, details: CopyBackupDetails, replaced: int
+) -> Versioned[BackupBase] | None:
+    """Copy; when OCI says the copy an earlier call made with this token was deleted (409
+    ``InvalidatedRetryToken``, or a replay answers it TERMINATING / TERMINATED), copy again with the
+    next token. None when every token's copy was deleted."""
+    for renewal in range(TOKEN_RENEWALS + 1):
+        token = copy_token(kind, backup.id, details.destination_region, replaced, renewal)
+        try:
+            copied = invocation.storage.copy_backup(kind, backup.id, details, token, retry=COPY_RETRY)
+        except InvalidatedRetryToken:
+            continue
+        if copied.value.lifecycle_state not in GONE_STATES:
+            return copied
+    return None
 
 
 def copy_to(
@@ -169,11 +187,17 @@ def copy_to(
             invocation.report.add(Item(status=ItemStatus.PLANNED, reason=reason, **base))
             return None
         details = CopyBackupDetails(destination_region=region, display_name=seen.name, kms_key_id=key_id)
-        token = copy_token(kind, backup.id, region, seen.replaced)
         try:
-            copied = invocation.storage.copy_backup(kind, backup.id, details, token, retry=COPY_RETRY)
+            copied = copy_with_renewal(invocation, kind, backup, details, seen.replaced)
         except OciServiceError as exc:
             refused(invocation, kind, backup, limits, exc, base)
+            return None
+        if copied is None:
+            limits.release(kind, backup)
+            reason = (
+                f"the copies made with {TOKEN_RENEWALS + 1} retry tokens were all deleted since; the next run retries"
+            )
+            invocation.report.add(Item(status=ItemStatus.FAILED, reason=reason, **base))
             return None
         return after_copy(invocation, kind, backup, seen, copied.value, copied.opc_request_id, base)
     except DeadlineExceeded as exc:
@@ -199,12 +223,7 @@ def refused(
         reason = f"OCI said not now ({exc.status} {exc.code}: {exc.message}); the next reconcile copies it"
         invocation.report.add(Item(status=ItemStatus.DEFERRED, reason=reason, opc_request_id=request_id, **base))
         return
-    if isinstance(exc, InvalidatedRetryToken):
-        reason = (
-            "a copy of this backup to this region was requested in the last 24 h with other details (name "
-            f"template or Vault key changed?); OCI refused the retry token: {exc.message}"
-        )
-    elif isinstance(exc, InvalidParameter) and kind is BackupKind.BOOT_VOLUME:
+    if isinstance(exc, InvalidParameter) and kind is BackupKind.BOOT_VOLUME:
         reason = f"OCI cannot copy this boot volume backup: {exc.message}"
     else:
         reason = str(exc)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.create_backup.settings import CREATE_RETRY, Run, Target
-from shared.oci.blockstorage import BackupKind, BlockStorage
+from shared.oci.blockstorage import BackupKind, BlockStorage, Versioned
 from shared.oci.errors import (
     IncorrectState,
     InvalidatedRetryToken,
@@ -23,10 +23,10 @@ from shared.oci.models import (
     TagsUpdate,
 )
 from shared.results import Item, ItemStatus, status_for
-from shared.rules.idempotency import retry_token
+from shared.rules.idempotency import TOKEN_RENEWALS, renewed_token
 from shared.rules.locks import lock_request
 from shared.rules.naming import render
-from shared.rules.tags import RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
+from shared.rules.tags import CALL_KEY, RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
 
 
 def protect(
@@ -121,7 +121,6 @@ def create_one(
             )
         )
         return
-    token = retry_token(invocation.idempotency_key, f"Create{target.kind.spec.name}", source.id, invocation.region)
     defined = copyable_defined(source.defined_tags, settings.copy_defined_tag_namespaces)
     # OCI gives a backup its source's tags by itself: when they leave no room for the markers, the backup is
     # created with the source's tags alone, then its free-form tags are replaced by the fitted set.
@@ -129,7 +128,7 @@ def create_one(
     lock = lock_request(lock_days, settings.lock_mode)
     details = create_details(target.kind, source.id, name, backup_type, freeform, defined, lock)
     try:
-        created = invocation.storage.create_backup(target.kind, details, token, retry=CREATE_RETRY)
+        created = create_with_renewal(invocation, target, details)
     except IncorrectState as exc:
         invocation.report.add(
             Item(
@@ -140,10 +139,6 @@ def create_one(
             )
         )
         return
-    except InvalidatedRetryToken as exc:  # the same backup, asked for by another call (its tags name that call)
-        reason = "made by a concurrent run of the same trigger (OCI refused this call's replay of its request)"
-        invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=reason, opc_request_id=exc.opc_request_id, **base))
-        return
     except LimitExceeded as exc:
         invocation.report.add(
             Item(
@@ -153,6 +148,18 @@ def create_one(
                 **base,
             )
         )
+        return
+    if created is None:
+        reason = (
+            f"the backups this trigger made with {TOKEN_RENEWALS + 1} retry tokens were all deleted since; "
+            "the next run backs it up"
+        )
+        invocation.report.add(Item(status=ItemStatus.FAILED, reason=reason, **base))
+        return
+    made_by = created.value.freeform_tags.get(CALL_KEY)
+    if made_by and made_by != own.get(CALL_KEY, made_by):  # OCI replayed what another call of this trigger made
+        reason = f"already backed up by this trigger (call {made_by})"
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=created.value.id, reason=reason, **base))
         return
     if tags.left_out:
         try:
@@ -170,6 +177,22 @@ def create_one(
             **base,
         )
     )
+
+
+def create_with_renewal(invocation: Run, target: Target, details: BackupUpdate) -> Versioned[BackupBase] | None:
+    """Create the backup; when OCI says the backup an earlier call made with this token was deleted (409
+    ``InvalidatedRetryToken``, or a replay answers it TERMINATING / TERMINATED), create it again with the
+    next token (``renewed_token``). None when every token's backup was deleted."""
+    operation = f"Create{target.kind.spec.name}"
+    for renewal in range(TOKEN_RENEWALS + 1):
+        token = renewed_token(invocation.idempotency_key, operation, target.source.id, invocation.region, renewal)
+        try:
+            created = invocation.storage.create_backup(target.kind, details, token, retry=CREATE_RETRY)
+        except InvalidatedRetryToken:
+            continue
+        if created.value.lifecycle_state not in GONE_STATES:
+            return created
+    return None
 
 
 def lock_days_for(invocation: Run) -> int:

@@ -31,6 +31,18 @@ def retry_token(key: str, operation: str, target: str, region: str) -> str:
     return _digest(key, operation, target, region)[:MAX_TOKEN_LENGTH]
 
 
+TOKEN_RENEWALS = 2  # new tokens tried after OCI says what an earlier one made was deleted
+
+
+def renewed_token(key: str, operation: str, target: str, region: str, renewal: int) -> str:
+    """The retry token after ``renewal`` renewals (0: ``retry_token`` itself).
+
+    OCI invalidates a token whose resource was deleted and purged (409 ``InvalidatedRetryToken``, "use a
+    new token"), and before the purge replays the deleted resource: either way the work is done again
+    with the next token, itself deterministic, so a duplicate delivery still replays the same POST."""
+    return retry_token(key if renewal == 0 else f"{key}#renewed-{renewal}", operation, target, region)
+
+
 def schedule_slot(now: datetime, slot_minutes: int) -> str:
     """The start of the schedule slot ``now`` falls in, e.g. ``2026-11-22T09:00Z``."""
     minutes = (now.hour * 60 + now.minute) // slot_minutes * slot_minutes
