@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from demo.report import Step, human_part, say, short_id, subheading, table
 from demo.stage import DR_REGION, GATEWAY_HEADERS, HOME_REGION, Delivery, Message, Outcome, Stage
@@ -31,6 +32,18 @@ SEEDED_AGES_DAYS = (1, 8, 40, 75)  # the tool's earlier backups of each fleet vo
 MANUAL_AGE_DAYS = 90  # a person's own backup: never the tool's to delete
 RPO_HOURS = 36  # a nightly sweep with slack: a backup from last night counts, one from 3 days ago does not
 LEGACY_AGE_DAYS = 3  # db-legacy: tagged, but its last backup (by a backup policy since removed) is this old
+
+
+class AlarmModel(NamedTuple):
+    """An alarm query ``metric[<window>h]{function = "create-backup"}.<statistic>() > 0`` (terraform/monitoring.tf)."""
+
+    metric: str
+    window_hours: int
+    statistic: Callable[[Iterable[float]], float]
+
+
+# Terraform's unprotected alarm with the default nightly schedule (tests/test_terraform_monitoring.py compares them)
+UNPROTECTED_ALARM = AlarmModel("resources_unprotected", 24, min)
 LOCKED_VOLUME, LOCKED_AGE_DAYS, LOCK_DAYS = "web-02", 40, 365  # one old backup under a one-year retention lock
 RETAG_TAGS = {"dr-tier": "gold"}
 GROUP_TAGS = {"backup": "daily", "app": "erp", "cost-center": "cc-42"}
@@ -633,6 +646,21 @@ def latest_metric(stage: Stage, name: str) -> float | None:
     return float(posted[-1]["datapoints"][-1]["value"]) if posted else None
 
 
+def alarm_firing(stage: Stage, alarm: AlarmModel) -> bool | None:
+    """The alarm's query now: the statistic over create-backup's datapoints in the last window (None: none)."""
+    points = [
+        (datetime.fromisoformat(point["timestamp"].replace("Z", "+00:00")), float(point["value"]))
+        for posted in stage.control.metrics()
+        if posted["name"] == alarm.metric and posted["dimensions"].get("function") == "create-backup"
+        for point in posted["datapoints"]
+    ]
+    if not points:
+        return None
+    newest = max(at for at, _ in points)
+    window = [value for at, value in points if (newest - at).total_seconds() < alarm.window_hours * 3600]
+    return alarm.statistic(window) > 0
+
+
 def protection_line(stage: Stage) -> str:
     """The posture line of the newest create-backup schedule digest on the topic."""
     for message in reversed(stage.control.messages(HOME_REGION, stage.topic_id)):
@@ -669,7 +697,10 @@ def step_posture(stage: Stage, scene: Scene, step: Step) -> None:
     subheading("Monitoring (PostMetricData, namespace block_backup, function=create-backup) received:")
     show_posture_metrics(stage)
     unprotected = latest_metric(stage, "resources_unprotected")
-    step.expect(unprotected == 1, "resources_unprotected = 1 (the unprotected alarm fires on it)", unprotected)
+    firing = alarm_firing(stage, UNPROTECTED_ALARM)
+    step.expect(
+        unprotected == 1 and firing is True, "resources_unprotected = 1: the unprotected alarm fires", unprotected
+    )
     say()
     say("The sweep started a backup of db-legacy (in progress: not counted yet); it finishes (clock +60 s).")
     stage.control.advance(60)
@@ -691,7 +722,13 @@ def step_posture(stage: Stage, scene: Scene, step: Step) -> None:
     step.expect(line == f"Protection: {total} of {total} protected within {RPO_HOURS} h", "its digest says so", line)
     show_posture_metrics(stage)
     unprotected = latest_metric(stage, "resources_unprotected")
-    step.expect(unprotected == 0, "and resources_unprotected = 0 (the alarm clears)", unprotected)
+    firing = alarm_firing(stage, UNPROTECTED_ALARM)
+    step.expect(
+        unprotected == 0 and firing is False,
+        f"resources_unprotected = 0: the alarm clears (its query, the least value over "
+        f"{UNPROTECTED_ALARM.window_hours} h, is 0 once a run finds the fleet protected)",
+        unprotected,
+    )
 
 
 StepFunction = Callable[[Stage, Scene, Step], None]

@@ -99,14 +99,14 @@ locals {
       RETENTION_MIN_KEEP   = tostring(var.retention_min_keep)
       FULL_EVERY           = tostring(var.full_every)
       BACKUP_NAME_TEMPLATE = var.backup_name_template
-      RPO_HOURS            = tostring(var.rpo_hours)
+      RPO_HOURS            = tostring(local.rpo_hours)
       BACKUP_LOCK_DAYS     = tostring(var.backup_lock_days)
       BACKUP_LOCK_MODE     = var.backup_lock_mode
     }
     copy_backup = {
       COPY_DESTINATION_REGIONS = join(",", var.copy_destination_regions)
       COPY_KMS_KEY_IDS         = join(",", [for r, k in var.copy_kms_keys : "${r}=${k.key_id}"]) # empty: Oracle-managed keys
-      DR_RPO_HOURS             = tostring(var.dr_rpo_hours)
+      DR_RPO_HOURS             = tostring(local.dr_rpo_hours)
       COPY_LOCK_DAYS           = tostring(var.copy_lock_days)
       COPY_LOCK_DAYS_BY_REGION = join(",", [for region, days in var.copy_lock_days_by_region : "${region}=${days}"])
     }

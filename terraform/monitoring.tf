@@ -1,4 +1,4 @@
-# Protection posture as OCI Monitoring custom metrics (issue 14): the IAM grant to post them, and
+# Protection posture as OCI Monitoring custom metrics: the IAM grant to post them, and
 # alarms to the report topic. Every run posts, in one PostMetricData call, to namespace
 # metrics_namespace in compartment metrics_compartment_ocid (README "Posture, metrics and alarms"):
 #   run_items{function, trigger, status}                       items per status (failed: also 0)
@@ -28,25 +28,54 @@ variable "metrics_compartment_ocid" {
   }
 }
 
-variable "rpo_hours" {
-  description = "create-backup: a resource in scope is protected when it has an AVAILABLE backup taken within this many hours (RPO_HOURS)."
-  type        = number
-  default     = 24
+variable "schedule_period_hours" {
+  description = "Hours between two runs of each function's schedule, as its create_backup_schedule / copy_backup_schedule / retag_group_backup_schedule says (Terraform cannot read a period from a cron or RRULE). The alarm windows and the default RPOs derive from it."
+  type = object({
+    create_backup      = number
+    copy_backup        = number
+    retag_group_backup = number
+  })
+  default = {
+    create_backup      = 24
+    copy_backup        = 1
+    retag_group_backup = 1
+  }
 
   validation {
-    condition     = var.rpo_hours >= 1 && var.rpo_hours <= 8760 && floor(var.rpo_hours) == var.rpo_hours
+    condition     = alltrue([for hours in values(var.schedule_period_hours) : hours >= 1 && hours <= 24 && floor(hours) == hours])
+    error_message = "Each schedule_period_hours value must be a whole number of hours between 1 and 24 (an MQL alarm interval is at most 1d)."
+  }
+}
+
+variable "rpo_hours" {
+  description = "create-backup: a resource in scope is protected when it has an AVAILABLE backup taken within this many hours (RPO_HOURS). null: the create-backup schedule period plus slack (26 for a daily schedule). Never shorter than the schedule period."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.rpo_hours == null || (try(var.rpo_hours >= 1 && var.rpo_hours <= 8760 && floor(var.rpo_hours) == var.rpo_hours, false))
     error_message = "The rpo_hours value must be a whole number between 1 and 8760."
+  }
+
+  validation {
+    condition     = var.rpo_hours == null || try(var.rpo_hours >= var.schedule_period_hours.create_backup, true)
+    error_message = "The rpo_hours value must not be shorter than the create-backup schedule period (schedule_period_hours.create_backup): every resource would show unprotected before its next backup is due."
   }
 }
 
 variable "dr_rpo_hours" {
-  description = "copy-backup: a source is DR-protected in a destination when an AVAILABLE copy there was taken within this many hours (DR_RPO_HOURS)."
+  description = "copy-backup: a source is DR-protected in a destination when an AVAILABLE copy there was taken within this many hours (DR_RPO_HOURS). null: the RPO plus the copy-backup schedule period (27 for the defaults). Never shorter than the create-backup schedule period."
   type        = number
-  default     = 24
+  default     = null
 
   validation {
-    condition     = var.dr_rpo_hours >= 1 && var.dr_rpo_hours <= 8760 && floor(var.dr_rpo_hours) == var.dr_rpo_hours
+    condition     = var.dr_rpo_hours == null || (try(var.dr_rpo_hours >= 1 && var.dr_rpo_hours <= 8760 && floor(var.dr_rpo_hours) == var.dr_rpo_hours, false))
     error_message = "The dr_rpo_hours value must be a whole number between 1 and 8760."
+  }
+
+  validation {
+    condition     = var.dr_rpo_hours == null || try(var.dr_rpo_hours >= var.schedule_period_hours.create_backup, true)
+    error_message = "The dr_rpo_hours value must not be shorter than the create-backup schedule period (schedule_period_hours.create_backup)."
   }
 }
 
@@ -68,51 +97,65 @@ variable "alarm_failed_items_enabled" {
   default     = true
 }
 
-variable "alarm_unprotected_interval" {
-  description = "MQL interval of the unprotected-resources alarm: one create-backup schedule period (24h for the nightly default), as the metric is posted once a sweep."
-  type        = string
-  default     = "24h"
-
-  validation {
-    condition     = can(regex("^([1-9]|[1-5][0-9]|60)m$|^([1-9]|1[0-9]|2[0-4])h$|^1d$", var.alarm_unprotected_interval))
-    error_message = "The alarm_unprotected_interval value must be an MQL interval: 1m-60m, 1h-24h or 1d."
-  }
-}
-
-variable "alarm_dr_unprotected_interval" {
-  description = "MQL interval of the DR-unprotected alarm: one copy-backup schedule period (1h for the hourly default)."
-  type        = string
-  default     = "1h"
-
-  validation {
-    condition     = can(regex("^([1-9]|[1-5][0-9]|60)m$|^([1-9]|1[0-9]|2[0-4])h$|^1d$", var.alarm_dr_unprotected_interval))
-    error_message = "The alarm_dr_unprotected_interval value must be an MQL interval: 1m-60m, 1h-24h or 1d."
-  }
+variable "alarm_runs_stopped_enabled" {
+  description = "Alarm to the report topic, per scheduled function, when its schedule runs stop posting (a lost grant, a broken image, a disabled schedule): no run_items for one schedule period plus an hour."
+  type        = bool
+  default     = true
 }
 
 locals {
   metrics_enabled        = var.metrics_namespace != ""
   metrics_compartment_id = coalesce(var.metrics_compartment_ocid, local.sweep_compartment_ids[0])
 
-  # name => the alarm's switch, severity, MQL query and message body.
+  # A schedule's runs start within minutes of their time: slack of a twelfth of the period, at least an hour.
+  schedule_slack_hours = { for name, hours in var.schedule_period_hours : name => max(1, ceil(hours / 12)) }
+  rpo_hours            = coalesce(var.rpo_hours, var.schedule_period_hours.create_backup + local.schedule_slack_hours.create_backup)
+  dr_rpo_hours         = coalesce(var.dr_rpo_hours, local.rpo_hours + var.schedule_period_hours.copy_backup)
+
+  # An alarm evaluates its query over a window of one interval (MQL reference, "Interval"): one schedule
+  # period holds the value of the function's newest run and, after a rerun, of the runs since. The
+  # posture alarms take the least of them (min()): the newest scheduled run's value, and a rerun that
+  # finds the fleet fixed clears them at once.
+  posture_interval = {
+    create_backup = "${var.schedule_period_hours.create_backup}h"
+    copy_backup   = "${var.schedule_period_hours.copy_backup}h"
+  }
+
+  # name => the alarm's switch, severity, MQL query, pending duration and message body.
   alarms = {
     unprotected = {
       enabled  = var.alarm_unprotected_enabled
       severity = "CRITICAL"
-      query    = "resources_unprotected[${var.alarm_unprotected_interval}]{function = \"create-backup\"}.max() > 0"
-      body     = "A create-backup sweep found resources in scope without an AVAILABLE backup taken within ${var.rpo_hours} h. The run's digest on this topic lists them (worst first); a {\"posture\": true} request to create-backup answers the current posture."
+      query    = "resources_unprotected[${local.posture_interval.create_backup}]{function = \"create-backup\"}.min() > 0"
+      pending  = "PT1M"
+      body     = "The newest create-backup sweep found resources in scope without an AVAILABLE backup taken within ${local.rpo_hours} h. The run's digest on this topic lists them (worst first); a {\"posture\": true} request to create-backup answers the current posture."
     }
     dr_unprotected = {
       enabled  = var.alarm_dr_unprotected_enabled
       severity = "ERROR"
-      query    = "dr_sources_unprotected[${var.alarm_dr_unprotected_interval}]{function = \"copy-backup\"}.groupBy(destination).max() > 0"
-      body     = "A copy-backup reconcile found sources without an AVAILABLE copy taken within ${var.dr_rpo_hours} h in a destination region. The reconcile's digest lists them per destination; a {\"drPosture\": true} request to copy-backup answers the current DR posture."
+      query    = "dr_sources_unprotected[${local.posture_interval.copy_backup}]{function = \"copy-backup\"}.groupBy(destination).min() > 0"
+      pending  = "PT1M"
+      body     = "The newest copy-backup reconcile found sources without an AVAILABLE copy taken within ${local.dr_rpo_hours} h in a destination region. The reconcile's digest lists them per destination; a {\"drPosture\": true} request to copy-backup answers the current DR posture."
     }
     failed_items = {
       enabled  = var.alarm_failed_items_enabled
       severity = "WARNING"
       query    = "run_items[1h]{status = \"failed\"}.groupBy(function).sum() > 0"
+      pending  = "PT1M"
       body     = "A run of a ${var.name_prefix} backup function reported failed items; the run's digest on this topic names them and OCI's reasons."
+    }
+  }
+
+  # Every run posts run_items (failed: also 0); none for a schedule period and the pending hour means
+  # the schedule's runs stopped. absent(72h): the longest absence detection period, so the alarm keeps
+  # firing for three days of silence (MQL reference, "Creating an Absence Alarm").
+  runs_stopped_alarms = {
+    for name, hours in var.schedule_period_hours : "runs_stopped_${name}" => {
+      enabled  = var.alarm_runs_stopped_enabled && var.schedules_enabled
+      severity = "CRITICAL"
+      query    = "run_items[${hours}h]{function = \"${replace(name, "_", "-")}\", trigger = \"schedule\"}.groupBy(function).absent(72h)"
+      pending  = "PT1H"
+      body     = "No scheduled run of ${replace(name, "_", "-")} posted for ${hours + 1} h (its schedule runs every ${hours} h): check the schedule, the function's logs and its IAM grants."
     }
   }
 }
@@ -133,7 +176,7 @@ resource "oci_identity_policy" "functions_metrics" {
 }
 
 resource "oci_monitoring_alarm" "posture" {
-  for_each = { for name, alarm in local.alarms : name => alarm if alarm.enabled && local.metrics_enabled }
+  for_each = { for name, alarm in merge(local.alarms, local.runs_stopped_alarms) : name => alarm if alarm.enabled && local.metrics_enabled }
 
   compartment_id        = var.compartment_ocid
   display_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}"
@@ -144,6 +187,6 @@ resource "oci_monitoring_alarm" "posture" {
   body                  = each.value.body
   destinations          = [oci_ons_notification_topic.this.id]
   is_enabled            = true
-  pending_duration      = "PT1M"
+  pending_duration      = each.value.pending
   freeform_tags         = local.tags
 }

@@ -222,6 +222,11 @@ variable "copy_destination_regions" {
     condition     = length(var.copy_destination_regions) >= 1 && length(var.copy_destination_regions) <= 20 && alltrue([for r in var.copy_destination_regions : can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", r))])
     error_message = "The copy_destination_regions value must list 1-20 region names such as us-phoenix-1."
   }
+
+  validation {
+    condition     = !contains(var.copy_destination_regions, var.region) && length(distinct(var.copy_destination_regions)) == length(var.copy_destination_regions)
+    error_message = "The copy_destination_regions value must not list the functions' own region (var.region) nor any region twice."
+  }
 }
 
 variable "copy_kms_keys" {

@@ -60,7 +60,7 @@ def test_posture_counts_fresh_stale_never_and_in_progress(
     assert answer.status == 200
     result = answer.json()
     posture = result["posture"]
-    assert (posture["rpoHours"], posture["resources"], posture["protected"]) == (24, 5, 1)
+    assert (posture["rpoHours"], posture["resources"], posture["protected"]) == (26, 5, 1)  # a nightly run + slack
     assert posture["unprotectedNotListed"] == 0
     unprotected = posture["unprotected"]
     assert [u["name"] for u in unprotected] == ["faulty-01", "never-01", "busy-01", "stale-01"]  # worst first
@@ -78,7 +78,7 @@ def test_posture_counts_fresh_stale_never_and_in_progress(
 
     (message,) = emu.messages(HOME_REGION, topic)
     assert (
-        "Protection: 1 of 5 protected within 24 h; unprotected: faulty-01 (never), never-01 (never), "
+        "Protection: 1 of 5 protected within 26 h; unprotected: faulty-01 (never), never-01 (never), "
         "busy-01 (last backup 40 h ago), stale-01 (last backup 31 h ago)"
     ) in message["body"]
 
@@ -165,7 +165,7 @@ def test_dr_posture_per_destination(
     answer = fn.call({"drPosture": True})
     assert answer.status == 200, answer.body
     dr = answer.json()["drPosture"]
-    assert dr["rpoHours"] == 24 and set(dr["destinations"]) == {DR_REGION, DR2_REGION}
+    assert dr["rpoHours"] == 27 and set(dr["destinations"]) == {DR_REGION, DR2_REGION}
     phoenix, frankfurt = dr["destinations"][DR_REGION], dr["destinations"][DR2_REGION]
     assert (phoenix["sources"], phoenix["protected"]) == (3, 1)
     assert [(u["resourceId"], u["name"]) for u in phoenix["unprotected"]] == [(b, "b-1"), (c, "c-1")]
@@ -185,7 +185,7 @@ def test_dr_posture_per_destination(
     assert reconcile["drPosture"] == dr
     body = emu.messages(HOME_REGION, topic)[-1]["body"]
     assert (
-        f"DR protection in {DR_REGION}: 1 of 3 protected within 24 h; "
+        f"DR protection in {DR_REGION}: 1 of 3 protected within 27 h; "
         "unprotected: b-1 (never), c-1 (last copy 30 h ago)" in body
     )
     for name, region, value in (

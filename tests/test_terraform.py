@@ -547,6 +547,11 @@ class Console:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Console:
+    return open_console(tmp_path_factory)
+
+
+def open_console(tmp_path_factory: pytest.TempPathFactory) -> Console:
+    """A `terraform console` on a fresh copy of terraform/ (skips when terraform or tf-validate is missing)."""
     if shutil.which("terraform") is None or not TF_VALIDATE.is_file():
         pytest.skip("terraform or ../shared/tools/tf-validate not available")
     workdir = tmp_path_factory.mktemp("tf") / "terraform"
@@ -592,11 +597,16 @@ def test_image_must_be_ocir_of_the_function_region(console: Console) -> None:
         console.refused("function_image", function_image=bad)
     console.refused("image_digest", image_digest="sha256:xyz")
     # The same image is right for another region only from that region's registry.
-    assert console.value("var.function_image", region="us-phoenix-1", function_image="phx.ocir.io/ns/r:1")
+    elsewhere = {"region": "us-phoenix-1", "copy_destination_regions": ["us-ashburn-1"]}
+    assert console.value("var.function_image", function_image="phx.ocir.io/ns/r:1", **elsewhere)
 
 
 def test_tenancy_unique_names_differ_per_region(console: Console, tf: Config) -> None:
-    phx = {"region": "us-phoenix-1", "function_image": "phx.ocir.io/ns/block-backup:1"}
+    phx = {
+        "region": "us-phoenix-1",
+        "function_image": "phx.ocir.io/ns/block-backup:1",
+        "copy_destination_regions": ["us-ashburn-1"],
+    }
     assert console.value("local.unique_name", **phx) == "block-backup-phx"
     fra = {"region": "eu-frankfurt-1", "function_image": "fra.ocir.io/ns/block-backup:1", "name_prefix": "drsite"}
     assert console.value("local.unique_name", **fra) == "drsite-fra"

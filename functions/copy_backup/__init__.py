@@ -65,7 +65,7 @@ sends the very same request.
 Configuration (function config keys; ``<region>=<value>`` maps are comma-separated):
 
 - ``COPY_DESTINATION_REGIONS`` (required): comma-separated region names, e.g.
-  ``us-phoenix-1,eu-frankfurt-1``; the function's own region is ignored if listed.
+  ``us-phoenix-1,eu-frankfurt-1``; a region listed twice is refused, naming it.
 - ``COPY_SELECTOR`` (default: empty): ``key=value`` (freeform) or ``namespace.key=value`` (defined tag)
   a backup must carry to be copied on an event or a reconcile; empty means the tool's own backups
   (``backup-managed-by=oci-block-backup``).
@@ -91,7 +91,7 @@ Configuration (function config keys; ``<region>=<value>`` maps are comma-separat
   from its region at a time (OCI's limit is 10).
 - ``COPY_LOOKBACK_DAYS`` (default ``7``): how far back a reconcile looks for source backups without
   a copy.
-- ``DR_RPO_HOURS`` (default ``24``, 1..8760): a source is DR-protected in a destination when that
+- ``DR_RPO_HOURS`` (default ``27``, 1..8760): a source is DR-protected in a destination when that
   region holds an AVAILABLE copy of one of its backups taken within this many hours.
 - ``COPY_LOCK_DAYS`` (default ``0``, off; up to 36500): a retention lock (``isRetentionLockEnabled`` +
   ``retentionPeriod`` DAYS) on every copy; ``COPY_LOCK_DAYS_BY_REGION`` (``<region>=<days>,...``)

@@ -46,7 +46,7 @@ class CopyBackupSettings(CommonSettings):
     retention_count_by_region: KeyInts = Field(default_factory=dict, alias="COPY_RETENTION_COUNT_BY_REGION")
     max_in_flight: int = Field(default=OCI_MAX_IN_FLIGHT, ge=1, le=OCI_MAX_IN_FLIGHT, alias="COPY_MAX_IN_FLIGHT")
     lookback_days: int = Field(default=7, ge=1, le=3650, alias="COPY_LOOKBACK_DAYS")
-    dr_rpo_hours: int = Field(default=24, ge=1, le=8760, alias="DR_RPO_HOURS")
+    dr_rpo_hours: int = Field(default=27, ge=1, le=8760, alias="DR_RPO_HOURS")  # RPO_HOURS' 26 + the hourly reconcile
     lock_days: int = Field(default=0, ge=0, le=MAX_LOCK_DAYS, alias="COPY_LOCK_DAYS")
     lock_days_by_region: KeyInts = Field(default_factory=dict, alias="COPY_LOCK_DAYS_BY_REGION")
 

@@ -40,7 +40,8 @@ class CreateBackupSettings(CommonSettings):
     retention_days: int = Field(default=0, ge=0, le=36500, alias="RETENTION_DAYS")
     retention_count: int = Field(default=0, ge=0, le=10000, alias="RETENTION_COUNT")
     retention_min_keep: int = Field(default=1, ge=1, le=1000, alias="RETENTION_MIN_KEEP")
-    rpo_hours: int = Field(default=24, ge=1, le=8760, alias="RPO_HOURS")
+    # a nightly schedule plus slack: last night's backup is about 24 h old, give or take the scheduler's start
+    rpo_hours: int = Field(default=26, ge=1, le=8760, alias="RPO_HOURS")
     lock_days: int = Field(default=0, ge=0, le=MAX_LOCK_DAYS, alias="BACKUP_LOCK_DAYS")
     lock_mode: LockMode = Field(default=LockMode.RETENTION_LOCK, alias="BACKUP_LOCK_MODE")
 
