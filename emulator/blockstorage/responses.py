@@ -110,7 +110,8 @@ class BlockstorageResponse(BaseResponse):
         details = validate(model, data)
         self.check_tag_writes(details.defined_tags)
         backend = self.backend
-        return self._resource(self.idempotent(backend.retry_tokens, data, lambda: backend.restore_volume(details)))
+        volume = self.idempotent(backend.retry_tokens, lambda: backend.restore_volume(details), backend.purged)
+        return self._resource(volume)
 
     def create_volume(self) -> ApiResponse:
         return self._create_volume(CreateVolumeDetails)
@@ -123,7 +124,7 @@ class BlockstorageResponse(BaseResponse):
         details = validate(CreateVolumeGroupDetails, data)
         self.check_tag_writes(details.defined_tags)
         backend = self.backend
-        group = self.idempotent(backend.retry_tokens, data, lambda: backend.restore_volume_group(details))
+        group = self.idempotent(backend.retry_tokens, lambda: backend.restore_volume_group(details), backend.purged)
         return self._resource(group)
 
     def delete_volume(self) -> ApiResponse:

@@ -367,6 +367,7 @@ class RestoresMixin(BlockstorageBase):
 
         def terminated(at: float) -> None:
             res.lifecycle_state = TERMINATED
+            res.time_terminated = at
             res.touch()
             self.emit(f"delete{noun}.end", res, {"status": SUCCEEDED}, at, res.availability_domain)
 
