@@ -304,3 +304,36 @@ def test_short_deadline_hands_the_rest_to_a_detached_invocation(
     assert first["posture"]["resources"] == 80 and "posture" not in second  # a hand-over sweeps part of the fleet
     created = [i["resourceId"] for r in (first, second) for i in r["items"] if i["status"] == "created"]
     assert sorted(created) == sorted(ids)
+
+
+def test_an_event_for_something_that_is_gone_is_skipped_with_the_reason_not_failed(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, topic: str
+) -> None:
+    fn = start_function("create_backup")
+    gone = make_event("createvolume.end", "ocid1.volume.oc1.iad.gone", "gone", compartment)
+    no_ad = make_event(
+        "com.oraclecloud.computeapi.launchinstance.end",
+        "ocid1.instance.oc1.iad.noad",
+        "web",
+        compartment,
+        source="ComputeApi",
+    )
+    no_boot = make_event(
+        "com.oraclecloud.computeapi.launchinstance.end",
+        "ocid1.instance.oc1.iad.noboot",
+        "web",
+        compartment,
+        availability_domain="Uocm:US-ASHBURN-AD-1",
+        source="ComputeApi",
+    )
+    reasons = []
+    for event in (gone, no_ad, no_boot):
+        result = fn.call(event).json()
+        (item,) = result["items"]
+        assert (result["status"], item["status"]) == (200, "skipped"), result
+        assert item["reason"].endswith("nothing to back up"), item
+        reasons.append(item["reason"])
+    assert "not found in this region" in reasons[0] and "IAM policy" in reasons[0]
+    assert "names no availability domain" in reasons[1]
+    assert "has no boot volume attachment" in reasons[2]
+    assert not [m for m in emu.messages(HOME_REGION, topic) if m["title"].startswith("[FAILED]")]

@@ -58,10 +58,11 @@ def copy_now(invocation: Run, kind: BackupKind, backup_id: str, regions: list[st
             raise  # HTTP / direct: 404 for the caller
         invocation.report.add(
             Item(
-                status=ItemStatus.FAILED,
+                status=ItemStatus.SKIPPED,
                 action="copy",
                 resource_id=backup_id,
-                reason=f"not found in {invocation.region} (deleted, or not visible to the function)",
+                reason=f"not found in {invocation.region} (deleted since the event, or not visible to the function: "
+                "check its IAM policy); nothing to copy",
                 opc_request_id=exc.opc_request_id,
             )
         )

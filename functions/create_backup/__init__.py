@@ -107,9 +107,14 @@ def _on_event(invocation: Run) -> None:
         if launched:
             resource_id = _launched_boot_volume(invocation, event)
         source = invocation.storage.get_source(kind, resource_id).value
-    except (NotAuthorizedOrNotFound, LookupError) as exc:
-        reason = str(exc) if isinstance(exc, LookupError) else "not found in this region"
-        invocation.report.add(Item(status=ItemStatus.FAILED, action="backup", resource_id=resource_id, reason=reason))
+    except (NotAuthorizedOrNotFound, LookupError) as exc:  # nothing to back up: the next sweep sees what exists
+        reason = (
+            f"{exc}; nothing to back up"
+            if isinstance(exc, LookupError)
+            else "not found in this region (deleted since the event, or not visible to the function: check its IAM "
+            "policy); nothing to back up"
+        )
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, action="backup", resource_id=resource_id, reason=reason))
         return
     assert isinstance(source, Tagged)
     protect(invocation, Target(kind, source, full=True), explicit=False, first_backup=True)

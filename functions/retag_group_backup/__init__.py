@@ -203,7 +203,9 @@ def _retag(context: Context, backup_id: str, request: RetagRequest | None, liste
     except NotAuthorizedOrNotFound:
         if request is not None:
             raise  # the runtime answers 404
-        context.report(ItemStatus.FAILED, backup_id, f"not found in {context.invocation.region}", action=ACTION)
+        region = context.invocation.region
+        reason = f"not found in {region} (deleted since, or not visible to the function: check its IAM policy)"
+        context.report(ItemStatus.SKIPPED, backup_id, reason, action=ACTION)
     except OciError as exc:
         context.report(status_for(exc), backup_id, str(exc), action=ACTION)
 
