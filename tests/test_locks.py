@@ -197,6 +197,15 @@ def test_lock_days_in_a_request_are_a_whole_number_never_coerced(
     assert not emu.event_envelopes("createvolumebackup.begin")  # nothing was made
 
 
+def test_the_functions_own_region_is_no_copy_destination(start_function: StartFunction) -> None:
+    fn = start_function("copy_backup", {"COPY_DESTINATION_REGIONS": f"{DR_REGION},{HOME_REGION}"})
+    error = fn.http({"drPosture": True}, headers=GATEWAY_HEADERS).json()["error"]
+    assert (
+        error["field"] == "COPY_DESTINATION_REGIONS"
+        and f"{HOME_REGION} is the function's own region" in error["message"]
+    )
+
+
 @pytest.mark.parametrize(
     ("config", "key", "named"),
     [

@@ -65,7 +65,7 @@ sends the very same request.
 Configuration (function config keys; ``<region>=<value>`` maps are comma-separated):
 
 - ``COPY_DESTINATION_REGIONS`` (required): comma-separated region names, e.g.
-  ``us-phoenix-1,eu-frankfurt-1``; a region listed twice is refused, naming it.
+  ``us-phoenix-1,eu-frankfurt-1``; a region listed twice, or the function's own region, is refused, naming it.
 - ``COPY_SELECTOR`` (default: empty): ``key=value`` (freeform) or ``namespace.key=value`` (defined tag)
   a backup must carry to be copied on an event or a reconcile; empty means the tool's own backups
   (``backup-managed-by=oci-block-backup``).

@@ -33,6 +33,8 @@ TAG_ATTEMPTS = 3
 
 
 class CopyBackupSettings(CommonSettings):
+    # the function's own region, as the Functions platform gives it (first: the check below reads it)
+    own_region: str | None = Field(default=None, alias="OCI_RESOURCE_PRINCIPAL_REGION")
     destination_regions: CsvList = Field(alias="COPY_DESTINATION_REGIONS")
     copy_selector: Selector = Field(default=None, alias="COPY_SELECTOR")
     copy_all: bool = Field(default=False, alias="COPY_ALL_BACKUPS")
@@ -52,7 +54,7 @@ class CopyBackupSettings(CommonSettings):
 
     @field_validator("destination_regions")
     @classmethod
-    def _regions(cls, value: list[str]) -> list[str]:
+    def _regions(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if not value:
             raise ValueError("give at least one destination region name, e.g. us-phoenix-1")
         for region in value:
@@ -60,6 +62,8 @@ class CopyBackupSettings(CommonSettings):
                 raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
             if value.count(region) > 1:
                 raise ValueError(f"{region} is listed twice")
+            if region == info.data.get("own_region"):
+                raise ValueError(f"{region} is the function's own region; a copy goes to another region")
         return value
 
     @field_validator("kms_key_ids")
