@@ -7,9 +7,9 @@
 FROM fnproject/python:3.12-dev AS build-stage
 WORKDIR /function
 ADD requirements.txt /function/
-# --no-deps: requirements.txt is the complete, pinned run-time set (fdk's test-only install
-# requirements are deliberately left out; see requirements.txt)
-RUN pip3 install --target /python/ --no-cache --no-cache-dir --no-deps -r requirements.txt \
+# --require-hashes: every file must match a hash its pin lists. --no-deps: requirements.txt is the
+# complete, pinned run-time set (fdk's test-only install requirements are deliberately left out).
+RUN pip3 install --target /python/ --no-cache --no-cache-dir --require-hashes --no-deps -r requirements.txt \
     && rm -fr ~/.cache/pip /tmp* requirements.txt func.yaml Dockerfile .venv \
     && chmod -R o+r /python
 ADD . /function/

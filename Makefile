@@ -2,15 +2,27 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# The interpreter is checked before anything is installed; .venv remembers which Python made it and
+# is made again from scratch when that Python or a requirements file changes.
+SUPPORTED_PYTHONS := 3.11 3.12 3.13
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+STAMP  := $(VENV)/.installed-python$(PYTHON_VERSION)
+PIP_INSTALL = -m pip install -q --disable-pip-version-check
 
-.PHONY: venv test test-slow lint typecheck pytest terraform-check demo invoke smoke image bench clean
+.PHONY: venv python-check test test-slow lint typecheck pytest terraform-check demo invoke smoke image bench clean
 
-venv: $(STAMP)
-$(STAMP): requirements.txt requirements-dev.txt
+venv: python-check $(STAMP)
+python-check:
+	@case " $(SUPPORTED_PYTHONS) " in *" $(PYTHON_VERSION) "*) ;; *) \
+	  echo "make: $(PYTHON) is $(if $(PYTHON_VERSION),Python $(PYTHON_VERSION),not a working Python): this project needs Python 3.11, 3.12 or 3.13 (e.g. make $(or $(MAKECMDGOALS),venv) PYTHON=python3.12)" >&2; \
+	  exit 2;; esac
+# requirements.txt (the image's exact set, hashed) first and without dependencies, as the image installs it.
+$(STAMP): requirements.txt requirements-dev.txt | python-check
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+	$(PY) $(PIP_INSTALL) --require-hashes --no-deps -r requirements.txt
+	$(PY) $(PIP_INSTALL) -r requirements-dev.txt
+	touch $@
 
 test: venv lint typecheck terraform-check pytest
 
@@ -35,8 +47,8 @@ clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
 
 # Terraform checks (terraform/README.md "Checks"): fmt; validate with the registry's provider, or, when the
-# registry is unreachable, the offline validator ../shared/tools/tf-validate (terraform/validate.sh says which
-# ran); then checkov with the project's own checks, from its own virtualenv .venv-checkov (installed on first use).
+# registry is unreachable, the offline validator (set SHARED_DIR or TF_VALIDATE to point at it; terraform/validate.sh
+# says which ran); then checkov with the project's own checks, from its own virtualenv .venv-checkov (installed on first use).
 terraform-check: venv
 	terraform/validate.sh terraform
 	@[ .venv-checkov/.installed -nt requirements-checkov.txt ] || { \
@@ -58,11 +70,14 @@ invoke: venv
 
 # The function image, its one build path (terraform/README.md step 3): the Dockerfile, for the platform of
 # the application shape (linux/amd64 for GENERIC_X86, linux/arm64 for GENERIC_ARM), with docker or podman.
-#   make image IMAGE=iad.ocir.io/<namespace>/block-backup:0.1.0 [PLATFORM=linux/arm64] [DOCKER=podman]
+#   make image REGISTRY=iad.ocir.io/<namespace> [PLATFORM=linux/arm64] [DOCKER=podman]   (tag: the version)
+#   make image IMAGE=iad.ocir.io/<namespace>/block-backup:0.1.0                            (any name and tag)
+VERSION  := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' shared/version.py)
 DOCKER   ?= docker
 PLATFORM ?= linux/amd64
+IMAGE    ?= $(if $(REGISTRY),$(REGISTRY)/block-backup:$(VERSION))
 image:
-	@[ -n "$(IMAGE)" ] || { echo "make image: set IMAGE=<region-key>.ocir.io/<namespace>/block-backup:<tag>"; exit 2; }
+	@[ -n "$(IMAGE)" ] || { echo "make image: set REGISTRY=<region-key>.ocir.io/<namespace> (tag $(VERSION)) or IMAGE=<region-key>.ocir.io/<namespace>/block-backup:<tag>"; exit 2; }
 	$(DOCKER) build --platform $(PLATFORM) -t $(IMAGE) .
 
 # After terraform apply: invoke each deployed function once with a dry-run body (InvokeFunction, signed with
@@ -72,7 +87,7 @@ TF_DIR ?= terraform
 smoke: venv
 	$(PY) -m demo.smoke --terraform-dir $(TF_DIR)
 
-# Benchmarks vs the same handler on the official oci SDK (issues 10, 20): writes bench/RESULTS.md and
+# Benchmarks vs the same handler on the official oci SDK: writes bench/RESULTS.md and
 # bench/results.json. Both sides run on CPython 3.12 as the image does (python3.12 on PATH or pyenv's,
 # else $(PYTHON): RESULTS.md says which), ours from bench/.venv-product, the SDK from bench/.venv-sdk,
 # never in ours. About 15-20 minutes; `make bench QUICK=1` is a smoke run of a few minutes that
@@ -85,7 +100,8 @@ SDK_VENV   := bench/.venv-sdk
 $(BENCH_VENV)/.installed: requirements.txt requirements-dev.txt
 	rm -rf $(BENCH_VENV)
 	$(BENCH_PY) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BENCH_VENV)/bin/python $(PIP_INSTALL) --require-hashes --no-deps -r requirements.txt
+	$(BENCH_VENV)/bin/python $(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 $(SDK_VENV)/.installed: bench/requirements-sdk.txt
 	rm -rf $(SDK_VENV)

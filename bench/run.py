@@ -1,4 +1,4 @@
-"""``make bench``: every figure of issue 10, ours vs the same handler on the ``oci`` SDK, in one run.
+"""``make bench``: every figure of bench/RESULTS.md, ours vs the same handler on the ``oci`` SDK, in one run.
 
     PYTHONPATH=. .venv/bin/python -m bench.run [--quick]
 

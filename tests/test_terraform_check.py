@@ -45,7 +45,9 @@ def fake_terraform(bin_dir: Path, init_output: str, init_rc: int, log: Path) -> 
     script.chmod(0o755)
 
 
-def run(tmp_path: Path, init_output: str, init_rc: int, *, shared: bool) -> tuple[int, str, list[str]]:
+def run(
+    tmp_path: Path, init_output: str, init_rc: int, *, shared: bool, validator_says: str = "Success! (offline)"
+) -> tuple[int, str, list[str]]:
     bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
     fake_terraform(bin_dir, init_output, init_rc, log)
     tf_dir = tmp_path / "tf"
@@ -57,7 +59,7 @@ def run(tmp_path: Path, init_output: str, init_rc: int, *, shared: bool) -> tupl
     if shared:
         tool = shared_dir / "tools" / "tf-validate"
         tool.parent.mkdir(parents=True)
-        tool.write_text(f'#!/bin/sh\necho "offline validator on $1" >> "{log}"\necho "Success! (offline)"\n')
+        tool.write_text(f'#!/bin/sh\necho "offline validator on $1" >> "{log}"\nprintf \'{validator_says}\\n\'\n')
         tool.chmod(0o755)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TF_")},
@@ -101,3 +103,41 @@ def test_any_other_init_failure_fails_the_check(tmp_path: Path, shared: bool) ->
     assert code == 1, output
     assert "no available releases match" in output and "not a network problem" in output
     assert not any(c.startswith("offline validator on") for c in calls)
+
+
+WARNED = "Success! The configuration is valid, but there were some validation warnings\\nas shown above."
+
+
+def test_the_fallback_does_not_point_at_warnings_it_dropped(tmp_path: Path) -> None:
+    code, output, _ = run(tmp_path, UNREACHABLE, 1, shared=True, validator_says=WARNED)
+    assert code == 0, output
+    assert "as shown above" not in output and output.rstrip().endswith("Success! The configuration is valid.")
+
+
+def test_the_fallback_keeps_warnings_that_are_there(tmp_path: Path) -> None:
+    shown = "Warning: Deprecated attribute\\n\\n  on main.tf line 1\\n\\n" + WARNED
+    code, output, _ = run(tmp_path, UNREACHABLE, 1, shared=True, validator_says=shown)
+    assert code == 0 and "Warning: Deprecated attribute" in output and "as shown above." in output
+
+
+def test_tf_validate_names_the_offline_validator(tmp_path: Path) -> None:
+    """TF_VALIDATE points at the validator wherever it is (SHARED_DIR is not consulted then)."""
+    tool = tmp_path / "elsewhere" / "my-validate"
+    tool.parent.mkdir()
+    tool.write_text('#!/bin/sh\necho "Success! (mine)"\n')
+    tool.chmod(0o755)
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    fake_terraform(bin_dir, UNREACHABLE, 1, log)
+    (tmp_path / "tf").mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TF_")},
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SHARED_DIR": str(tmp_path / "no-such-folder"),
+        "TF_VALIDATE": str(tool),
+        "TF_CHECK_DATA_DIR": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        ["bash", str(SCRIPT), str(tmp_path / "tf")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and f"FALLBACK to the offline validator, {tool}" in done.stdout
+    assert "Success! (mine)" in done.stdout
