@@ -1,7 +1,7 @@
 """The image's fdk entrypoint: ``/python/bin/fdk /function/func.py handler``.
 
 One image serves all three functions; the function config key ``HANDLER`` picks the handler
-(``create_backup``, ``copy_backup``, ``retag_group_backup``). See ``shared/runtime.py``.
+(``create_backup``, ``copy_backup``, ``retag_group_backup``). See ``shared/fdk.py`` and ``shared/runtime.py``.
 
 Two things here are for the cold start only (measured by ``make bench``, ``bench/RESULTS.md``):
 - pydantic plugins are off (``PYDANTIC_DISABLE_PLUGINS``): the functions use none, and looking for
@@ -20,6 +20,6 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import requests  # noqa: F401 - see above
 
-from shared.runtime import handler
+from shared.fdk import handler
 
 __all__ = ["handler"]

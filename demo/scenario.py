@@ -678,7 +678,7 @@ def step_posture(stage: Stage, scene: Scene, step: Step) -> None:
     say(f"but its last backup (by a backup policy since removed) is {LEGACY_AGE_DAYS} days old. The sweep measures")
     say("from what it lists anyway (no call of its own); the result, the digest and Monitoring carry it.")
     sweep = scene.sweep.result if scene.sweep else None
-    before = sweep.posture if sweep else None
+    before = scene.sweep.posture if scene.sweep else None
     subheading('Step 4\'s sweep measured it before backing anything up (result document, "posture"):')
     show_posture(before, sweep.started_at if sweep else emulator_now(stage))
     step.expect(
@@ -709,7 +709,7 @@ def step_posture(stage: Stage, scene: Scene, step: Step) -> None:
     subheading(f"Resource Scheduler -> create-backup  {json.dumps(body)}")
     again = stage.functions["create_backup"].invoke(body)
     say(f"  {again.summary} (every resource already has this slot's backup)")
-    after = again.result.posture if again.result else None
+    after = again.posture
     show_posture(after, emulator_now(stage))
     total = before.resources if before else 0
     step.expect(

@@ -41,8 +41,7 @@ from shared.oci.client import OciClient, OciRequest
 from shared.oci.credentials import CredentialsError
 from shared.oci.errors import OciError
 from shared.oci.providers import resolve_credentials
-from shared.posture import FleetResult
-from shared.results import ItemStatus, digest
+from shared.results import ItemStatus, RunResult, digest
 
 SMOKE_BODY: dict[str, Any] = {"trigger": "schedule", "schedule": "smoke", "dryRun": True}
 INVOKE_TIMEOUT = (10.0, 330.0)  # connect, read: a sync invoke lasts up to the function's 300 s timeout
@@ -97,7 +96,7 @@ def terraform_outputs(terraform_dir: Path) -> dict[str, Any]:
 def judge(handler: str, status: int, document: Any) -> Verdict:
     """What one function answered to the dry run, as a verdict with the reason."""
     try:
-        result = FleetResult.model_validate(document)
+        result = RunResult.model_validate(document)
     except ValidationError:
         return Verdict(handler, False, f"HTTP {status}, not a result document: {str(document)[:300]}")
     subject = digest(result)[0]

@@ -18,8 +18,8 @@ from emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
 from shared.oci.blockstorage import BlockStorage
 from shared.oci.client import OciClient
 from shared.oci.credentials import ApiKeyCredentials, fingerprint_of
-from shared.posture import FleetResult
-from shared.results import Item, ItemStatus
+from shared.posture import ProtectionPosture
+from shared.results import Item, ItemStatus, RunResult
 from shared.runtime import load_spec
 from tests.fdk_harness import FdkProcess, FnAnswer
 
@@ -41,7 +41,7 @@ class Outcome:
 
     status: int
     document: dict[str, Any]
-    result: FleetResult | None  # any result document parses as one (posture, drPosture: when measured)
+    result: RunResult | None  # any result document parses as one; its sections are in ``document``
 
     @classmethod
     def of(cls, answer: FnAnswer) -> Outcome:
@@ -52,10 +52,16 @@ class Outcome:
         if not isinstance(document, dict):
             document = {"raw": document}
         try:
-            result: FleetResult | None = FleetResult.model_validate(document)
+            result: RunResult | None = RunResult.model_validate(document)
         except ValidationError:
             result = None
         return cls(answer.http_status, document, result)
+
+    @property
+    def posture(self) -> ProtectionPosture | None:
+        """The result's protection posture section, when the run measured one."""
+        section = self.document.get("posture")
+        return ProtectionPosture.model_validate(section) if isinstance(section, dict) else None
 
     def items(self, status: ItemStatus | None = None, action: str | None = None) -> list[Item]:
         found = self.result.items if self.result else []
@@ -87,7 +93,7 @@ class Function:
 
     @property
     def event_types(self) -> frozenset[str]:
-        return load_spec({"HANDLER": self.handler}).event_types
+        return frozenset(load_spec({"HANDLER": self.handler}).event_kinds)
 
     def invoke(self, body: Mapping[str, Any] | bytes) -> Outcome:
         """A plain invoke, as the Events service and the Resource Scheduler do it."""

@@ -30,7 +30,6 @@ from .control_bodies import (
     VolumeBody,
     VolumeGroupBody,
 )
-from .core.backends import GLOBAL
 from .core.clock import rfc3339
 from .core.exceptions import InvalidParameter, MethodNotAllowed, NotAuthorizedOrNotFound, NotFound
 from .core.ids import DEFAULT_TENANCY
@@ -39,7 +38,7 @@ from .core.regions import Region, find_region
 from .core.responses import ApiResponse, parse_json_object, validate
 from .core.routing import compile_template
 from .core.settings import Settings
-from .core.state import World
+from .core.state import GLOBAL, World
 from .core.tags import ORACLE_TAGS
 from .functions.models import FunctionsBackend
 from .identity.models import IdentityBackend

@@ -1,51 +1,36 @@
 """How a handler declares itself, and what it gets when it runs.
 
 A handler module in ``functions/`` defines ``SPEC = HandlerSpec(...)``: its name (the ``HANDLER``
-config value), its settings model, its HTTP/direct request model, the event types it accepts and
-its business function ``run(invocation) -> None``, which adds items to ``invocation.report``.
-Everything else (trigger parsing, auth, deadline, notifications, the response) is the runtime's.
+config value), its settings model, its HTTP/direct request model, the event types it takes (each
+mapped to the kind of resource it acts on), and one method per trigger it takes: ``on_event``,
+``on_schedule``, ``on_request``. Each adds items to ``invocation.report``. A trigger a handler leaves
+out is answered 400 naming it. Everything else (parsing, auth, deadline, notifications, the response)
+is the runtime's.
 """
 
-import contextvars
-import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
-from shared import log
-from shared.oci.blockstorage import BlockStorage
+from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.client import OciClient
-from shared.oci.errors import OciError
 from shared.oci.retry import Deadline
 from shared.results import Report
 from shared.settings import CommonSettings
-from shared.triggers import MAX_RESOURCE_IDS, OciEvent, ScheduleRequest, TriggerKind
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
+from shared.triggers import EventTrigger, OciEvent, RequestTrigger, ScheduleRequest, ScheduleTrigger, TriggerKind
 
 S = TypeVar("S", bound=CommonSettings)
 R = TypeVar("R", bound=BaseModel)
-T = TypeVar("T")
-
-
-class HandlerSpec(NamedTuple, Generic[S, R]):
-    name: str
-    settings: type[S]
-    request: type[R]
-    event_types: frozenset[str]
-    run: "Callable[[Invocation[S, R]], None]"  # Invocation is defined below
-    route: str = ""  # the API Gateway route path segment, e.g. "create-backup"
 
 
 class Invocation(NamedTuple, Generic[S, R]):
     """Everything one run of a handler needs; built by the runtime."""
 
     function: str
-    kind: TriggerKind
+    trigger: "EventTrigger | ScheduleTrigger | RequestTrigger[R]"
     settings: S
     client: OciClient
     region: str
@@ -54,13 +39,13 @@ class Invocation(NamedTuple, Generic[S, R]):
     report: Report
     idempotency_key: str
     dry_run: bool
-    event: OciEvent | None = None
-    schedule: ScheduleRequest | None = None
-    request: R | None = None
     call_id: str = ""
     invoke_self: Callable[[dict[str, Any]], str | None] | None = None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    read_only: bool = False  # a question ({"posture": true}): answered, nothing published, no metrics
+
+    @property
+    def kind(self) -> TriggerKind:
+        return self.trigger.kind
 
     @property
     def storage(self) -> BlockStorage:
@@ -69,90 +54,16 @@ class Invocation(NamedTuple, Generic[S, R]):
     def storage_in(self, region: str) -> BlockStorage:
         return BlockStorage(self.client, region, self.call_deadline)
 
-    def hand_over(self, deferred: list[str], what: str) -> None:
-        """Give what a schedule run could not start to detached invocations of this function.
 
-        A hand-over carries the same schedule and slot, so its retry tokens and run tags are the
-        ones this run would have used: nothing is done twice. It is split into invocations of at
-        most ``MAX_RESOURCE_IDS`` ids (what a schedule body accepts), each resource in exactly one.
-        Without a way to invoke (dry run, no function id, not a schedule run) the next schedule
-        takes the rest, noted; a hand-over that fails is the run's error (the digest says FAILED).
-        """
-        schedule = self.schedule
-        if self.dry_run or self.invoke_self is None or schedule is None:
-            self.report.note(f"{len(deferred)} {what} left for the next run (not started before the deadline)")
-            return
-        request_ids: list[str] = []
-        handed = 0
-        for start in range(0, len(deferred), MAX_RESOURCE_IDS):
-            chunk = deferred[start : start + MAX_RESOURCE_IDS]
-            payload = {
-                "trigger": "schedule",
-                "schedule": schedule.schedule,
-                "slot": schedule.slot,
-                "resourceIds": chunk,
-            }
-            try:
-                request_ids.append(self.invoke_self(payload) or "-")
-            except OciError as exc:
-                left = len(deferred) - handed
-                log.event("hand-over failed", logging.ERROR, handed=handed, not_handed=left, error=str(exc))
-                self.report.fail(
-                    f"could not hand over {left} of {len(deferred)} {what} ({exc}); the next schedule takes them"
-                )
-                break
-            handed += len(chunk)
-        if handed:
-            self.report.note(
-                f"handed {handed} {what} to {len(request_ids)} detached invocation(s) of this function"
-                f" (opc-request-id {', '.join(request_ids)})"
-            )
-
-
-def run_bounded(
-    work: Iterable[T],
-    action: Callable[[T], None],
-    *,
-    concurrency: int,
-    deadline: Deadline,
-    on_deferred: Callable[[T], None],
-) -> int:
-    """Run ``action`` over ``work`` with at most ``concurrency`` in flight.
-
-    Nothing new starts once the deadline has passed: every item not started is handed to
-    ``on_deferred`` (reported, handed over), so the function is never killed mid-flight.
-    Each task runs in a copy of the caller's context, so what a worker logs carries the call's
-    ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines.
-    Returns how many items were started.
-    """
-    from concurrent.futures import ThreadPoolExecutor  # sweeps only: an event runs no pool
-
-    started = 0
-    items: Iterator[T] = iter(work)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="obb") as pool:
-        running: set[Future[None]] = set()
-        for item in items:
-            while len(running) >= concurrency:
-                running = _wait_some(running)
-            if deadline.expired():
-                on_deferred(item)
-                for rest in items:
-                    on_deferred(rest)
-                break
-            running.add(pool.submit(contextvars.copy_context().run, action, item))
-            started += 1
-        for future in running:
-            future.result()
-    return started
-
-
-def _wait_some(running: "set[Future[None]]") -> "set[Future[None]]":
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    done, pending = wait(running, return_when=FIRST_COMPLETED)
-    for future in done:
-        future.result()  # actions report their own failures; anything raised here is a bug
-    return pending
+class HandlerSpec(NamedTuple, Generic[S, R]):
+    name: str
+    settings: type[S]
+    request: type[R]
+    event_kinds: Mapping[str, BackupKind]  # the event types taken, each with the kind of resource it acts on
+    on_event: "Callable[[Invocation[S, R], OciEvent, BackupKind], None] | None" = None
+    on_schedule: "Callable[[Invocation[S, R], ScheduleRequest], None] | None" = None
+    on_request: "Callable[[Invocation[S, R], R], None] | None" = None
+    route: str = ""  # the API Gateway route path segment, e.g. "create-backup"
 
 
 HARD_MARGIN_SECONDS = 1.0

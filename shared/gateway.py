@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
-from shared.triggers import InputError
+from shared.errors import Forbidden, MethodNotAllowed, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 
 GATEWAY_TOKEN_HEADER: Final = "x-gateway-token"
 AUTH_SUBJECT_HEADER: Final = "x-auth-subject"
 IDEMPOTENCY_HEADER: Final = "idempotency-key"
+REQUEST_ID_HEADER: Final = "opc-request-id"
 MAX_BODY_BYTES: Final = 64 * 1024
 ALLOWED_METHODS: Final = ("POST",)
 
@@ -48,27 +49,29 @@ class GatewayRequest:
 
 
 def authenticate(request: GatewayRequest, token_sha256: str | None, allowed_subjects: list[str]) -> str:
-    """The authenticated subject, or InputError 401/403. Fails closed when no token is configured."""
+    """The authenticated subject, or ``Unauthorized`` (401) / ``Forbidden`` (403); closed when no token is set."""
     presented = request.headers.get(GATEWAY_TOKEN_HEADER, "")
     if not token_sha256:
-        raise InputError("HTTP access is not configured (GATEWAY_TOKEN_SHA256 is unset)", "authorization", 401)
+        raise Unauthorized("HTTP access is not configured (GATEWAY_TOKEN_SHA256 is unset)", "authorization")
     digest = hashlib.sha256(presented.encode()).hexdigest()
     if not presented or not hmac.compare_digest(digest, token_sha256):
-        raise InputError("the request did not pass the API Gateway authentication", "authorization", 401)
+        raise Unauthorized("the request did not pass the API Gateway authentication", "authorization")
     subject = request.subject
     if not subject:
-        raise InputError("no authenticated subject was forwarded by the gateway", "authorization", 401)
+        raise Unauthorized("no authenticated subject was forwarded by the gateway", "authorization")
     if allowed_subjects and subject not in allowed_subjects:
-        raise InputError(f"subject {subject!r} may not call this function", "authorization", 403)
+        raise Forbidden(f"subject {subject!r} may not call this function", "authorization")
     return subject
 
 
 def check_shape(request: GatewayRequest, body: bytes) -> None:
     """Method, media type and size: 405, 415, 413."""
     if request.method not in ALLOWED_METHODS:
-        raise InputError(f"method {request.method or '?'} is not allowed; use POST", "method", 405)
+        raise MethodNotAllowed(f"method {request.method or '?'} is not allowed; use POST", "method")
     if len(body) > MAX_BODY_BYTES:
-        raise InputError(f"the body is larger than {MAX_BODY_BYTES} bytes", "body", 413)
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes", "body")
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if body.strip() and content_type != "application/json":
-        raise InputError(f"content type {content_type!r} is not supported; send application/json", "content-type", 415)
+        raise UnsupportedMediaType(
+            f"content type {content_type!r} is not supported; send application/json", "content-type"
+        )

@@ -35,18 +35,14 @@ from shared.results import ItemStatus, RunResult
 from shared.settings import CommonSettings
 
 RUN_ITEMS: Final = "run_items"
-RESOURCES_PROTECTED: Final = "resources_protected"
-RESOURCES_UNPROTECTED: Final = "resources_unprotected"
-DR_SOURCES_PROTECTED: Final = "dr_sources_protected"
-DR_SOURCES_UNPROTECTED: Final = "dr_sources_unprotected"
 
 
 def run_metrics(result: RunResult, namespace: str, compartment_id: str, region: str) -> list[MetricDataDetails]:
-    """The run's metric streams: item counts by status first, then posture, then DR posture by destination."""
+    """The run's metric streams: item counts by status first, then the gauges of each section of the report."""
     at = result.finished_at or result.started_at
     function = result.function.replace("_", "-")
 
-    def gauge(name: str, value: int, **dimensions: str) -> MetricDataDetails:
+    def gauge(name: str, value: float, **dimensions: str) -> MetricDataDetails:
         return MetricDataDetails(
             namespace=namespace,
             compartment_id=compartment_id,
@@ -60,15 +56,8 @@ def run_metrics(result: RunResult, namespace: str, compartment_id: str, region: 
         for status in ItemStatus
         if status.value in result.counts or status is ItemStatus.FAILED
     ]
-    posture, dr_posture = result.measured()
-    if posture is not None:
-        streams.append(gauge(RESOURCES_PROTECTED, posture.protected, region=region))
-        streams.append(gauge(RESOURCES_UNPROTECTED, posture.resources - posture.protected, region=region))
-    if dr_posture is not None:
-        for destination, view in dr_posture.destinations.items():
-            streams.append(gauge(DR_SOURCES_PROTECTED, view.protected, region=region, destination=destination))
-            unprotected = view.sources - view.protected
-            streams.append(gauge(DR_SOURCES_UNPROTECTED, unprotected, region=region, destination=destination))
+    for section in result.sections:
+        streams.extend(gauge(g.name, g.value, region=region, **g.dimensions) for g in section.gauges())
     return streams
 
 

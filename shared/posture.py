@@ -11,6 +11,10 @@ what their runs listed anyway (no call of its own), this module decides, orders 
 
 Unprotected lists are ordered worst first (never backed up, then the oldest) and cut at
 ``LIST_LIMIT`` entries; ``unprotectedNotListed`` counts the rest.
+
+Each posture is a section of the report (``shared.results.Section``): its document, its digest lines
+and its gauges (``resources_protected`` / ``resources_unprotected``; per destination
+``dr_sources_protected`` / ``dr_sources_unprotected``).
 """
 
 from __future__ import annotations
@@ -23,14 +27,21 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from shared.oci.models import BackupBase, LifecycleState
-from shared.results import RunResult
+from shared.results import Gauge
 
 LIST_LIMIT: Final = 50  # unprotected entries kept in the result document (the rest are counted)
 DIGEST_NAMES: Final = 10  # unprotected names spelled out in a digest line
+RESOURCES_PROTECTED: Final = "resources_protected"
+RESOURCES_UNPROTECTED: Final = "resources_unprotected"
+DR_SOURCES_PROTECTED: Final = "dr_sources_protected"
+DR_SOURCES_UNPROTECTED: Final = "dr_sources_unprotected"
 
 
 class _Document(BaseModel):
     model_config = ConfigDict(populate_by_name=True, defer_build=True)
+
+    def document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class UnprotectedResource(_Document):
@@ -53,7 +64,26 @@ class ProtectionPosture(_Document):
     protected: int
     unprotected: list[UnprotectedResource] = Field(default_factory=list)
     unprotected_not_listed: int = Field(default=0, alias="unprotectedNotListed")
-    locked_kept: int | None = Field(default=None, alias="lockedKept")  # of the backups retention kept, locked
+
+    @property
+    def key(self) -> str:
+        return "posture"
+
+    def digest_lines(self, now: datetime) -> list[str]:
+        """One line, read at a glance: "Protection: 118 of 120 protected within 24 h; unprotected: web-07
+        (last backup 31 h ago), db-02 (never)"."""
+        listed = [(u.name or u.resource_id, u.last_backup_at) for u in self.unprotected]
+        return [
+            "Protection: "
+            + _summary(self.resources, self.protected, self.rpo_hours, "resources")
+            + _names(listed, self.unprotected_not_listed, "last backup", now)
+        ]
+
+    def gauges(self) -> list[Gauge]:
+        return [
+            Gauge(RESOURCES_PROTECTED, self.protected, {}),
+            Gauge(RESOURCES_UNPROTECTED, self.resources - self.protected, {}),
+        ]
 
 
 class UnprotectedSource(_Document):
@@ -79,30 +109,30 @@ class DestinationPosture(_Document):
 class DrPosture(_Document):
     rpo_hours: int = Field(alias="rpoHours")
     destinations: dict[str, DestinationPosture] = Field(default_factory=dict)
-    locked_kept: int | None = Field(default=None, alias="lockedKept")  # of the copies retention kept, locked
 
+    @property
+    def key(self) -> str:
+        return "drPosture"
 
-class FleetResult(RunResult):
-    """The result document of a run that measured protection: ``posture`` (create-backup's schedule
-    sweep, a posture request) and/or ``drPosture`` (copy-backup's reconcile, a DR posture request)."""
+    def digest_lines(self, now: datetime) -> list[str]:
+        if not self.destinations:
+            return ["DR protection: no destination could be checked"]
+        lines = []
+        for region, view in self.destinations.items():
+            listed = [(u.name or u.resource_id, u.last_copy_at) for u in view.unprotected]
+            lines.append(
+                f"DR protection in {region}: "
+                + _summary(view.sources, view.protected, self.rpo_hours, "sources")
+                + _names(listed, view.unprotected_not_listed, "last copy", now)
+            )
+        return lines
 
-    posture: ProtectionPosture | None = None
-    dr_posture: DrPosture | None = Field(default=None, alias="drPosture")
-
-    @classmethod
-    def of(cls, result: RunResult, posture: ProtectionPosture | None, dr_posture: DrPosture | None) -> FleetResult:
-        """``result`` with the postures; when the run pruned, each says how many of the kept backups are locked."""
-        if result.locked_kept is not None:
-            update = {"locked_kept": result.locked_kept}
-            posture = posture.model_copy(update=update) if posture else None
-            dr_posture = dr_posture.model_copy(update=update) if dr_posture else None
-        return cls(**dict(result), posture=posture, dr_posture=dr_posture)
-
-    def measured(self) -> tuple[ProtectionPosture | None, DrPosture | None]:
-        return self.posture, self.dr_posture
-
-    def measured_lines(self) -> list[str]:
-        return posture_lines(self.posture, self.dr_posture, self.started_at)
+    def gauges(self) -> list[Gauge]:
+        gauges = []
+        for destination, view in self.destinations.items():
+            gauges.append(Gauge(DR_SOURCES_PROTECTED, view.protected, {"destination": destination}))
+            gauges.append(Gauge(DR_SOURCES_UNPROTECTED, view.sources - view.protected, {"destination": destination}))
+        return gauges
 
 
 @dataclass(frozen=True)
@@ -164,31 +194,7 @@ def destination_posture(coverages: Iterable[Coverage], rpo_hours: int, now: date
     )
 
 
-# --- the digest's posture section ------------------------------------------------------------------------
-
-
-def posture_lines(posture: ProtectionPosture | None, dr: DrPosture | None, now: datetime) -> list[str]:
-    """One line per view, read at a glance: "118 of 120 protected within 24 h; unprotected: web-07
-    (last backup 31 h ago), db-02 (never)"."""
-    lines = []
-    if posture is not None:
-        listed = [(u.name or u.resource_id, u.last_backup_at) for u in posture.unprotected]
-        lines.append(
-            "Protection: "
-            + _summary(posture.resources, posture.protected, posture.rpo_hours, "resources")
-            + _names(listed, posture.unprotected_not_listed, "last backup", now)
-        )
-    if dr is not None:
-        if not dr.destinations:
-            lines.append("DR protection: no destination could be checked")
-        for region, view in dr.destinations.items():
-            listed = [(u.name or u.resource_id, u.last_copy_at) for u in view.unprotected]
-            lines.append(
-                f"DR protection in {region}: "
-                + _summary(view.sources, view.protected, dr.rpo_hours, "sources")
-                + _names(listed, view.unprotected_not_listed, "last copy", now)
-            )
-    return lines
+# --- the digest lines ---------------------------------------------------------------------------------------
 
 
 def _summary(total: int, protected: int, rpo_hours: int, what: str) -> str:

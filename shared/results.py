@@ -1,21 +1,24 @@
-"""The one result document every invocation ends with, and its readable digest for Notifications."""
+"""The one result document every invocation ends with, and its readable digest for Notifications.
+
+A run that measured something about the fleet (protection, DR protection, restore coverage) adds a
+*section* to its report: an object that says what it adds to the document (under its ``key``), its
+lines in the digest, and its gauges for Monitoring (``Section``). The report knows sections by this
+protocol only, never their models.
+"""
 
 import json
 import threading
 from collections import Counter
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final, NamedTuple, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from shared import log
 from shared.oci.errors import DeadlineExceeded
 from shared.oci.notifications import MAX_MESSAGE_BYTES
 from shared.rules.naming import clean
-
-if TYPE_CHECKING:  # a run that measured protection ends with a FleetResult (shared.posture), built only then
-    from shared.posture import DrPosture, ProtectionPosture
 
 DIGEST_BUDGET: Final = MAX_MESSAGE_BYTES - 2048  # room for the JSON envelope ONS adds around body+title
 # OCI Functions carries at most 6 MB in an invoke payload; API Gateway and the callers parse the answer
@@ -43,6 +46,35 @@ ALREADY_DELETED: Final = "already deleted, by a concurrent run (not counted twic
 def status_for(error: Exception) -> ItemStatus:
     """What an error makes of an item: out of time is ``deferred`` (the next run takes it), anything else ``failed``."""
     return ItemStatus.DEFERRED if isinstance(error, DeadlineExceeded) else ItemStatus.FAILED
+
+
+class Gauge(NamedTuple):
+    """One metric stream's value; the metrics add ``function`` and ``region`` to the dimensions."""
+
+    name: str
+    value: float
+    dimensions: dict[str, str]
+
+
+class Section(Protocol):
+    """What a run measured, as one part of the report."""
+
+    @property
+    def key(self) -> str:
+        """The result document's field that holds it, e.g. ``posture``."""
+        ...
+
+    def document(self) -> dict[str, Any]:
+        """Its JSON value in the result document."""
+        ...
+
+    def digest_lines(self, now: datetime) -> list[str]:
+        """Its lines in the digest, read at a glance."""
+        ...
+
+    def gauges(self) -> list[Gauge]:
+        """Its metric streams."""
+        ...
 
 
 class Item(BaseModel):
@@ -80,17 +112,18 @@ class RunResult(BaseModel):
     items_cut: int | None = Field(default=None, alias="itemsCut")  # items left out of the answer (size limit)
     digest_message_id: str | None = Field(default=None, alias="digestMessageId")  # set once the digest is published
     locked_kept: int | None = Field(default=None, alias="lockedKept")  # set when the run pruned
+    _sections: dict[str, Section] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sections(self) -> list[Section]:
+        return list(self._sections.values())
 
     def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True, exclude_none=True)
-
-    def measured(self) -> "tuple[ProtectionPosture | None, DrPosture | None]":
-        """The protection posture and DR posture this run measured: none (a ``FleetResult`` overrides it)."""
-        return None, None
-
-    def measured_lines(self) -> list[str]:
-        """The digest's lines about what the run measured: none (a ``FleetResult`` overrides it)."""
-        return []
+        if not self._sections:
+            return self.model_dump_json(by_alias=True, exclude_none=True)
+        document = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        document.update({section.key: section.document() for section in self._sections.values()})
+        return json.dumps(document, separators=(",", ":"))
 
     @property
     def all_failed(self) -> bool:
@@ -111,8 +144,7 @@ class Report:
     def __init__(self, function: str, trigger: str, dry_run: bool, started_at: datetime) -> None:
         self._lock = threading.Lock()
         self._result = RunResult(function=function, trigger=trigger, dry_run=dry_run, started_at=started_at)
-        self._posture: ProtectionPosture | None = None
-        self._dr_posture: DrPosture | None = None
+        self._sections: dict[str, Section] = {}
 
     def add(self, item: Item) -> Item:
         with self._lock:
@@ -127,13 +159,10 @@ class Report:
         with self._lock:
             self._result.error = text
 
-    def set_posture(self, posture: "ProtectionPosture") -> None:
+    def add_section(self, section: Section) -> None:
+        """What the run measured; a second section with the same key replaces the first."""
         with self._lock:
-            self._posture = posture
-
-    def set_dr_posture(self, posture: "DrPosture") -> None:
-        with self._lock:
-            self._dr_posture = posture
+            self._sections[section.key] = section
 
     def count_locked(self, kept_locked: int) -> None:
         """Retention ran: ``kept_locked`` more of the backups it kept carry a lock."""
@@ -147,17 +176,13 @@ class Report:
     def finish(self, finished_at: datetime) -> RunResult:
         with self._lock:
             result = self._result.model_copy(deep=True)
-            posture, dr_posture = self._posture, self._dr_posture
+            result._sections = dict(self._sections)
         counter = Counter(item.status.value for item in result.items)
         result.counts = {
             status.value: counter.get(status.value, 0) for status in ItemStatus if counter.get(status.value)
         }
         result.finished_at = finished_at
-        if posture is None and dr_posture is None:
-            return result
-        from shared.posture import FleetResult  # only a run that measured protection pays for its models
-
-        return FleetResult.of(result, posture, dr_posture)
+        return result
 
 
 def answer_json(result: RunResult, budget: int = ANSWER_BUDGET) -> str:
@@ -209,7 +234,7 @@ def digest(result: RunResult) -> tuple[str, str]:
         f"Started {result.started_at.isoformat(timespec='seconds')}, "
         f"finished {result.finished_at.isoformat(timespec='seconds') if result.finished_at else '-'}.",
         f"Outcome: {counts}.",
-        *result.measured_lines(),
+        *(line for section in result.sections for line in section.digest_lines(result.started_at)),
     ]
     if result.error:
         head.append(f"Error: {result.error}")

@@ -16,6 +16,29 @@ from shared.rules.tags import ORACLE_TAGS, is_oracle_namespace
 
 HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
+_CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# What the Functions platform, the base image and a shell set besides the function's config.
+PLATFORM_PREFIXES = ("FN_", "OCI_", "PYTHON", "LC_", "XDG_", "PIP_", "SSL_", "REQUESTS_", "CURL_")
+PLATFORM_KEYS = frozenset(
+    {
+        "HOME",
+        "PATH",
+        "HOSTNAME",
+        "LANG",
+        "LANGUAGE",
+        "TERM",
+        "PWD",
+        "OLDPWD",
+        "SHLVL",
+        "SHELL",
+        "USER",
+        "TZ",
+        "TMPDIR",
+        "GPG_KEY",
+        "CI",
+        "VIRTUAL_ENV",
+    }
+)
 _METRIC_NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # Monitoring's rule; oci_ / oracle_ are reserved
 
 
@@ -202,6 +225,20 @@ class CommonSettings(BaseModel):
         if value is not None and not re.fullmatch(r"[0-9a-f]{64}", value.lower()):
             raise ValueError("must be the 64-character hex SHA-256 of the gateway token")
         return value.lower() if value else None
+
+    @classmethod
+    def unknown_keys(cls, environ: Mapping[str, str]) -> list[str]:
+        """Config-key-like names this function does not know (a misspelled ``RETENTON_DAYS``, another
+        function's key), leaving out what the platform and the image set (``FN_*``, ``OCI_*``, ``PYTHON*``...)."""
+        aliases = {f.alias for f in cls.model_fields.values() if f.alias}
+        return sorted(
+            key
+            for key in environ
+            if _CONFIG_KEY.match(key)
+            and key not in aliases
+            and key not in PLATFORM_KEYS
+            and not key.startswith(PLATFORM_PREFIXES)
+        )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Self:

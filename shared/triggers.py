@@ -1,23 +1,31 @@
-"""What started this invocation, decided once and parsed into typed models.
+"""What started this invocation: the body parsed once into one of three values.
 
-- **event**: an OCI Events rule delivers a CloudEvents 0.1 envelope (``cloudEventsVersion``).
-- **schedule**: a Resource Scheduler schedule sends its BODY parameter, ``{"trigger": "schedule",
+- ``EventTrigger``: an OCI Events rule delivers a CloudEvents 0.1 envelope (``cloudEventsVersion``).
+- ``ScheduleTrigger``: a Resource Scheduler schedule sends its BODY parameter, ``{"trigger": "schedule",
   "schedule": "<name>"}``; a bare invoke with an empty body counts as a schedule run too. A sweep that
   hands over its remainder re-invokes itself with the same body plus ``slot`` and ``resourceIds``.
-- **http**: API Gateway (``Fn-Intent: httprequest``) with a JSON body for the handler's request model.
-- **direct**: ``fn invoke`` / OCI invoke with a JSON body for the handler's request model.
+- ``RequestTrigger``: a JSON body for the handler's request model, through API Gateway (``Fn-Intent:
+  httprequest``, authenticated first by ``shared/gateway.py``) or a direct ``fn invoke`` / OCI invoke.
 
-Envelopes tolerate extra fields (OCI adds them); our own bodies forbid unknown fields.
+Each value says what the runtime needs of it: the trigger kind, where its idempotency key and its
+correlation id come from, its dry-run flag and its target ids. OCIDs are checked once, while the body
+is validated: the function's region is in the validation context (``region_ocid``), so an id of the wrong
+kind, realm or region is a 400 naming the field. Envelopes tolerate extra fields (OCI adds them); our
+own bodies forbid unknown fields.
 """
 
 import json
 import re
+from collections.abc import Iterable
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
+from shared.errors import BadRequest
 from shared.oci.ocid import ocid_problem
+from shared.rules.idempotency import schedule_slot
 
 SUCCEEDED = "operationSucceed"
 MAX_RESOURCE_IDS = 10000  # a schedule body's resourceIds (a sweep hand-over carries at most this many)
@@ -29,30 +37,6 @@ class TriggerKind(StrEnum):
     SCHEDULE = "schedule"
     HTTP = "http"
     DIRECT = "direct"
-
-
-class InputError(ValueError):
-    """Bad input: maps to HTTP 400 (or another 4xx) with the field named."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
-        self.message = message
-        self.field = field
-        self.status = status
-        super().__init__(f"{field}: {message}" if field else message)
-
-    @classmethod
-    def from_validation(cls, exc: ValidationError, prefix: str = "") -> Self:
-        """The first problem, with its location as a dotted field name; no pydantic prose dump."""
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        if prefix and field:
-            field = f"{prefix}.{field}"
-        kind = first["type"]
-        message = {
-            "missing": "this field is required",
-            "extra_forbidden": "unknown field",
-        }.get(kind, first["msg"])
-        return cls(message, field or prefix or None)
 
 
 class EventData(BaseModel):
@@ -78,6 +62,26 @@ class EventData(BaseModel):
                 if key in raw and raw[key] is None:
                     raw = {**raw, key: {}}
         return raw
+
+
+def region_ocid(value: str, info: ValidationInfo, kinds: Iterable[str] = (), *, any_region: bool = False) -> str:
+    """A field validator's check: ``value`` is an OCID of one of ``kinds``, in the realm (and, unless
+    ``any_region``, the region) of the function, when the validation context names its ``region``."""
+    region = info.context.get("region") if isinstance(info.context, dict) else None
+    problem = ocid_problem(value, kinds=kinds, region=region, any_region=any_region)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# Block Volume events name the resource they are about: ``create<type>.end`` is about an ``ocid1.<type>``.
+_BLOCKVOLUME_EVENT = re.compile(r"^com\.oraclecloud\.blockvolumes\.create([a-z]+?)(?:\.begin|\.end)?$")
+
+
+def event_resource_types(event_type: str) -> tuple[str, ...]:
+    """The OCID resource types an event's ``resourceId`` may have; empty: any (only realm and region checked)."""
+    match = _BLOCKVOLUME_EVENT.match(event_type)
+    return (match.group(1),) if match else ()
 
 
 class OciEvent(BaseModel):
@@ -114,28 +118,110 @@ class ScheduleRequest(BaseModel):
     resource_ids: list[str] | None = Field(default=None, alias="resourceIds", max_length=MAX_RESOURCE_IDS)
     dry_run: bool = Field(default=False, alias="dryRun")
 
+    @property
+    def only(self) -> set[str] | None:
+        """The resources a hand-over names (None: the whole scope)."""
+        return set(self.resource_ids) if self.resource_ids else None
 
-def classify(body: bytes, headers: dict[str, str]) -> TriggerKind:
-    """The trigger kind from headers and a peek at the body (no validation yet)."""
-    if headers.get("fn-intent", "").lower() == "httprequest":
-        return TriggerKind.HTTP
-    if not body.strip():
+
+# --- the three values ----------------------------------------------------------------------------
+
+
+class EventTrigger(NamedTuple):
+    event: OciEvent
+
+    @property
+    def kind(self) -> TriggerKind:
+        return TriggerKind.EVENT
+
+    @property
+    def key_parts(self) -> tuple[str, ...]:
+        """A redelivered event is the same run: its id and resource name it."""
+        return (self.event.event_id, self.event.data.resource_id)
+
+    @property
+    def correlation_id(self) -> str:
+        return self.event.event_id
+
+    @property
+    def dry_run(self) -> bool:
+        return False
+
+    @property
+    def target_ids(self) -> list[str]:
+        return [self.event.data.resource_id]
+
+    @property
+    def read_only(self) -> bool:
+        return False
+
+
+class ScheduleTrigger(NamedTuple):
+    schedule: ScheduleRequest  # ``slot`` always set: the schedule's, or the one the run started in
+
+    @property
+    def kind(self) -> TriggerKind:
         return TriggerKind.SCHEDULE
-    doc = _peek(body)
-    if isinstance(doc, dict):
-        if "cloudEventsVersion" in doc:
-            return TriggerKind.EVENT
-        if doc.get("trigger") == "schedule":
-            return TriggerKind.SCHEDULE
-    return TriggerKind.DIRECT
 
+    @property
+    def key_parts(self) -> tuple[str, ...]:
+        """One run per schedule and slot: a hand-over of the same slot uses the same retry tokens."""
+        return (self.schedule.schedule, self.schedule.slot or "")
 
-def _peek(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    @property
+    def correlation_id(self) -> str | None:
         return None
 
+    @property
+    def dry_run(self) -> bool:
+        return self.schedule.dry_run
+
+    @property
+    def target_ids(self) -> list[str]:
+        return list(self.schedule.resource_ids or [])
+
+    @property
+    def read_only(self) -> bool:
+        return False
+
+
+class RequestTrigger(NamedTuple, Generic[M]):
+    request: M
+    via_gateway: bool
+    idempotency_key: str | None = None  # the gateway client's ``Idempotency-Key``
+    request_id: str | None = None  # the gateway client's ``opc-request-id``
+    call_id: str = ""
+
+    @property
+    def kind(self) -> TriggerKind:
+        return TriggerKind.HTTP if self.via_gateway else TriggerKind.DIRECT
+
+    @property
+    def key_parts(self) -> tuple[str, ...]:
+        """A manual request is a new request unless it says otherwise: the caller's ``Idempotency-Key``
+        names it, else the platform's call id does (a retry of the same call is still recognised)."""
+        return ("idempotency-key", self.idempotency_key) if self.idempotency_key else ("call", self.call_id)
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.request_id
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(getattr(self.request, "dry_run", False))
+
+    @property
+    def target_ids(self) -> list[str]:
+        dumped = self.request.model_dump()
+        return [v for k, v in dumped.items() if k.endswith("_id") and isinstance(v, str)]
+
+    @property
+    def read_only(self) -> bool:
+        """A question (e.g. ``{"posture": true}``): answered, nothing published, no metrics."""
+        return bool(getattr(self.request, "read_only", False))
+
+
+# --- parsing: JSON once, then the model its shape calls for ---------------------------------------
 
 TOO_DEEP = "the body is nested too deeply"
 
@@ -144,59 +230,65 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise InputError("the body is not valid JSON", "body") from None
+        raise BadRequest("the body is not valid JSON", "body") from None
     except RecursionError:
-        raise InputError(TOO_DEEP, "body") from None
+        raise BadRequest(TOO_DEEP, "body") from None
     if not isinstance(doc, dict):
-        raise InputError("the body must be a JSON object", "body")
+        raise BadRequest("the body must be a JSON object", "body")
     return doc
 
 
-def _validate(model: type[M], body: bytes) -> M:
+def _validate(model: type[M], doc: dict[str, Any], region: str | None) -> M:
     try:
-        return model.model_validate(parse_json_object(body))
+        return model.model_validate(doc, context={"region": region})
     except ValidationError as exc:
-        raise InputError.from_validation(exc) from None
+        raise BadRequest.from_validation(exc) from None
     except RecursionError:
-        raise InputError(TOO_DEEP, "body") from None
+        raise BadRequest(TOO_DEEP, "body") from None
 
 
-def parse_event(body: bytes) -> OciEvent:
-    return _validate(OciEvent, body)
+def parse_trigger(
+    body: bytes,
+    request_model: type[M],
+    *,
+    region: str | None,
+    now: datetime,
+    slot_minutes: int,
+    call_id: str = "",
+) -> EventTrigger | ScheduleTrigger | RequestTrigger[M]:
+    """A body that did not come through API Gateway: an event, a schedule or a direct request.
+
+    The JSON is parsed once; its shape picks the model (``cloudEventsVersion``: an event; ``"trigger":
+    "schedule"`` or an empty body: a schedule; anything else: the handler's request model)."""
+    doc = parse_json_object(body) if body.strip() else None
+    if doc is None or doc.get("trigger") == "schedule":
+        return _schedule(_validate(ScheduleRequest, doc or {}, region), now, slot_minutes)
+    if "cloudEventsVersion" in doc:
+        event = _validate(OciEvent, doc, region)
+        # the resource is of the kind the event is about, in this function's realm and region
+        problem = ocid_problem(event.data.resource_id, kinds=event_resource_types(event.event_type), region=region)
+        if problem:
+            raise BadRequest(problem, "data.resourceId")
+        return EventTrigger(event)
+    return RequestTrigger(_validate(request_model, doc, region), via_gateway=False, call_id=call_id)
 
 
-def parse_schedule(body: bytes) -> ScheduleRequest:
-    if not body.strip():
-        return ScheduleRequest()
-    return _validate(ScheduleRequest, body)
+def parse_gateway_request(
+    body: bytes,
+    request_model: type[M],
+    *,
+    region: str | None,
+    call_id: str,
+    idempotency_key: str | None,
+    request_id: str | None,
+) -> RequestTrigger[M]:
+    """The body of an authenticated API Gateway request (an empty body is ``{}``)."""
+    doc = parse_json_object(body) if body.strip() else {}
+    request = _validate(request_model, doc, region)
+    return RequestTrigger(request, True, idempotency_key or None, request_id or None, call_id)
 
 
-def parse_request(body: bytes, model: type[M]) -> M:
-    return _validate(model, body)
-
-
-# Block Volume events name the resource they are about: ``create<type>.end`` is about an ``ocid1.<type>``.
-_BLOCKVOLUME_EVENT = re.compile(r"^com\.oraclecloud\.blockvolumes\.create([a-z]+?)(?:\.begin|\.end)?$")
-
-
-def event_resource_types(event_type: str) -> tuple[str, ...]:
-    """The OCID resource types an event's ``resourceId`` may have; empty: any (only realm and region checked)."""
-    match = _BLOCKVOLUME_EVENT.match(event_type)
-    return (match.group(1),) if match else ()
-
-
-def check_event_ids(event: OciEvent, region: str) -> None:
-    """The event's ``resourceId`` is an OCID of the kind the event is about, in this function's realm and region."""
-    problem = ocid_problem(event.data.resource_id, kinds=event_resource_types(event.event_type), region=region)
-    if problem:
-        raise InputError(problem, "data.resourceId")
-
-
-def check_request_ids(request: BaseModel, region: str) -> None:
-    """Every OCID-valued field of a request (``...Id``) is in this function's realm (and region, if it names one)."""
-    for name, field in type(request).model_fields.items():
-        value = getattr(request, name)
-        if name.endswith("_id") and isinstance(value, str):
-            problem = ocid_problem(value, region=region)
-            if problem:
-                raise InputError(problem, field.alias or name)
+def _schedule(schedule: ScheduleRequest, now: datetime, slot_minutes: int) -> ScheduleTrigger:
+    if not schedule.slot:
+        schedule = schedule.model_copy(update={"slot": schedule_slot(now, slot_minutes)})
+    return ScheduleTrigger(schedule)

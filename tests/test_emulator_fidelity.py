@@ -1,4 +1,4 @@
-"""Emulator: the forms OCI refuses are refused here too, each in a test of its own (issue 18).
+"""Emulator: the forms OCI refuses are refused here too, each in a test of its own.
 
 Hosts, invoke and publish endpoints are in ``test_emulator_ons_functions_events.py``; deletes passing
 through TERMINATING in ``test_emulator_blockstorage.py``.

@@ -5,7 +5,9 @@
     shared/rules/        naming, tags, retention, idempotency: pure backup rules
     shared/oci/          the SDK-free OCI client, usable on its own
 
-Imports are read from the source (``ast``), so a lazy import inside a function counts too.
+Imports are read from the source (``ast``), so a lazy import inside a function counts too. Within a
+layer, no module imports itself back through others: the project has no import circle (the emulator,
+the demo and the benchmarks included).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def module_name(path: Path) -> str:
 
 
 SOURCES = sorted([*ROOT.glob("shared/**/*.py"), *ROOT.glob("functions/**/*.py")])
+PACKAGES = ("shared", "functions", "emulator", "demo", "bench")
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -82,3 +85,55 @@ def test_layering_check_catches_an_upward_import(tmp_path: Path) -> None:
     found = imports_of(bad, "shared.oci.probe")
     assert "shared.results" in found and "shared.rules" in found
     assert layer_of("shared.results") == 2 and layer_of("shared.rules.tags") == 1 and layer_of("shared.oci.probe") == 0
+
+
+def import_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """Module -> the project modules it imports (``from p import name`` counts as ``p.name`` when that is a module)."""
+    modules = {module_name(path): path for path in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else None
+        targets = imports_of(path, f"{package}.__init__" if package else None)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle, as the list of modules around it, or None."""
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_no_import_circle_anywhere() -> None:
+    paths = sorted(p for package in PACKAGES for p in ROOT.glob(f"{package}/**/*.py"))
+    paths.append(ROOT / "func.py")
+    cycle = find_cycle(import_graph(paths))
+    assert cycle is None, f"import circle: {' -> '.join(cycle or [])}"
+
+
+def test_cycle_check_finds_a_lazy_circle(tmp_path: Path) -> None:
+    """The check itself: two modules that import each other, one of them inside a function."""
+    (tmp_path / "a.py").write_text("import shared.b\n")
+    (tmp_path / "b.py").write_text("def f():\n    from shared import a\n")
+    graph = {
+        "shared.a": set(imports_of(tmp_path / "a.py", "shared.a")) & {"shared.b"},
+        "shared.b": set(imports_of(tmp_path / "b.py", "shared.b")) & {"shared.a"},
+    }
+    assert find_cycle(graph) == ["shared.a", "shared.b", "shared.a"]

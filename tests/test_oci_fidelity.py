@@ -1,4 +1,4 @@
-"""Calls a real tenancy accepts (issue 18) and calls bounded by the deadline (issue 21 items 1-2),
+"""Calls a real tenancy accepts and calls bounded by the deadline,
 through the real fdk process against the strict emulator: a sweep's hand-over at the function's own
 invoke endpoint (split at the schedule body's cap), digests at the topic's endpoint, no Oracle-Tags
 written, 5xx retried like the SDK, launched instances' boot volumes backed up."""

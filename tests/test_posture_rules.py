@@ -44,10 +44,10 @@ def test_digest_posture_section_is_short_and_fits() -> None:
     for n in range(3000):
         report.add(Item(status=ItemStatus.CREATED, action="backup", resource_id=f"ocid1.volume.oc1.iad.{n:060d}"))
     fleet = [coverage(f"web-{n:04d}", 31 if n < 2 else 1) for n in range(118)] + [coverage("db-02", None)]
-    report.set_posture(protection_posture(fleet, 24, NOW))
+    report.add_section(protection_posture(fleet, 24, NOW))
     names = [coverage(f"vm-{n:03d}", None) for n in range(40)]
     regions = {f"region-{n}": destination_posture(names, 24, NOW) for n in range(3)}
-    report.set_dr_posture(DrPosture(rpo_hours=12, destinations=regions))
+    report.add_section(DrPosture(rpo_hours=12, destinations=regions))
     title, body = digest(report.finish(NOW))
     assert message_size(MessageDetails(title=title, body=body)) < MAX_MESSAGE_BYTES
     assert (
@@ -61,7 +61,7 @@ def test_digest_posture_section_is_short_and_fits() -> None:
 
 def test_never_stays_null_in_the_document() -> None:
     report = Report("create_backup", "schedule", True, NOW)
-    report.set_posture(protection_posture([coverage("never", None)], 24, NOW))
+    report.add_section(protection_posture([coverage("never", None)], 24, NOW))
     document = json.loads(report.finish(NOW).to_json())  # the document drops other nulls
     assert document["posture"]["unprotected"][0]["lastBackupAt"] is None
     assert "error" not in document
@@ -73,7 +73,7 @@ def test_metrics_of_a_run() -> None:
     report.add(Item(status=ItemStatus.COPIED, action="copy", resource_id="b2"))
     report.add(Item(status=ItemStatus.DEFERRED, action="copy", resource_id="b3"))
     view = destination_posture([coverage("a", 1), coverage("b", None)], 24, NOW)
-    report.set_dr_posture(DrPosture(rpo_hours=24, destinations={"us-phoenix-1": view}))
+    report.add_section(DrPosture(rpo_hours=24, destinations={"us-phoenix-1": view}))
     streams = run_metrics(report.finish(NOW), "block_backup", "ocid1.compartment.oc1..c", "us-ashburn-1")
     got = {(m.name, tuple(sorted(m.dimensions.items()))): m.datapoints[0].value for m in streams}
     base = (("function", "copy-backup"),)

@@ -1,4 +1,4 @@
-"""Issue 21: what an outside probe broke, through the real fdk process against the emulator.
+"""What an outside probe broke, through the real fdk process against the emulator.
 
 Each test reproduced its problem before the fix: manual requests answered once ever (3), deep JSON
 escaped as 502 with the exception text (4), ids went into URLs unchecked (5), a single-target run out

@@ -193,7 +193,7 @@ def test_detached_invocation_without_deadline_uses_the_detached_timeout(
 ) -> None:
     """Detached (the platform's ``fn-invoke-type``) and no usable ``Fn-Deadline``: DETACHED_TIMEOUT_SECONDS
     minus the safety margin applies; a synchronous call without one gets FUNCTION_TIMEOUT_SECONDS (default
-    30, OCI's default timeout) minus the margin, never no deadline (issue 21 item 7)."""
+    30, OCI's default timeout) minus the margin, never no deadline."""
     fn = start_function("create_backup", {"DETACHED_TIMEOUT_SECONDS": "900", "DEADLINE_MARGIN_SECONDS": "20"})
     headers = {"Fn-Deadline": "not-a-date", "Fn-Invoke-Type": invoke_type}
     answer = fn.call({"volumeId": "ocid1.volume.oc1.iad.doesnotexist"}, headers=headers)
@@ -209,3 +209,47 @@ def test_detached_timeout_config_is_range_checked(start_function: StartFunction)
     answer = fn.http({}, headers=GATEWAY_HEADERS)
     assert answer.http_status == 500
     assert answer.json()["error"]["field"] == "DETACHED_TIMEOUT_SECONDS"
+
+
+def test_an_unknown_config_key_is_named_once_and_changes_nothing(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    """A misspelled key (and another function's key) is logged at start and named in the first result only;
+    the platform's own variables are not reported."""
+    fn = start_function("create_backup", {"RETENTON_DAYS": "7", "COPY_LOCK_DAYS": "3", "FN_EXTRA": "x"})
+    first = fn.call({"posture": True})
+    assert first.status == 200
+    notes = [n for n in first.json()["notes"] if "config keys" in n]
+    assert notes == ["config keys this function does not know, ignored: COPY_LOCK_DAYS, RETENTON_DAYS (misspelled?)"]
+    again = fn.call({"posture": True})
+    assert not [n for n in again.json().get("notes", []) if "config keys" in n]
+    warnings = [line for line in fn.log_lines() if line.get("message") == "unknown config keys"]
+    assert warnings and warnings[0]["keys"] == ["COPY_LOCK_DAYS", "RETENTON_DAYS"] and warnings[0]["level"] == "WARNING"
+
+
+def test_a_trigger_the_handler_leaves_out_is_a_400_naming_it() -> None:
+    """A handler without ``on_schedule`` (or ``on_event``) is answered 400 naming the trigger, before any work."""
+    from datetime import UTC, datetime
+
+    from pydantic import BaseModel
+
+    from shared.app import HandlerSpec
+    from shared.errors import BadRequest
+    from shared.runtime import _method_for
+    from shared.settings import CommonSettings
+    from shared.triggers import parse_trigger
+
+    spec: HandlerSpec[CommonSettings, BaseModel] = HandlerSpec(
+        "create_backup", CommonSettings, BaseModel, {}, on_request=lambda invocation, request: None
+    )
+    now = datetime.now(UTC)
+    schedule = parse_trigger(b"", BaseModel, region=HOME_REGION, now=now, slot_minutes=60)
+    with pytest.raises(BadRequest) as caught:
+        _method_for(spec, schedule)
+    assert caught.value.field == "trigger" and "no schedule" in caught.value.message
+    event = make_event("com.oraclecloud.blockvolumes.createvolume.end", "ocid1.volume.oc1.iad.v", "v", "ocid1.c.oc1..c")
+    with pytest.raises(BadRequest) as caught:
+        _method_for(
+            spec, parse_trigger(json.dumps(event).encode(), BaseModel, region=HOME_REGION, now=now, slot_minutes=60)
+        )
+    assert caught.value.field == "trigger" and "no events" in caught.value.message

@@ -1,41 +1,120 @@
-"""Trigger classification and parsing: events, schedules, gateway requests, direct calls."""
+"""The body parsed once into its trigger: events, schedules, direct requests; gateway checks."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from emulator.events import make_event
+from shared.errors import BadRequest, HttpError
 from shared.gateway import GatewayRequest, authenticate, check_shape
-from shared.triggers import InputError, TriggerKind, classify, parse_event, parse_schedule
+from shared.triggers import (
+    EventTrigger,
+    OciEvent,
+    RequestTrigger,
+    ScheduleRequest,
+    ScheduleTrigger,
+    TriggerKind,
+    parse_gateway_request,
+    parse_trigger,
+    region_ocid,
+)
+
+NOW = datetime(2026, 11, 22, 9, 41, tzinfo=UTC)
+REGION = "us-ashburn-1"
 
 
-def test_classify() -> None:
-    assert classify(b"", {}) is TriggerKind.SCHEDULE
-    assert classify(b'{"trigger":"schedule"}', {}) is TriggerKind.SCHEDULE
-    assert classify(b'{"cloudEventsVersion":"0.1"}', {}) is TriggerKind.EVENT
-    assert classify(b'{"volumeId":"x"}', {}) is TriggerKind.DIRECT
-    assert classify(b"not json", {}) is TriggerKind.DIRECT
-    assert classify(b"", {"fn-intent": "httprequest"}) is TriggerKind.HTTP
+class VolumeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    volume_id: str = Field(alias="volumeId")
+    dry_run: bool = Field(default=False, alias="dryRun")
+
+    @field_validator("volume_id")
+    @classmethod
+    def _volume(cls, value: str, info: ValidationInfo) -> str:
+        return region_ocid(value, info, ("volume",))
+
+
+def parse(body: bytes | dict[str, object], region: str | None = REGION) -> object:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return parse_trigger(raw, VolumeRequest, region=region, now=NOW, slot_minutes=60, call_id="call-1")
+
+
+def event(**extra: object) -> dict[str, object]:
+    body = make_event(
+        "com.oraclecloud.blockvolumes.createvolume.end", "ocid1.volume.oc1.iad.v1", "db01", "ocid1.compartment.oc1..c"
+    )
+    body.update(extra)
+    return body
+
+
+def test_one_parse_picks_the_trigger() -> None:
+    empty = parse(b"")
+    assert isinstance(empty, ScheduleTrigger) and empty.kind is TriggerKind.SCHEDULE
+    assert empty.schedule.schedule == "default" and empty.schedule.slot == "2026-11-22T09:00Z"  # the run's slot
+    assert isinstance(parse({"trigger": "schedule"}), ScheduleTrigger)
+    got = parse(event())
+    assert isinstance(got, EventTrigger) and got.kind is TriggerKind.EVENT
+    assert got.key_parts == (got.event.event_id, "ocid1.volume.oc1.iad.v1") and got.correlation_id == got.event.event_id
+    direct = parse({"volumeId": "ocid1.volume.oc1.iad.v1", "dryRun": True})
+    assert isinstance(direct, RequestTrigger) and direct.kind is TriggerKind.DIRECT
+    assert (
+        direct.dry_run and direct.target_ids == ["ocid1.volume.oc1.iad.v1"] and direct.key_parts == ("call", "call-1")
+    )
+
+
+def test_a_gateway_request_keys_on_the_callers_idempotency_key() -> None:
+    body = b'{"volumeId": "ocid1.volume.oc1.iad.v1"}'
+    got = parse_gateway_request(
+        body, VolumeRequest, region=REGION, call_id="c", idempotency_key="k-1", request_id="opc-1"
+    )
+    assert got.kind is TriggerKind.HTTP and got.key_parts == ("idempotency-key", "k-1")
+    assert got.correlation_id == "opc-1"
+    assert parse_gateway_request(
+        b"", ScheduleRequest, region=REGION, call_id="c", idempotency_key=None, request_id=None
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"not json", "body"),
+        (b"[1, 2]", "body"),
+        ({"volumeId": "ocid1.volume.oc1.phx.v1"}, "volumeId"),  # another region
+        ({"volumeId": "ocid1.volume.oc2.iad.v1"}, "volumeId"),  # another realm
+        ({"volumeId": "ocid1.bootvolume.oc1.iad.v1"}, "volumeId"),  # another kind
+        ({"volumeId": "ocid1.volume.oc1.iad.v1", "bogus": 1}, "bogus"),
+        ({"trigger": "schedule", "bogus": 1}, "bogus"),
+    ],
+)
+def test_bad_bodies_name_the_field(body: bytes | dict[str, object], field: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        parse(body)
+    assert caught.value.field == field and caught.value.status == 400
+
+
+def test_without_a_region_only_the_shape_is_checked() -> None:
+    assert isinstance(parse({"volumeId": "ocid1.volume.oc1.phx.v1"}, region=None), RequestTrigger)
 
 
 def test_event_tags_in_either_spelling_and_status() -> None:
-    event = make_event(
-        "com.oraclecloud.blockvolumes.createvolume.end",
-        "ocid1.volume.oc1.iad.v1",
-        "db01",
-        "ocid1.compartment.oc1..c",
-        additional_details={"status": "operationFailed"},
-    )
-    event["data"].pop("freeformTags", None)
-    event["data"]["freeFormTags"] = {"backup": "daily"}
-    parsed = parse_event(json.dumps(event).encode())
-    assert parsed.data.freeform_tags == {"backup": "daily"}
-    assert parsed.status == "operationFailed" and not parsed.succeeded
-    event["data"]["additionalDetails"] = {}
-    event["data"]["status"] = "operationSucceed"
-    assert parse_event(json.dumps(event).encode()).succeeded
+    body = event()
+    body["data"] = {**body["data"], "additionalDetails": {"status": "operationFailed"}}  # type: ignore[dict-item]
+    body["data"].pop("freeformTags", None)  # type: ignore[attr-defined]
+    body["data"]["freeFormTags"] = {"backup": "daily"}  # type: ignore[index]
+    parsed = parse(body)
+    assert isinstance(parsed, EventTrigger)
+    assert parsed.event.data.freeform_tags == {"backup": "daily"}
+    assert parsed.event.status == "operationFailed" and not parsed.event.succeeded
+    body["data"]["additionalDetails"] = {}  # type: ignore[index]
+    body["data"]["status"] = "operationSucceed"  # type: ignore[index]
+    again = parse(body)
+    assert isinstance(again, EventTrigger) and again.event.succeeded
+    assert isinstance(OciEvent.model_validate(body), OciEvent)
 
 
 @pytest.mark.parametrize(
@@ -51,21 +130,27 @@ def test_event_tags_in_either_spelling_and_status() -> None:
             {"cloudEventsVersion": "0.1", "eventType": "com.oraclecloud.x", "eventID": "e", "data": {}},
             "data.resourceId",
         ),
+        (  # the event is about a volume; its resource is a volume of this region, nothing else
+            {
+                "cloudEventsVersion": "0.1",
+                "eventType": "com.oraclecloud.blockvolumes.createvolume.end",
+                "eventID": "e",
+                "data": {"resourceId": "ocid1.volume.oc1.phx.v1"},
+            },
+            "data.resourceId",
+        ),
     ],
 )
 def test_bad_events_name_the_field(body: dict[str, object], field: str) -> None:
-    with pytest.raises(InputError) as caught:
-        parse_event(json.dumps(body).encode())
+    with pytest.raises(BadRequest) as caught:
+        parse(body)
     assert caught.value.field == field and caught.value.status == 400
 
 
 def test_schedule_body() -> None:
-    assert parse_schedule(b"").schedule == "default"
-    parsed = parse_schedule(b'{"trigger":"schedule","schedule":"nightly","slot":"2026-11-22T09:00Z"}')
-    assert parsed.schedule == "nightly" and parsed.slot == "2026-11-22T09:00Z"
-    with pytest.raises(InputError) as caught:
-        parse_schedule(b'{"trigger":"schedule","bogus":1}')
-    assert caught.value.field == "bogus"
+    parsed = parse({"trigger": "schedule", "schedule": "nightly", "slot": "2026-11-22T08:00Z", "resourceIds": ["a"]})
+    assert isinstance(parsed, ScheduleTrigger)
+    assert parsed.key_parts == ("nightly", "2026-11-22T08:00Z") and parsed.schedule.only == {"a"}
 
 
 def test_gateway_auth_fails_closed() -> None:
@@ -82,18 +167,18 @@ def test_gateway_auth_fails_closed() -> None:
         (GatewayRequest("POST", "/", {"x-gateway-token": token}), digest, [], 401),
         (ok, digest, ["bob"], 403),
     ]:
-        with pytest.raises(InputError) as caught:
+        with pytest.raises(HttpError) as caught:
             authenticate(request, configured, allowed)
         assert caught.value.status == status
 
 
 def test_gateway_shape_checks() -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(HttpError) as caught:
         check_shape(GatewayRequest("GET", "/", {}), b"")
     assert caught.value.status == 405
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(HttpError) as caught:
         check_shape(GatewayRequest("POST", "/", {"content-type": "text/plain"}), b"x")
     assert caught.value.status == 415
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(HttpError) as caught:
         check_shape(GatewayRequest("POST", "/", {}), b"x" * 70000)
     assert caught.value.status == 413

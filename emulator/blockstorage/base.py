@@ -6,13 +6,12 @@ import itertools
 from collections.abc import Callable
 from typing import Any, Self
 
-from ..core.backends import GLOBAL, BaseBackend
 from ..core.exceptions import IncorrectState, NotAuthorizedOrNotFound
 from ..core.idempotency import RetryTokenStore
 from ..core.ids import new_ocid
 from ..core.lifecycle import Stage, schedule
 from ..core.regions import Region, find_region
-from ..core.state import World
+from ..core.state import GLOBAL, BaseBackend, World
 from ..events import make_event
 from ..identity.models import IdentityBackend
 from .resources import (

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..blockstorage.models import BlockstorageBackend
-from ..core.backends import GLOBAL, BaseBackend
 from ..core.clock import rfc3339
 from ..core.ids import new_ocid
 from ..core.regions import find_region
-from ..core.state import World
+from ..core.state import GLOBAL, BaseBackend, World
 from ..events import SUCCEEDED, make_event
 from ..identity.models import IdentityBackend
 

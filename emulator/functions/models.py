@@ -7,12 +7,11 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.backends import BaseBackend
 from ..core.clock import rfc3339
 from ..core.exceptions import NotAuthorizedOrNotFound
 from ..core.ids import new_etag, new_ocid
 from ..core.regions import find_region
-from ..core.state import World
+from ..core.state import BaseBackend, World
 
 HIDDEN_HEADERS = frozenset({"authorization"})
 INVOKE_HOST_PREFIX = "fn"

@@ -6,11 +6,10 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.backends import BaseBackend
 from ..core.clock import rfc3339
 from ..core.exceptions import InvalidParameter, NotAuthorizedOrNotFound
 from ..core.ids import new_ocid
-from ..core.state import World
+from ..core.state import BaseBackend, World
 
 
 @dataclass

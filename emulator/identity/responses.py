@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-from ..core.backends import GLOBAL
 from ..core.clock import rfc3339
 from ..core.exceptions import InvalidParameter, NotAuthorizedOrNotFound
 from ..core.listing import lifecycle_filter, paginate
 from ..core.regions import regions_of_realm
 from ..core.responses import ApiResponse, BaseResponse
+from ..core.state import GLOBAL
 from .models import IdentityBackend
 
 COMPARTMENT_STATES = frozenset({"CREATING", "ACTIVE", "INACTIVE", "DELETING", "DELETED"})

@@ -34,9 +34,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..core.backends import GLOBAL, BaseBackend
 from ..core.exceptions import InvalidParameter, TooManyRequests
-from ..core.state import World
+from ..core.state import GLOBAL, BaseBackend, World
 from ..identity.models import IdentityBackend
 
 NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

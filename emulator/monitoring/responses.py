@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..core.backends import GLOBAL
 from ..core.responses import ApiResponse, BaseResponse
+from ..core.state import GLOBAL
 from .models import MonitoringBackend, PostMetricDataBody
 
 

@@ -7,12 +7,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.backends import BaseBackend
 from ..core.clock import rfc3339
 from ..core.exceptions import NotAuthorizedOrNotFound, PayloadTooLarge, TooManyRequests
 from ..core.ids import new_etag, new_ocid, new_uuid
 from ..core.regions import find_region
-from ..core.state import World
+from ..core.state import BaseBackend, World
 
 WINDOW_SECONDS = 60.0
 PUBLISH_HOST_PREFIX = "ons"

@@ -62,43 +62,7 @@ reconcile uses its one listing of each destination (per compartment and kind), w
 copies' upkeep and the destination's pruning. Copy names use the source backup's time, so a replay
 sends the very same request.
 
-Configuration (function config keys; ``<region>=<value>`` maps are comma-separated):
-
-- ``COPY_DESTINATION_REGIONS`` (required): comma-separated region names, e.g.
-  ``us-phoenix-1,eu-frankfurt-1``; a region listed twice, or the function's own region, is refused, naming it.
-- ``COPY_SELECTOR`` (default: empty): ``key=value`` (freeform) or ``namespace.key=value`` (defined tag)
-  a backup must carry to be copied on an event or a reconcile; empty means the tool's own backups
-  (``backup-managed-by=oci-block-backup``).
-- ``COPY_ALL_BACKUPS`` (default ``false``): with no ``COPY_SELECTOR``, copy every backup, not only the
-  tool's.
-- ``COPY_KMS_KEY_IDS`` (default: none): ``<region>=<Vault key OCID in that region>,...``; a
-  destination without a key gets an Oracle-managed key.
-- ``COPY_NAME_TEMPLATE`` (default ``{name} (DR copy from {source_region})``): the copy's display name;
-  placeholders ``{name}`` (the source backup's name), ``{kind}`` (volume / bootvolume / volumegroup),
-  ``{region}`` (destination), ``{source_region}``, ``{date}`` / ``{time}`` (when the source backup
-  was taken, UTC, ``YYYY-MM-DD`` / ``HHMM``).
-- ``COPY_NAME_TEMPLATES`` (default: none): ``<region>=<template>,...`` per destination (no commas
-  inside a template).
-- ``COPY_RETENTION_DAYS`` (default ``0``, off): delete the tool's copies older than this many days.
-- ``COPY_RETENTION_COUNT`` (default ``0``, off): keep only this many newest copies per source volume.
-- ``COPY_RETENTION_DAYS_BY_REGION`` / ``COPY_RETENTION_COUNT_BY_REGION`` (default: none):
-  ``<region>=<n>,...`` overrides of the two above for one destination.
-- ``COPY_RETENTION_MIN_KEEP`` (default ``1``, at least 1): whatever the retention says, the newest
-  this many AVAILABLE copies of a source volume in a destination stay; the last AVAILABLE copy is
-  never deleted. Retention is applied by the reconcile (schedule) run only, and a reconcile does not
-  copy backups the destination's retention would delete at once.
-- ``COPY_MAX_IN_FLIGHT`` (default ``10``, 1..10): volume backup copies the function lets be in flight
-  from its region at a time (OCI's limit is 10).
-- ``COPY_LOOKBACK_DAYS`` (default ``7``): how far back a reconcile looks for source backups without
-  a copy.
-- ``DR_RPO_HOURS`` (default ``27``, 1..8760): a source is DR-protected in a destination when that
-  region holds an AVAILABLE copy of one of its backups taken within this many hours.
-- ``COPY_LOCK_DAYS`` (default ``0``, off; up to 36500): a retention lock (``isRetentionLockEnabled`` +
-  ``retentionPeriod`` DAYS) on every copy; ``COPY_LOCK_DAYS_BY_REGION`` (``<region>=<days>,...``)
-  overrides it for one destination. A locked copy is not deleted by retention before its lock expires.
-
-Common keys (``COMPARTMENT_IDS``, ``INCLUDE_SUBCOMPARTMENTS``, ``DRY_RUN``, ``MAX_CONCURRENCY``,
-``NOTIFICATION_TOPIC_ID``, ...) work as for every function.
+Configuration: the keys and their defaults are in the README's "Configuration" table.
 """
 
 from __future__ import annotations
@@ -107,33 +71,30 @@ from functions.copy_backup.copying import copy_now, on_event
 from functions.copy_backup.reconcile import reconcile
 from functions.copy_backup.settings import EVENT_KINDS, CopyBackupRequest, CopyBackupSettings, Run
 from shared.app import HandlerSpec
-from shared.oci.blockstorage import BackupKind
-from shared.triggers import TriggerKind
+from shared.triggers import ScheduleRequest
 
 
-def run(invocation: Run) -> None:
-    if invocation.kind is TriggerKind.EVENT:
-        on_event(invocation)
-    elif invocation.kind is TriggerKind.SCHEDULE:
-        reconcile(invocation)
-    else:
-        request = invocation.request
-        assert request is not None
-        if request.dr_posture:
-            reconcile(invocation, posture_only=True)
-            return
-        assert request.backup_id is not None
-        kind = BackupKind.of_ocid(request.backup_id)
-        assert kind is not None
-        regions = request.regions or invocation.settings.destination_regions
-        copy_now(invocation, kind, request.backup_id, regions, from_event=False)
+def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
+    """The reconcile: what each destination lacks, copied; then each destination pruned."""
+    reconcile(invocation)
+
+
+def on_request(invocation: Run, request: CopyBackupRequest) -> None:
+    """One backup copied now, or the DR posture only."""
+    if request.dr_posture:
+        reconcile(invocation, posture_only=True)
+        return
+    kind, backup_id = request.backup()
+    copy_now(invocation, kind, backup_id, request.regions or invocation.settings.destination_regions, from_event=False)
 
 
 SPEC = HandlerSpec(
     name="copy_backup",
     settings=CopyBackupSettings,
     request=CopyBackupRequest,
-    event_types=frozenset(EVENT_KINDS),
-    run=run,
+    event_kinds=EVENT_KINDS,
+    on_event=on_event,
+    on_schedule=on_schedule,
+    on_request=on_request,
     route="copy-backup",
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from functions.copy_backup.limits import Limits, limits_for
-from functions.copy_backup.settings import COPY_RETRY, EVENT_KINDS, Run
+from functions.copy_backup.settings import COPY_RETRY, Run
 from functions.copy_backup.upkeep import Updated, Upkeep, copy_name, made_by_tool, update_copy, upkeep_for
 from shared.oci.blockstorage import BackupKind, Versioned
 from shared.oci.errors import (
@@ -29,12 +29,11 @@ from shared.oci.models import (
 )
 from shared.results import Item, ItemStatus
 from shared.rules.idempotency import TOKEN_RENEWALS, renewed_token
+from shared.triggers import OciEvent
 
 
-def on_event(invocation: Run) -> None:
-    event = invocation.event
-    assert event is not None
-    kind = EVENT_KINDS[event.event_type]
+def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
+    """A finished backup: copied to every destination region if it matches the copy selector."""
     if not event.succeeded:
         invocation.report.add(
             Item(

@@ -16,14 +16,12 @@ from functions.copy_backup.limits import Limits
 from functions.copy_backup.posture import DrTally
 from functions.copy_backup.pruning import prune
 from functions.copy_backup.settings import COPY_KINDS, Run
-from shared.app import run_bounded
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import OciError
-from shared.oci.identity import compartment_tree
 from shared.oci.models import BackupBase, LifecycleState
 from shared.results import Item, ItemStatus
 from shared.rules.retention import kept
-from shared.triggers import InputError
+from shared.sweep import deferred_item, run_bounded, scope
 
 
 class Task(NamedTuple):
@@ -62,17 +60,13 @@ class Listings:
 def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
     """Copy what the destinations lack, then prune; ``posture_only``: measure the DR posture, nothing else."""
     settings = invocation.settings
-    compartments = settings.compartment_ids
-    if not compartments:
-        raise InputError("no compartments to reconcile: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
-    if settings.include_subcompartments:
-        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
+    compartments = scope(invocation)
     regions = [r for r in settings.destination_regions if r != invocation.region]
     limits = Limits(invocation.region, settings.max_in_flight)
     tally = DrTally(regions)
     listings = Listings()
     tasks = plan(invocation, compartments, regions, limits, listings, tally)
-    invocation.report.set_dr_posture(tally.posture(settings.dr_rpo_hours, invocation.now()))
+    invocation.report.add_section(tally.posture(settings.dr_rpo_hours, invocation.now()))
     if posture_only:
         return
     tasks.sort(key=lambda t: t.backup.time_created, reverse=True)  # newest first get the copy slots
@@ -83,16 +77,8 @@ def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
             listings.learn(task.seen.region, task.kind, done)
 
     def defer(task: Task) -> None:
-        invocation.report.add(
-            Item(
-                status=ItemStatus.DEFERRED,
-                action="copy",
-                resource_id=task.backup.id,
-                name=task.backup.display_name,
-                region=task.seen.region,
-                reason="not started before the deadline; the next reconcile copies it",
-            )
-        )
+        reason = "not started before the deadline; the next reconcile copies it"
+        invocation.report.add(deferred_item("copy", task.backup.id, task.backup.display_name, reason, task.seen.region))
 
     run_bounded(tasks, copy, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
     for region in regions:

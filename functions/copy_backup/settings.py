@@ -15,6 +15,7 @@ from shared.rules.naming import check_template
 from shared.rules.retention import RetentionPolicy
 from shared.rules.tags import is_managed
 from shared.settings import CommonSettings, CsvList, KeyInts, KeyValues, Selector, is_ocid, is_region_name
+from shared.triggers import region_ocid
 
 OCI_MAX_IN_FLIGHT = 10
 NAME_PLACEHOLDERS = ("name", "kind", "region", "source_region", "date", "time")
@@ -163,7 +164,7 @@ class CopyBackupRequest(BaseModel):
             return value
         if value is None or not is_ocid(value) or value.split(".")[1] not in BACKUP_OCID_TYPES:
             raise ValueError("must be a volume backup, boot volume backup or volume group backup OCID")
-        return value
+        return region_ocid(value, info)
 
     @field_validator("regions")
     @classmethod
@@ -178,6 +179,13 @@ class CopyBackupRequest(BaseModel):
     @property
     def read_only(self) -> bool:
         return self.dr_posture
+
+    def backup(self) -> tuple[BackupKind, str]:
+        """The backup to copy and its kind (a copy request, not a posture question)."""
+        kind = BackupKind.of_ocid(self.backup_id or "")
+        if kind is None or self.backup_id is None:
+            raise ValueError("not a copy request")
+        return kind, self.backup_id
 
 
 Run = Invocation[CopyBackupSettings, CopyBackupRequest]

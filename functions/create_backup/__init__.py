@@ -42,53 +42,16 @@ from functions.create_backup.settings import (
     Target,
 )
 from shared.app import HandlerSpec
-from shared.oci.errors import (
-    NotAuthorizedOrNotFound,
-)
-from shared.oci.models import (
-    BackupType,
-    Tagged,
-)
+from shared.errors import BadRequest
+from shared.oci.blockstorage import BackupKind
+from shared.oci.errors import NotAuthorizedOrNotFound
+from shared.oci.models import BackupType, Tagged
 from shared.results import Item, ItemStatus
-from shared.triggers import InputError, OciEvent, TriggerKind
+from shared.triggers import OciEvent, ScheduleRequest
 
 
-def run(invocation: Run) -> None:
-    if invocation.kind is TriggerKind.EVENT:
-        _on_event(invocation)
-        return
-    from functions.create_backup.sweep import sweep  # listings and posture: not on the event path
-
-    if invocation.kind is TriggerKind.SCHEDULE:
-        schedule = invocation.schedule
-        only = set(schedule.resource_ids) if schedule and schedule.resource_ids else None
-        sweep(invocation, invocation.settings.compartment_ids, only=only, prune=True, backup_type=None)
-    else:
-        request = invocation.request
-        assert request is not None
-        configured = invocation.settings.lock_days
-        if request.lock_days is not None and request.lock_days < configured:
-            raise InputError(
-                f"{request.lock_days} is shorter than the configured lock (BACKUP_LOCK_DAYS={configured}); "
-                "a request may lengthen the lock, never shorten it",
-                "lockDays",
-            )
-        kind, target_id = request.target()
-        if request.posture:
-            scope = [target_id] if target_id else invocation.settings.compartment_ids
-            sweep(invocation, scope, only=None, prune=False, backup_type=None, posture_only=True)
-        elif kind is None:
-            sweep(invocation, [target_id], only=None, prune=request.prune, backup_type=request.type)
-        else:
-            source = invocation.storage.get_source(kind, target_id).value
-            assert isinstance(source, Tagged)
-            protect(invocation, Target(kind, source, request.type is BackupType.FULL), explicit=True)
-
-
-def _on_event(invocation: Run) -> None:
-    event = invocation.event
-    assert event is not None
-    kind = EVENT_KINDS[event.event_type]
+def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
+    """A first FULL backup of a new resource (a launched instance: its boot volume)."""
     resource_id = event.data.resource_id
     launched = event.event_type == LAUNCH_INSTANCE_END
     if not event.succeeded:
@@ -120,6 +83,37 @@ def _on_event(invocation: Run) -> None:
     protect(invocation, Target(kind, source, full=True), explicit=False, first_backup=True)
 
 
+def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
+    """The sweep of ``COMPARTMENT_IDS`` (a hand-over: only its ``resourceIds``), then retention."""
+    from functions.create_backup.sweep import sweep  # listings and posture: not on the event path
+
+    sweep(invocation, None, only=schedule.only, prune=True, backup_type=None, measure=schedule.only is None)
+
+
+def on_request(invocation: Run, request: CreateBackupRequest) -> None:
+    """One resource now, a selector run in one compartment, or the posture only."""
+    from functions.create_backup.sweep import sweep
+
+    configured = invocation.settings.lock_days
+    if request.lock_days is not None and request.lock_days < configured:
+        raise BadRequest(
+            f"{request.lock_days} is shorter than the configured lock (BACKUP_LOCK_DAYS={configured}); "
+            "a request may lengthen the lock, never shorten it",
+            "lockDays",
+        )
+    kind, target_id = request.target()
+    if request.posture:
+        sweep(
+            invocation, [target_id] if target_id else None, only=None, prune=False, backup_type=None, posture_only=True
+        )
+    elif kind is None:
+        sweep(invocation, [target_id], only=None, prune=request.prune, backup_type=request.type)
+    else:
+        source = invocation.storage.get_source(kind, target_id).value
+        assert isinstance(source, Tagged)
+        protect(invocation, Target(kind, source, request.type is BackupType.FULL), explicit=True)
+
+
 def _launched_boot_volume(invocation: Run, event: OciEvent) -> str:
     """The boot volume of a launched instance, through its boot volume attachment."""
     data = event.data
@@ -144,7 +138,9 @@ SPEC = HandlerSpec(
     name="create_backup",
     settings=CreateBackupSettings,
     request=CreateBackupRequest,
-    event_types=frozenset(EVENT_KINDS),
-    run=run,
+    event_kinds=EVENT_KINDS,
+    on_event=on_event,
+    on_schedule=on_schedule,
+    on_request=on_request,
     route="create-backup",
 )

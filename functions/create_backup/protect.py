@@ -27,6 +27,7 @@ from shared.rules.idempotency import TOKEN_RENEWALS, renewed_token
 from shared.rules.locks import lock_request
 from shared.rules.naming import render
 from shared.rules.tags import CALL_KEY, RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
+from shared.triggers import RequestTrigger
 
 
 def protect(
@@ -197,7 +198,8 @@ def create_with_renewal(invocation: Run, target: Target, details: BackupUpdate) 
 
 def lock_days_for(invocation: Run) -> int:
     """The configured lock, or the request's when it asks for a longer one (a shorter one was refused)."""
-    asked = invocation.request.lock_days if invocation.request is not None else None
+    trigger = invocation.trigger
+    asked = trigger.request.lock_days if isinstance(trigger, RequestTrigger) else None
     return max(invocation.settings.lock_days, asked or 0)
 
 

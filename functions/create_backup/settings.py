@@ -10,11 +10,11 @@ from shared.oci.models import (
     BackupType,
     Tagged,
 )
-from shared.oci.ocid import ocid_problem
 from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
 from shared.rules.locks import MAX_LOCK_DAYS, LockMode
 from shared.rules.naming import check_template
 from shared.settings import CommonSettings, CsvList
+from shared.triggers import region_ocid
 
 if TYPE_CHECKING:
     from shared.rules.retention import RetentionPolicy
@@ -96,10 +96,7 @@ class CreateBackupRequest(BaseModel):
     @field_validator("volume_id", "boot_volume_id", "volume_group_id", "compartment_id")
     @classmethod
     def _ocid(cls, value: str | None, info: ValidationInfo) -> str | None:
-        problem = value is not None and ocid_problem(value, kinds=TARGET_TYPES[str(info.field_name)])
-        if problem:
-            raise ValueError(problem)
-        return value
+        return None if value is None else region_ocid(value, info, TARGET_TYPES[str(info.field_name)])
 
     @model_validator(mode="after")
     def _one_target(self) -> "CreateBackupRequest":

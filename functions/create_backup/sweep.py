@@ -6,8 +6,6 @@ from collections.abc import Iterator
 
 from functions.create_backup.protect import protect
 from functions.create_backup.settings import Run, Target
-from shared.app import run_bounded
-from shared.oci.identity import compartment_tree
 from shared.oci.models import (
     BackupBase,
     BackupType,
@@ -15,50 +13,40 @@ from shared.oci.models import (
     Tagged,
 )
 from shared.posture import Coverage, ProtectionPosture, last_available, protection_posture
-from shared.results import Item, ItemStatus
-from shared.triggers import InputError, TriggerKind
+from shared.sweep import deferred_item, hand_over, run_bounded, scope
 
 
 def sweep(
     invocation: Run,
-    compartments: list[str],
+    compartments: list[str] | None,
     *,
     only: set[str] | None,
     prune: bool,
     backup_type: BackupType | None,
+    measure: bool = False,
     posture_only: bool = False,
 ) -> None:
+    """Back up every matching source of ``compartments`` (default ``COMPARTMENT_IDS``); ``measure``: the
+    posture too, ``posture_only``: the posture and nothing else."""
     settings = invocation.settings
-    if not compartments:
-        raise InputError("no compartments to sweep: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
-    if settings.include_subcompartments:
-        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
-    targets = list(list_targets(invocation, compartments, only, backup_type is BackupType.FULL))
+    targets = list(list_targets(invocation, scope(invocation, compartments), only, backup_type is BackupType.FULL))
     histories = list_histories(invocation, targets)
-    if only is None and (posture_only or invocation.kind is TriggerKind.SCHEDULE):
-        invocation.report.set_posture(fleet_posture(invocation, targets, histories))
+    if measure or posture_only:
+        invocation.report.add_section(fleet_posture(invocation, targets, histories))
     if posture_only:
         return
     deferred: list[str] = []
 
     def defer(target: Target) -> None:
         deferred.append(target.source.id)
-        invocation.report.add(
-            Item(
-                status=ItemStatus.DEFERRED,
-                action="backup",
-                resource_id=target.source.id,
-                name=target.source.display_name,
-                reason="not started before the deadline; handed over",
-            )
-        )
+        invocation.report.add(deferred_item("backup", target.source.id, target.source.display_name))
 
     def work(target: Target) -> None:
         protect(invocation, target, explicit=False, prune=prune, history=histories.get(target.source.id, []))
 
     run_bounded(targets, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
     if deferred:
-        invocation.hand_over(deferred, "resources")
+        hand_over(invocation, deferred, "resources")
 
 
 def list_targets(invocation: Run, compartments: list[str], only: set[str] | None, full: bool) -> Iterator[Target]:

@@ -32,22 +32,8 @@ re-read, the tags re-merged and the PUT retried (at most ``RETAG_MAX_ATTEMPTS`` 
 in between loses nothing; the item says ``after N concurrent change(s)``. A backup already as wanted is
 ``skipped``: a second run changes nothing.
 
-Config keys (besides the common ones; ``SELECTOR`` limits event and schedule runs to group backups
-whose own or whose volume group's tags match):
-
-- ``RETAG_NAME_TEMPLATE`` (``{group}-{type}-{date}-{time}``): the display name. Placeholders: ``{group}``
-  the volume group's name (the backup's original name if the group is gone), ``{name}`` the backup's
-  original name, ``{type}`` full / incremental, ``{source_type}`` manual / scheduled, ``{date}``
-  (YYYY-MM-DD) and ``{time}`` (HHMM) of the backup's creation in UTC, ``{region}``.
-- ``RETAG_RENAME`` (``true``): ``false`` only tags, never renames (an explicit ``displayName`` still does).
-- ``RETAG_FREEFORM_TAGS`` (empty): ``key=value,key2=value2`` added to every group and member backup.
-- ``RETAG_DEFINED_TAGS`` (empty): ``namespace.key=value,...`` added likewise (the tag namespace must
-  exist and the function may need ``use tag-namespaces``).
-- ``RETAG_COPY_GROUP_TAGS`` (``true``): copy the volume group's freeform tags, and its defined tags
-  of the namespaces listed in ``COPY_DEFINED_TAG_NAMESPACES`` (never ``Oracle-Tags``).
-- ``RETAG_REPLACE_TAGS`` (``false``): drop the backup's own tags that are not wanted.
-- ``RETAG_MAX_ATTEMPTS`` (``5``, 1..20): attempts per backup when others write concurrently (412).
-- ``RETAG_LOOKBACK_DAYS`` (``7``, 1..3650): how far back a schedule run looks.
+Configuration: ``SELECTOR`` limits event and schedule runs to group backups whose own or whose volume
+group's tags match; the keys and their defaults are in the README's "Configuration" table.
 """
 
 from __future__ import annotations
@@ -60,7 +46,7 @@ from typing import Any
 from functions.retag_group_backup.changes import Change, Wanted, change_for
 from functions.retag_group_backup.settings import (
     ACTION,
-    EVENT_TYPES,
+    EVENT_KINDS,
     MEMBER_ACTION,
     ORIGINAL_NAME_KEY,
     RETAGGED_BY_KEY,
@@ -69,13 +55,11 @@ from functions.retag_group_backup.settings import (
     RetagRequest,
     RetagSettings,
     Run,
-    is_group_backup_ocid,
 )
-from shared.app import HandlerSpec, run_bounded
+from shared.app import HandlerSpec
 from shared.oci.blockstorage import BackupKind, Versioned
 from shared.oci.boot_group_models import VolumeGroup, VolumeGroupBackup
 from shared.oci.errors import KeptChanging, NotAuthorizedOrNotFound, OciError
-from shared.oci.identity import compartment_tree
 from shared.oci.models import (
     GONE_STATES,
     BackupBase,
@@ -85,7 +69,8 @@ from shared.oci.models import (
 from shared.results import Item, ItemStatus, status_for
 from shared.rules.naming import render
 from shared.rules.tags import copyable_defined, is_managed, merge_defined, merge_freeform
-from shared.triggers import InputError, TriggerKind
+from shared.sweep import deferred_item, hand_over, run_bounded, scope
+from shared.triggers import OciEvent, ScheduleRequest
 
 
 @dataclass
@@ -119,24 +104,10 @@ class Context:
         return group
 
 
-def run(invocation: Run) -> None:
+def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
+    """A new group backup (the event's resource is one: checked with the event)."""
     context = Context(invocation)
-    if invocation.kind is TriggerKind.EVENT:
-        _on_event(context)
-    elif invocation.kind is TriggerKind.SCHEDULE:
-        _sweep(context)
-    else:
-        request = invocation.request
-        assert request is not None
-        _retag(context, request.volume_group_backup_id, request, listed=None)
-
-
-def _on_event(context: Context) -> None:
-    event = context.invocation.event
-    assert event is not None
     backup_id = event.data.resource_id
-    if not is_group_backup_ocid(backup_id):
-        raise InputError("not a volume group backup OCID", "data.resourceId")
     if not event.succeeded:
         context.report(
             ItemStatus.SKIPPED,
@@ -152,16 +123,12 @@ def _on_event(context: Context) -> None:
 # --- schedule ---------------------------------------------------------------------------------
 
 
-def _sweep(context: Context) -> None:
-    invocation = context.invocation
+def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
+    """The recent AVAILABLE group backups of the scope not named and tagged as wanted yet."""
+    context = Context(invocation)
     settings = context.settings
-    compartments = settings.compartment_ids
-    if not compartments:
-        raise InputError("no compartments to sweep: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
-    if settings.include_subcompartments:
-        compartments = compartment_tree(invocation.client, invocation.region, compartments, invocation.call_deadline)
-    schedule = invocation.schedule
-    only = set(schedule.resource_ids) if schedule and schedule.resource_ids else None
+    compartments = scope(invocation)
+    only = schedule.only
     cutoff = invocation.now() - timedelta(days=settings.lookback_days)
     candidates = [
         backup
@@ -175,20 +142,22 @@ def _sweep(context: Context) -> None:
 
     def defer(backup: BackupBase) -> None:
         deferred.append(backup.id)
-        context.report(
-            ItemStatus.DEFERRED,
-            backup.id,
-            "not started before the deadline; handed over",
-            action=ACTION,
-            name=backup.display_name,
-        )
+        invocation.report.add(deferred_item(ACTION, backup.id, backup.display_name))
 
     def work(backup: BackupBase) -> None:
         _retag(context, backup.id, None, listed=backup)
 
     run_bounded(candidates, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
     if deferred:
-        invocation.hand_over(deferred, "group backups")
+        hand_over(invocation, deferred, "group backups")
+
+
+# --- HTTP / direct ------------------------------------------------------------------------------
+
+
+def on_request(invocation: Run, request: RetagRequest) -> None:
+    """One group backup, with the request's name and tags winning over the configured ones."""
+    _retag(Context(invocation), request.volume_group_backup_id, request, listed=None)
 
 
 # --- one group backup -------------------------------------------------------------------------
@@ -368,7 +337,9 @@ SPEC = HandlerSpec(
     name="retag_group_backup",
     settings=RetagSettings,
     request=RetagRequest,
-    event_types=EVENT_TYPES,
-    run=run,
+    event_kinds=EVENT_KINDS,
+    on_event=on_event,
+    on_schedule=on_schedule,
+    on_request=on_request,
     route="retag-group-backup",
 )

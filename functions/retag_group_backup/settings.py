@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.app import Invocation
+from shared.oci.blockstorage import BackupKind
 from shared.oci.models import (
     BackupBase,
     DefinedTags,
@@ -16,13 +17,14 @@ from shared.oci.models import (
 from shared.rules.naming import check_template
 from shared.rules.tags import ORACLE_TAGS, is_oracle_namespace
 from shared.settings import CommonSettings, KeyValues, is_ocid
+from shared.triggers import region_ocid
 
 RETAGGED_BY_KEY = "backup-retagged-by"
 RETAGGED_BY_VALUE = "oci-block-backup"
 ORIGINAL_NAME_KEY = "backup-original-name"
 TOOL_KEYS = frozenset({RETAGGED_BY_KEY, ORIGINAL_NAME_KEY})
 NAME_PLACEHOLDERS = ("group", "name", "type", "source_type", "date", "time", "region")
-EVENT_TYPES = frozenset({"com.oraclecloud.blockvolumes.createvolumegroupbackup.end"})
+EVENT_KINDS = {"com.oraclecloud.blockvolumes.createvolumegroupbackup.end": BackupKind.VOLUME_GROUP}
 MAX_TAG_KEY = 100
 MAX_TAG_VALUE = 256
 ACTION = "retag"
@@ -92,10 +94,10 @@ class RetagRequest(BaseModel):
 
     @field_validator("volume_group_backup_id")
     @classmethod
-    def _group_backup_ocid(cls, value: str) -> str:
+    def _group_backup_ocid(cls, value: str, info: ValidationInfo) -> str:
         if not is_group_backup_ocid(value):
             raise ValueError("must be a volume group backup OCID (ocid1.volumegroupbackup...)")
-        return value
+        return region_ocid(value, info)
 
     @field_validator("display_name")
     @classmethod

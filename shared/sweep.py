@@ -1,0 +1,131 @@
+"""What every sweep shares: its scope, a bounded worker pool, the hand-over of what did not fit.
+
+A schedule run (create-backup's sweep, copy-backup's reconcile, retag-group-backup's sweep) works
+through many resources within one deadline:
+
+- ``scope``: the compartments to sweep, ``COMPARTMENT_IDS`` (refused when empty) and, with
+  ``INCLUDE_SUBCOMPARTMENTS``, their subtrees;
+- ``run_bounded``: at most ``MAX_CONCURRENCY`` in flight, nothing new started after the deadline;
+- ``deferred_item`` and ``hand_over``: what was not started is reported ``deferred`` and handed to
+  detached invocations of the same function, same schedule and slot.
+"""
+
+import contextvars
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shared import log
+from shared.app import Invocation
+from shared.errors import BadRequest
+from shared.oci.errors import OciError
+from shared.oci.identity import compartment_tree
+from shared.oci.retry import Deadline
+from shared.results import Item, ItemStatus
+from shared.triggers import MAX_RESOURCE_IDS, ScheduleTrigger
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+T = TypeVar("T")
+HANDED_OVER = "not started before the deadline; handed over"
+
+
+def scope(invocation: Invocation[Any, Any], compartments: list[str] | None = None) -> list[str]:
+    """``compartments`` (default ``COMPARTMENT_IDS``), and their subtrees with ``INCLUDE_SUBCOMPARTMENTS``."""
+    settings = invocation.settings
+    chosen = settings.compartment_ids if compartments is None else compartments
+    if not chosen:
+        raise BadRequest("no compartments in scope: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
+    if not settings.include_subcompartments:
+        return list(chosen)
+    return compartment_tree(invocation.client, invocation.region, list(chosen), invocation.call_deadline)
+
+
+def deferred_item(
+    action: str, resource_id: str, name: str | None, reason: str = HANDED_OVER, region: str | None = None
+) -> Item:
+    return Item(
+        status=ItemStatus.DEFERRED, action=action, resource_id=resource_id, name=name, region=region, reason=reason
+    )
+
+
+def run_bounded(
+    work: Iterable[T],
+    action: Callable[[T], None],
+    *,
+    concurrency: int,
+    deadline: Deadline,
+    on_deferred: Callable[[T], None],
+) -> int:
+    """Run ``action`` over ``work`` with at most ``concurrency`` in flight.
+
+    Nothing new starts once the deadline has passed: every item not started is handed to
+    ``on_deferred`` (reported, handed over), so the function is never killed mid-flight.
+    Each task runs in a copy of the caller's context, so what a worker logs carries the call's
+    ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines.
+    Returns how many items were started.
+    """
+    from concurrent.futures import ThreadPoolExecutor  # sweeps only: an event runs no pool
+
+    started = 0
+    items: Iterator[T] = iter(work)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="obb") as pool:
+        running: set[Future[None]] = set()
+        for item in items:
+            while len(running) >= concurrency:
+                running = _wait_some(running)
+            if deadline.expired():
+                on_deferred(item)
+                for rest in items:
+                    on_deferred(rest)
+                break
+            running.add(pool.submit(contextvars.copy_context().run, action, item))
+            started += 1
+        for future in running:
+            future.result()
+    return started
+
+
+def _wait_some(running: "set[Future[None]]") -> "set[Future[None]]":
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done, pending = wait(running, return_when=FIRST_COMPLETED)
+    for future in done:
+        future.result()  # actions report their own failures; anything raised here is a bug
+    return pending
+
+
+def hand_over(invocation: Invocation[Any, Any], deferred: list[str], what: str) -> None:
+    """Give what a schedule run could not start to detached invocations of this function.
+
+    A hand-over carries the same schedule and slot, so its retry tokens and run tags are the
+    ones this run would have used: nothing is done twice. It is split into invocations of at
+    most ``MAX_RESOURCE_IDS`` ids (what a schedule body accepts), each resource in exactly one.
+    Without a way to invoke (dry run, no function id, not a schedule run) the next schedule
+    takes the rest, noted; a hand-over that fails is the run's error (the digest says FAILED).
+    """
+    report = invocation.report
+    trigger = invocation.trigger
+    if invocation.dry_run or invocation.invoke_self is None or not isinstance(trigger, ScheduleTrigger):
+        report.note(f"{len(deferred)} {what} left for the next run (not started before the deadline)")
+        return
+    schedule = trigger.schedule
+    request_ids: list[str] = []
+    handed = 0
+    for start in range(0, len(deferred), MAX_RESOURCE_IDS):
+        chunk = deferred[start : start + MAX_RESOURCE_IDS]
+        payload = {"trigger": "schedule", "schedule": schedule.schedule, "slot": schedule.slot, "resourceIds": chunk}
+        try:
+            request_ids.append(invocation.invoke_self(payload) or "-")
+        except OciError as exc:
+            left = len(deferred) - handed
+            log.event("hand-over failed", logging.ERROR, handed=handed, not_handed=left, error=str(exc))
+            report.fail(f"could not hand over {left} of {len(deferred)} {what} ({exc}); the next schedule takes them")
+            break
+        handed += len(chunk)
+    if handed:
+        report.note(
+            f"handed {handed} {what} to {len(request_ids)} detached invocation(s) of this function"
+            f" (opc-request-id {', '.join(request_ids)})"
+        )
