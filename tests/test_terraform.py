@@ -482,13 +482,13 @@ def test_functions_subnet_is_private(tf: Config) -> None:
 
 
 def test_every_event_type_a_handler_registers_is_wired(tf: Config) -> None:
-    """The handlers' own registrations (SPEC.event_types) match the Events rules, one to one."""
+    """The handlers' own registrations (SPEC.event_kinds) match the Events rules, one to one."""
     import importlib
 
     for handler in HANDLERS:
         spec = importlib.import_module(f"functions.{handler}").SPEC
         assert spec.name == handler and spec.route == ROUTES[handler]
-        assert sorted(spec.event_types) == sorted(tf.locals["event_types"][handler])
+        assert sorted(spec.event_kinds) == sorted(tf.locals["event_types"][handler])
 
 
 # --- plan-time checks, evaluated by the real `terraform console` (offline) -------------------------
