@@ -59,7 +59,8 @@ class Answer(NamedTuple):
 JSON_HEADERS = {"content-type": "application/json"}
 _lock = threading.Lock()
 _cache: dict[tuple[str, ...], Any] = {}
-_first_notes: list[str] = []  # said once, in the first result of this container
+_first_notes: list[str] = []  # said once, in the first result of this container (under _notes_lock)
+_notes_lock = threading.Lock()
 
 
 def load_spec(environ: Mapping[str, str]) -> HandlerSpec[Any, Any]:
@@ -136,7 +137,7 @@ def _configure(environ: Mapping[str, str]) -> tuple[HandlerSpec[Any, Any], Commo
         unknown = spec.settings.unknown_keys(environ)
         if unknown:
             log.event("unknown config keys", logging.WARNING, keys=unknown)
-            with _lock:
+            with _notes_lock:  # build() runs under _lock
                 _first_notes.append(
                     f"config keys this function does not know, ignored: {', '.join(unknown)} (misspelled?)"
                 )
@@ -338,7 +339,7 @@ def _run(method: Method, invocation: Invocation[Any, Any]) -> Answer:
 
 
 def _finish(invocation: Invocation[Any, Any]) -> Answer:
-    with _lock:
+    with _notes_lock:
         first_notes, _first_notes[:] = list(_first_notes), []
     for note in first_notes:
         invocation.report.note(note)
