@@ -17,8 +17,8 @@ from shared.rules.tags import ORACLE_TAGS, is_oracle_namespace
 HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-# What the Functions platform, the base image and a shell set besides the function's config.
-PLATFORM_PREFIXES = ("FN_", "OCI_", "PYTHON", "LC_", "XDG_", "PIP_", "SSL_", "REQUESTS_", "CURL_")
+# What the Functions platform, the base image, func.py and a shell set besides the function's config.
+PLATFORM_PREFIXES = ("FN_", "OCI_", "PYTHON", "PYDANTIC_", "LC_", "XDG_", "PIP_", "SSL_", "REQUESTS_", "CURL_")
 PLATFORM_KEYS = frozenset(
     {
         "HOME",
