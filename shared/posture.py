@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -65,9 +65,11 @@ class ProtectionPosture(_Document):
     unprotected: list[UnprotectedResource] = Field(default_factory=list)
     unprotected_not_listed: int = Field(default=0, alias="unprotectedNotListed")
 
+    KEY: ClassVar[str] = "posture"
+
     @property
     def key(self) -> str:
-        return "posture"
+        return self.KEY
 
     def digest_lines(self, now: datetime) -> list[str]:
         """One line, read at a glance: "Protection: 118 of 120 protected within 24 h; unprotected: web-07
@@ -110,9 +112,11 @@ class DrPosture(_Document):
     rpo_hours: int = Field(alias="rpoHours")
     destinations: dict[str, DestinationPosture] = Field(default_factory=dict)
 
+    KEY: ClassVar[str] = "drPosture"
+
     @property
     def key(self) -> str:
-        return "drPosture"
+        return self.KEY
 
     def digest_lines(self, now: datetime) -> list[str]:
         if not self.destinations:

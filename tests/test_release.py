@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.posture import FleetResult
-from shared.results import Item
+from shared.posture import DrPosture, ProtectionPosture
+from shared.results import Item, RunResult
 from shared.rules import tags
 from shared.version import __version__
 from tests.fdk_harness import ROOT
@@ -64,7 +64,8 @@ def test_the_changelog_has_this_version() -> None:
 def test_the_promise_lists_every_tag_key_and_result_field() -> None:
     keys = {value for name, value in vars(tags).items() if name.endswith("_KEY") and isinstance(value, str)}
     assert set(promised("tags")) == keys | {tags.MANAGED_BY_VALUE}
-    document = {field.alias or name for name, field in FleetResult.model_fields.items()}
+    sections = {ProtectionPosture.KEY, DrPosture.KEY}
+    document = {field.alias or name for name, field in RunResult.model_fields.items()} | sections
     assert set(promised("result")) == document
     assert set(promised("item")) == {field.alias or name for name, field in Item.model_fields.items()}
 
