@@ -50,6 +50,16 @@ Trigger = EventTrigger | ScheduleTrigger | RequestTrigger[Any]
 Method = Callable[[Invocation[Any, Any]], None]
 
 
+class Call(NamedTuple):
+    """What arrived: the platform's headers, the gateway client's headers, the body; when, and its id."""
+
+    headers: dict[str, str]
+    client_headers: Mapping[str, str]
+    body: bytes
+    call_id: str
+    started: float  # monotonic
+
+
 class Answer(NamedTuple):
     status: int
     body: str
@@ -114,7 +124,8 @@ def process(
         raise
     logging.getLogger(log.LOGGER_NAME).setLevel(settings.log_level)
     try:
-        invocation, method = _prepare(spec, settings, environ, headers, client_headers or {}, body, call_id, started)
+        call = Call(headers, client_headers or {}, body, call_id, started)
+        invocation, method = _prepare(spec, settings, environ, call)
     except HttpError as exc:
         trigger = "http" if via_gateway else "-"
         log.event("rejected input", logging.WARNING, trigger=trigger, field=exc.field, reason=exc.message)
@@ -150,24 +161,17 @@ def _configure(environ: Mapping[str, str]) -> tuple[HandlerSpec[Any, Any], Commo
 
 
 def _prepare(
-    spec: HandlerSpec[Any, Any],
-    settings: CommonSettings,
-    environ: Mapping[str, str],
-    headers: dict[str, str],
-    client_headers: Mapping[str, str],
-    body: bytes,
-    call_id: str,
-    started: float,
+    spec: HandlerSpec[Any, Any], settings: CommonSettings, environ: Mapping[str, str], call: Call
 ) -> tuple[Invocation[Any, Any], Method]:
     now = datetime.now(UTC)
     client: OciClient = _cached(("client", *_credential_env(environ)), lambda: _build_client(environ, settings))
-    trigger = _read_trigger(spec, settings, headers, client_headers, body, call_id, client.region, now)
+    trigger = _read_trigger(spec, settings, call, client.region, now)
     method = _method_for(spec, trigger)
-    log.bind(correlation_id=trigger.correlation_id or call_id)
+    log.bind(correlation_id=trigger.correlation_id or call.call_id)
     wall_deadline = (
-        _parse_deadline(headers.get("fn-deadline"))
-        or _detached_deadline(settings, headers)
-        or _configured_deadline(settings, started)
+        _parse_deadline(call.headers.get("fn-deadline"))
+        or _detached_deadline(settings, call.headers)
+        or _configured_deadline(settings, call.started)
     )
     deadline = monotonic_deadline(wall_deadline, settings.deadline_margin_seconds)
     call_deadline = monotonic_deadline(wall_deadline, HARD_MARGIN_SECONDS)
@@ -186,30 +190,24 @@ def _prepare(
         report=Report(spec.name, trigger.kind.value, dry_run, now),
         idempotency_key=idempotency_key(spec.name, *trigger.key_parts),
         dry_run=dry_run,
-        call_id=call_id,
+        call_id=call.call_id,
         invoke_self=_self_invoker(client, settings, function_id, call_deadline) if function_id else None,
     )
     return invocation, method
 
 
 def _read_trigger(
-    spec: HandlerSpec[Any, Any],
-    settings: CommonSettings,
-    headers: dict[str, str],
-    client_headers: Mapping[str, str],
-    body: bytes,
-    call_id: str,
-    region: str,
-    now: datetime,
+    spec: HandlerSpec[Any, Any], settings: CommonSettings, call: Call, region: str, now: datetime
 ) -> Trigger:
     """The body, parsed once; an API Gateway request is authenticated before its body is read."""
+    headers, body, call_id = call.headers, call.body, call.call_id
     if headers.get("fn-intent", "").lower() != "httprequest":
         return parse_trigger(
             body, spec.request, region=region, now=now, slot_minutes=settings.schedule_slot_minutes, call_id=call_id
         )
     from shared.gateway import IDEMPOTENCY_HEADER, REQUEST_ID_HEADER, GatewayRequest, authenticate, check_shape
 
-    gateway = GatewayRequest.from_fn_headers(headers, dict(client_headers))
+    gateway = GatewayRequest.from_fn_headers(headers, dict(call.client_headers))
     check_shape(gateway, body)
     subject = authenticate(gateway, settings.gateway_token_sha256, settings.http_allowed_subjects)
     log.bind(subject=subject)
