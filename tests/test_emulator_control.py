@@ -136,10 +136,11 @@ def test_other_tenancies_through_the_control_api(emulator: Emulator, emu: Emulat
     assert [c["id"] for c in listed] == [compartment["id"]]
 
 
-def test_standalone_server() -> None:
+@pytest.mark.parametrize("module", ["emulator", "tests.emulator"])  # the second: the old name, kept one release
+def test_standalone_server(module: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0", "--latency", "0"],
+        [sys.executable, "-m", module, "--port", "0", "--latency", "0"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
