@@ -1,7 +1,8 @@
 # One rule per function, on the event types of local.event_types (new `actions { action { } }`
 # syntax, provider >= 8.22). Rules see events of the target compartment and all its children.
+# restore-backup's rule watches the sandbox compartment instead (restore.tf).
 resource "oci_events_rule" "this" {
-  for_each = local.event_types
+  for_each = { for k, types in local.event_types : k => types if k != "restore_backup" }
 
   compartment_id = var.compartment_ocid
   display_name   = "${var.name_prefix}-${local.functions[each.key].slug}"

@@ -4,7 +4,7 @@
 # permissions, the statement lists the permissions instead. Identity resources are written through
 # the home-region provider.
 #
-# Dynamic group: exactly the three functions of this configuration (fnfunc in the target
+# Dynamic group: exactly the four functions of this configuration (fnfunc in the target
 # compartment AND one of their OCIDs). No cycle: the functions do not depend on the group.
 resource "oci_identity_dynamic_group" "functions" {
   provider       = oci.home
@@ -28,6 +28,7 @@ locals {
     var.tag_namespace_compartment_ids,
     [for k in values(var.copy_kms_keys) : k.compartment_id],
     local.metrics_enabled ? [local.metrics_compartment_id] : [], # monitoring.tf: use metrics
+    tolist(local.restore_sandbox),                               # restore.tf: the sandbox
   ))
   check_policy_ancestry = local.policy_compartment_id != var.tenancy_ocid
   # Each named compartment and its ancestors below the root (OCI nests compartments at most six deep).
@@ -200,5 +201,6 @@ resource "oci_identity_policy" "invokers" {
     "Allow any-user to manage functions-family in compartment id ${var.compartment_ocid} where ALL {request.principal.type = 'resourceschedule', request.principal.id = '${oci_resource_scheduler_schedule.this["create_backup"].id}'}",
     "Allow any-user to manage functions-family in compartment id ${var.compartment_ocid} where ALL {request.principal.type = 'resourceschedule', request.principal.id = '${oci_resource_scheduler_schedule.this["copy_backup"].id}'}",
     "Allow any-user to manage functions-family in compartment id ${var.compartment_ocid} where ALL {request.principal.type = 'resourceschedule', request.principal.id = '${oci_resource_scheduler_schedule.this["retag_group_backup"].id}'}",
+    "Allow any-user to manage functions-family in compartment id ${var.compartment_ocid} where ALL {request.principal.type = 'resourceschedule', request.principal.id = '${oci_resource_scheduler_schedule.this["restore_backup"].id}'}",
   ]
 }

@@ -19,9 +19,15 @@ locals {
     retag_group_backup = [
       "com.oraclecloud.blockvolumes.createvolumegroupbackup.end",
     ]
+    # test restores ending in the sandbox compartment only (its own rule: restore.tf)
+    restore_backup = [
+      "com.oraclecloud.blockvolumes.createvolume.end",
+      "com.oraclecloud.blockvolumes.createbootvolume.end",
+      "com.oraclecloud.blockvolumes.createvolumegroup.end",
+    ]
   }
 
-  # One image, three functions: the key is the HANDLER value, `slug` names resources and routes.
+  # One image, four functions: the key is the HANDLER value, `slug` names resources and routes.
   functions = {
     create_backup = {
       slug        = "create-backup"
@@ -35,6 +41,10 @@ locals {
       slug        = "retag-group-backup"
       description = "Names and tags volume group backups and their member backups."
     }
+    restore_backup = {
+      slug        = "restore-backup"
+      description = "Restores backups into the sandbox compartment, checks, records and deletes them (restore tests)."
+    }
   }
 
   # Resource Scheduler: one schedule per function; `name` travels in the BODY payload.
@@ -42,6 +52,7 @@ locals {
     create_backup      = { name = "create-backup", recurrence = var.create_backup_schedule }
     copy_backup        = { name = "copy-backup", recurrence = var.copy_backup_schedule }
     retag_group_backup = { name = "retag-group-backup", recurrence = var.retag_group_backup_schedule }
+    restore_backup     = { name = "restore-backup", recurrence = var.restore_backup_schedule }
   }
 
   sweep_compartment_ids  = length(var.sweep_compartment_ids) > 0 ? distinct(var.sweep_compartment_ids) : [var.compartment_ocid]
@@ -111,11 +122,21 @@ locals {
       COPY_LOCK_DAYS_BY_REGION = join(",", [for region, days in var.copy_lock_days_by_region : "${region}=${days}"])
     }
     retag_group_backup = {}
+    restore_backup = {
+      RESTORE_COMPARTMENT_ID  = var.restore_compartment_ocid
+      VERIFY_EVERY_DAYS       = tostring(var.restore_verify_every_days)
+      RESTORE_REGIONS         = join(",", var.restore_regions)
+      RESTORE_TTL_MINUTES     = tostring(var.restore_ttl_minutes)
+      RESTORE_TIMEOUT_MINUTES = tostring(var.restore_timeout_minutes)
+      RESTORES_PER_RUN        = tostring(var.restores_per_run)
+      RESTORE_MAX_GB_PER_RUN  = tostring(var.restore_max_gb_per_run)
+    }
   }
   extra_config = {
     create_backup      = var.extra_config_create_backup
     copy_backup        = var.extra_config_copy_backup
     retag_group_backup = var.extra_config_retag_group_backup
+    restore_backup     = var.extra_config_restore_backup
   }
   # Keys the extra_config maps may not set (variables.tf): everything above, and the emulator's.
   managed_config_keys = {

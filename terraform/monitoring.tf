@@ -29,16 +29,18 @@ variable "metrics_compartment_ocid" {
 }
 
 variable "schedule_period_hours" {
-  description = "Hours between two runs of each function's schedule, as its create_backup_schedule / copy_backup_schedule / retag_group_backup_schedule says (Terraform cannot read a period from a cron or RRULE). The alarm windows and the default RPOs derive from it."
+  description = "Hours between two runs of each function's schedule, as its create_backup_schedule / copy_backup_schedule / retag_group_backup_schedule / restore_backup_schedule says (Terraform cannot read a period from a cron or RRULE). The alarm windows and the default RPOs derive from it."
   type = object({
     create_backup      = number
     copy_backup        = number
     retag_group_backup = number
+    restore_backup     = optional(number, 24)
   })
   default = {
     create_backup      = 24
     copy_backup        = 1
     retag_group_backup = 1
+    restore_backup     = 24
   }
 
   validation {
@@ -117,8 +119,9 @@ locals {
   # posture alarms take the least of them (min()): the newest scheduled run's value, and a rerun that
   # finds the fleet fixed clears them at once.
   posture_interval = {
-    create_backup = "${var.schedule_period_hours.create_backup}h"
-    copy_backup   = "${var.schedule_period_hours.copy_backup}h"
+    create_backup  = "${var.schedule_period_hours.create_backup}h"
+    copy_backup    = "${var.schedule_period_hours.copy_backup}h"
+    restore_backup = "${var.schedule_period_hours.restore_backup}h"
   }
 
   # name => the alarm's switch, severity, MQL query, pending duration and message body.
@@ -137,6 +140,27 @@ locals {
       pending  = "PT1M"
       body     = "The newest copy-backup reconcile found sources without an AVAILABLE copy taken within ${local.dr_rpo_hours} h in a destination region. The reconcile's digest lists them per destination; a {\"drPosture\": true} request to copy-backup answers the current DR posture."
     }
+    restore_failed = {
+      enabled  = var.alarm_restore_failed_enabled && local.restore_enabled
+      severity = "CRITICAL"
+      query    = "restores_failed[${local.posture_interval.restore_backup}]{function = \"restore-backup\"}.groupBy(kind).max() > 0"
+      pending  = "PT1M"
+      body     = "A restore test failed: a backup did not restore (FAULTY, timed out, too small, wrong image or missing volumes). The restore-backup digest on this topic names the resource and the backup; the backup's restore-result tag says why."
+    }
+    restore_leftovers = {
+      enabled  = var.alarm_restore_leftovers_enabled && local.restore_enabled
+      severity = "ERROR"
+      query    = "restore_leftovers[${local.posture_interval.restore_backup}]{function = \"restore-backup\"}.max() > 0"
+      pending  = "PT1M"
+      body     = "A restore-backup run found a test resource that had been there longer than twice restore_ttl_minutes (a copy of production data its events did not delete); the run deleted it. Look in the sandbox compartment for volumes tagged restore-test, and at the sandbox's Events rule."
+    }
+    restore_unverified = {
+      enabled  = var.alarm_restore_unverified_enabled && local.restore_enabled
+      severity = "WARNING"
+      query    = "resources_restore_unverified[${local.posture_interval.restore_backup}]{function = \"restore-backup\"}.min() > 0"
+      pending  = "PT1M"
+      body     = "A restore-backup run found resources without a passed restore test within ${var.restore_verify_every_days} days. Its digest names them; a {\"restorePosture\": true} request to restore-backup answers the current coverage."
+    }
     failed_items = {
       enabled  = var.alarm_failed_items_enabled
       severity = "WARNING"
@@ -151,7 +175,7 @@ locals {
   # firing for three days of silence (MQL reference, "Creating an Absence Alarm").
   runs_stopped_alarms = {
     for name, hours in var.schedule_period_hours : "runs_stopped_${name}" => {
-      enabled  = var.alarm_runs_stopped_enabled && var.schedules_enabled
+      enabled  = var.alarm_runs_stopped_enabled && var.schedules_enabled && (name != "restore_backup" || local.restore_enabled)
       severity = "CRITICAL"
       query    = "run_items[${hours}h]{function = \"${replace(name, "_", "-")}\", trigger = \"schedule\"}.groupBy(function).absent(72h)"
       pending  = "PT1H"

@@ -9,7 +9,7 @@ resource "oci_resource_scheduler_schedule" "this" {
   action             = "START_RESOURCE"
   recurrence_type    = var.schedule_recurrence_type
   recurrence_details = each.value.recurrence
-  state              = var.schedules_enabled ? "ACTIVE" : "INACTIVE"
+  state              = var.schedules_enabled && (each.key != "restore_backup" || local.restore_enabled) ? "ACTIVE" : "INACTIVE"
   freeform_tags      = local.tags
 
   resources {

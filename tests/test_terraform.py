@@ -23,8 +23,13 @@ import pytest
 hcl2 = pytest.importorskip("hcl2")
 
 TF_DIR = Path(__file__).resolve().parent.parent / "terraform"
-HANDLERS = ("create_backup", "copy_backup", "retag_group_backup")
-ROUTES = {"create_backup": "create-backup", "copy_backup": "copy-backup", "retag_group_backup": "retag-group-backup"}
+HANDLERS = ("create_backup", "copy_backup", "retag_group_backup", "restore_backup")
+ROUTES = {
+    "create_backup": "create-backup",
+    "copy_backup": "copy-backup",
+    "retag_group_backup": "retag-group-backup",
+    "restore_backup": "restore-backup",
+}
 EXPECTED_EVENT_TYPES = {
     "create_backup": [
         "com.oraclecloud.blockvolumes.createvolume.end",
@@ -38,6 +43,11 @@ EXPECTED_EVENT_TYPES = {
         "com.oraclecloud.blockvolumes.createvolumegroupbackup.end",
     ],
     "retag_group_backup": ["com.oraclecloud.blockvolumes.createvolumegroupbackup.end"],
+    "restore_backup": [
+        "com.oraclecloud.blockvolumes.createvolume.end",
+        "com.oraclecloud.blockvolumes.createbootvolume.end",
+        "com.oraclecloud.blockvolumes.createvolumegroup.end",
+    ],
 }
 COMMON_KEYS = {
     "NOTIFICATION_TOPIC_ID",
@@ -59,6 +69,15 @@ HANDLER_KEYS = {
     },
     "copy_backup": {"COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS", "COPY_LOCK_DAYS", "COPY_LOCK_DAYS_BY_REGION"},
     "retag_group_backup": set(),
+    "restore_backup": {
+        "RESTORE_COMPARTMENT_ID",
+        "VERIFY_EVERY_DAYS",
+        "RESTORE_REGIONS",
+        "RESTORE_TTL_MINUTES",
+        "RESTORE_TIMEOUT_MINUTES",
+        "RESTORES_PER_RUN",
+        "RESTORE_MAX_GB_PER_RUN",
+    },
 }
 
 
@@ -127,7 +146,7 @@ def policy_statements(tf: Config) -> Iterator[tuple[str, str]]:
             yield name, statement
 
 
-# --- the three functions and their triggers -----------------------------------------------------
+# --- the four functions and their triggers -----------------------------------------------------
 
 
 def test_event_types_are_listed_once_in_locals(tf: Config) -> None:
@@ -139,7 +158,7 @@ def test_event_types_are_listed_once_in_locals(tf: Config) -> None:
             )
 
 
-def test_three_functions_on_one_image(tf: Config) -> None:
+def test_four_functions_on_one_image(tf: Config) -> None:
     fn = tf.resource("oci_functions_function", "this")
     assert fn["for_each"] == "${local.functions}"
     assert set(tf.locals["functions"]) == set(HANDLERS)
@@ -155,7 +174,7 @@ def test_three_functions_on_one_image(tf: Config) -> None:
 
 def test_each_function_has_an_events_rule(tf: Config) -> None:
     rule = tf.resource("oci_events_rule", "this")
-    assert rule["for_each"] == "${local.event_types}"
+    assert rule["for_each"] == '${{for k, types in local.event_types : k => types if k != "restore_backup"}}'
     assert set(tf.locals["event_types"]) == set(HANDLERS)
     assert rule["is_enabled"] is True
     assert rule["condition"] == "${jsonencode({eventType = each.value})}"

@@ -50,8 +50,9 @@ def test_alarms_to_the_report_topic_each_switchable(tf: Config) -> None:
     assert alarm["is_enabled"] is True and alarm["query"] == "${each.value.query}"
     assert alarm["pending_duration"] == "${each.value.pending}"
     alarms = tf.locals["alarms"]
-    assert set(alarms) == {"unprotected", "dr_unprotected", "failed_items"}
-    switches = {name: entry["enabled"] for name, entry in alarms.items()}
+    restore = {"restore_failed", "restore_leftovers", "restore_unverified"}  # test_terraform_restore.py
+    assert set(alarms) == {"unprotected", "dr_unprotected", "failed_items"} | restore
+    switches = {name: entry["enabled"] for name, entry in alarms.items() if name not in restore}
     assert switches == {
         "unprotected": "${var.alarm_unprotected_enabled}",
         "dr_unprotected": "${var.alarm_dr_unprotected_enabled}",
@@ -99,7 +100,13 @@ def test_posture_alarms_judge_the_newest_run_and_a_fixed_fleet_clears_them(conso
 
 def test_an_absence_alarm_per_scheduled_function(console: Console) -> None:
     stopped = console.value("local.runs_stopped_alarms")
-    assert set(stopped) == {"runs_stopped_create_backup", "runs_stopped_copy_backup", "runs_stopped_retag_group_backup"}
+    assert set(stopped) == {
+        "runs_stopped_create_backup",
+        "runs_stopped_copy_backup",
+        "runs_stopped_retag_group_backup",
+        "runs_stopped_restore_backup",
+    }
+    assert stopped["runs_stopped_restore_backup"]["enabled"] is False  # no sandbox: its schedule is INACTIVE
     for name, hours in (("create-backup", "24"), ("copy-backup", "1"), ("retag-group-backup", "1")):
         alarm = stopped[f"runs_stopped_{name.replace('-', '_')}"]
         query = ALARM_QUERY.fullmatch(alarm["query"])
