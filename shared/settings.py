@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from shared.oci.ocid import parse_ocid
 from shared.rules.tags import ORACLE_TAGS, is_oracle_namespace
 
-HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup")
+HANDLER_NAMES = ("create_backup", "copy_backup", "retag_group_backup", "restore_backup")
 _REGION = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # What the Functions platform, the base image, func.py and a shell set besides the function's config.
@@ -178,6 +178,9 @@ class CommonSettings(BaseModel):
     function_timeout_seconds: int = Field(default=30, ge=5, le=3600, alias="FUNCTION_TIMEOUT_SECONDS")
     metrics_namespace: Annotated[str | None, BlankIsNone] = Field(default="block_backup", alias="METRICS_NAMESPACE")
     metrics_compartment_id: Annotated[str | None, BlankIsNone] = Field(default=None, alias="METRICS_COMPARTMENT_ID")
+    # restore-backup's sandbox: what is in it (or carries the restore-test tag) is a test restore, which
+    # create-backup and copy-backup never touch; restore-backup requires it
+    restore_compartment_id: Annotated[str | None, BlankIsNone] = Field(default=None, alias="RESTORE_COMPARTMENT_ID")
 
     @field_validator("handler")
     @classmethod
@@ -186,7 +189,7 @@ class CommonSettings(BaseModel):
             raise ValueError(f"must be one of {', '.join(HANDLER_NAMES)}")
         return value
 
-    @field_validator("notification_topic_id", "metrics_compartment_id")
+    @field_validator("notification_topic_id", "metrics_compartment_id", "restore_compartment_id")
     @classmethod
     def _optional_ocid(cls, value: str | None) -> str | None:
         if value is not None and not is_ocid(value):
@@ -213,6 +216,12 @@ class CommonSettings(BaseModel):
         if value is not None and value.lower().startswith(("oci_", "oracle_")):
             raise ValueError("the prefixes oci_ and oracle_ are reserved by OCI")
         return value
+
+    def is_test_restore(self, compartment_id: str | None, freeform: Mapping[str, str]) -> bool:
+        """A test restore of restore-backup (in its sandbox, or tagged ``restore-test``): never protected."""
+        from shared.rules.restore import is_test_restore
+
+        return is_test_restore(compartment_id or "", freeform, self.restore_compartment_id)
 
     @property
     def metrics_compartment(self) -> str | None:

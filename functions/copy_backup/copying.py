@@ -29,6 +29,7 @@ from shared.oci.models import (
 )
 from shared.results import Item, ItemStatus
 from shared.rules.idempotency import TOKEN_RENEWALS, renewed_token
+from shared.rules.restore import TEST_RESTORE
 from shared.triggers import OciEvent
 
 
@@ -67,6 +68,9 @@ def copy_now(invocation: Run, kind: BackupKind, backup_id: str, regions: list[st
         )
         return
     base = {"action": "copy", "resource_id": backup.id, "name": backup.display_name}
+    if from_event and invocation.settings.is_test_restore(backup.compartment_id, backup.freeform_tags):
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, reason=TEST_RESTORE, **base))
+        return
     if from_event and not invocation.settings.wants(backup):
         invocation.report.add(Item(status=ItemStatus.SKIPPED, reason="does not match the copy selector", **base))
         return

@@ -115,7 +115,13 @@ def plan(
                 for b in invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE")
                 if b.lifecycle_state == LifecycleState.AVAILABLE
             ]
-            sources = [b for b in listed if copy_candidate(b, cutoff) and settings.wants(b)]
+            sources = [
+                b
+                for b in listed
+                if copy_candidate(b, cutoff)
+                and settings.wants(b)
+                and not settings.is_test_restore(b.compartment_id, b.freeform_tags)
+            ]
             if tally is not None:
                 tally.add_sources(kind, listed, sources)
             for region in regions:

@@ -47,6 +47,7 @@ from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import NotAuthorizedOrNotFound
 from shared.oci.models import BackupType, Tagged
 from shared.results import Item, ItemStatus
+from shared.rules.restore import TEST_RESTORE
 from shared.triggers import OciEvent, ScheduleRequest
 
 
@@ -80,6 +81,17 @@ def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
         invocation.report.add(Item(status=ItemStatus.SKIPPED, action="backup", resource_id=resource_id, reason=reason))
         return
     assert isinstance(source, Tagged)
+    if invocation.settings.is_test_restore(source.compartment_id, source.freeform_tags):
+        invocation.report.add(
+            Item(
+                status=ItemStatus.SKIPPED,
+                action="backup",
+                resource_id=source.id,
+                name=source.display_name,
+                reason=TEST_RESTORE,
+            )
+        )
+        return
     protect(invocation, Target(kind, source, full=True), explicit=False, first_backup=True)
 
 

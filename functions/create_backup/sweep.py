@@ -62,6 +62,8 @@ def list_targets(invocation: Run, compartments: list[str], only: set[str] | None
                     continue
                 if settings.selector and not settings.selector.matches(source.freeform_tags, source.defined_tags):
                     continue
+                if settings.is_test_restore(source.compartment_id, source.freeform_tags):
+                    continue  # restore-backup's: never backed up
                 yield Target(kind, source, full)
 
 

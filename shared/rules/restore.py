@@ -8,11 +8,13 @@ came from, when it started and when it expires; the source backup carries the la
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Final, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import random
 
 RESTORE_TEST: Final = "restore-test"
 RESTORE_SOURCE_BACKUP: Final = "restore-source-backup"
@@ -23,6 +25,7 @@ RESTORE_RESULT: Final = "restore-result"
 RESTORE_SECONDS: Final = "restore-seconds"
 VERIFIED: Final = "verified"
 FAILED_PREFIX: Final = "failed:"
+TEST_RESTORE: Final = "a test restore (in RESTORE_COMPARTMENT_ID or tagged restore-test): left to restore-backup"
 
 
 class Pick(StrEnum):
@@ -51,7 +54,11 @@ def pick_backup(backups: Sequence[B], how: Pick, rng: random.Random | None = Non
     if how is Pick.OLDEST:
         return available[0]
     if how is Pick.RANDOM:
-        return (rng or random.Random()).choice(available)
+        if rng is None:
+            import random  # only a RANDOM pick needs it
+
+            rng = random.Random()
+        return rng.choice(available)
     return available[-1]
 
 
