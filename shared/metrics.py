@@ -57,7 +57,8 @@ def run_metrics(result: RunResult, namespace: str, compartment_id: str, region: 
         if status.value in result.counts or status is ItemStatus.FAILED
     ]
     for section in result.sections:
-        streams.extend(gauge(g.name, g.value, region=region, **g.dimensions) for g in section.gauges())
+        # a gauge may name its own region (a restore test in a DR region); else the function's
+        streams.extend(gauge(g.name, g.value, **{"region": region, **g.dimensions}) for g in section.gauges())
     return streams
 
 
