@@ -15,7 +15,12 @@ from tests.test_image import make
 
 GUIDE = ROOT / "terraform" / "README.md"
 README = ROOT / "README.md"
-ROUTES = {"create-backup": "create_backup", "copy-backup": "copy_backup", "retag-group-backup": "retag_group_backup"}
+ROUTES = {
+    "create-backup": "create_backup",
+    "copy-backup": "copy_backup",
+    "retag-group-backup": "retag_group_backup",
+    "restore-backup": "restore_backup",
+}
 
 
 def headings(path: Path) -> list[str]:
