@@ -17,7 +17,7 @@ from shared.results import digest
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m demo",
-        description="The three functions as real fdk processes against the local OCI emulator.",
+        description="The four functions as real fdk processes against the local OCI emulator.",
     )
     parser.add_argument(
         "--fault",
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subheading("Already in compartment prod before the tool is deployed:")
         scene = Scene()
         prepare_fleet(built, scene)
-        subheading("Deploying the three functions:")
+        subheading("Deploying the four functions:")
         built.deploy(CONFIGS)
         show_deployment(built)
         if args.fault:

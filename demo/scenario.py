@@ -46,6 +46,8 @@ class AlarmModel(NamedTuple):
 UNPROTECTED_ALARM = AlarmModel("resources_unprotected", 24, min)
 LOCKED_VOLUME, LOCKED_AGE_DAYS, LOCK_DAYS = "web-02", 40, 365  # one old backup under a one-year retention lock
 RETAG_TAGS = {"dr-tier": "gold"}
+RESTORE_SELECTOR = "restore-drill=yes"
+RESTORE_CLOCK_SECONDS = 400  # the emulator restores 200 GB in 60 s + 1.5 s/GB = 360 s
 GROUP_TAGS = {"backup": "daily", "app": "erp", "cost-center": "cc-42"}
 
 RETENTION_LOCK = {
@@ -67,6 +69,8 @@ CONFIGS: dict[str, dict[str, str]] = {
         "NOTIFY_ON": "all",
         "RETAG_FREEFORM_TAGS": ",".join(f"{k}={v}" for k, v in RETAG_TAGS.items()),
     },
+    # restore tests of the payments stack only (step 7); RESTORE_COMPARTMENT_ID: the stage's sandbox
+    "restore_backup": {"SELECTOR": RESTORE_SELECTOR, "NOTIFY_ON": "all"},
 }
 
 
@@ -638,11 +642,9 @@ def show_posture_metrics(stage: Stage) -> None:
     say(table(["METRIC", "LATEST VALUE"], [(name, latest_metric(stage, name)) for name in names]))
 
 
-def latest_metric(stage: Stage, name: str) -> float | None:
-    """The newest datapoint create-backup posted for ``name`` (what a Monitoring chart shows last)."""
-    posted = [
-        m for m in stage.control.metrics() if m["name"] == name and m["dimensions"].get("function") == "create-backup"
-    ]
+def latest_metric(stage: Stage, name: str, function: str = "create-backup") -> float | None:
+    """The newest datapoint ``function`` posted for ``name`` (what a Monitoring chart shows last)."""
+    posted = [m for m in stage.control.metrics() if m["name"] == name and m["dimensions"].get("function") == function]
     return float(posted[-1]["datapoints"][-1]["value"]) if posted else None
 
 
@@ -731,6 +733,151 @@ def step_posture(stage: Stage, scene: Scene, step: Step) -> None:
     )
 
 
+# --- step 7: restore tests -------------------------------------------------------------------------
+
+
+def restore_fleet(stage: Stage) -> dict[str, str]:
+    """The payments stack, tagged for restore drills: name -> the backup a test restores."""
+    control, compartment = stage.control, stage.compartment_id
+    drill = {"restore-drill": "yes"}
+    db = control.create_volume(HOME_REGION, compartment, "pay-db", size_in_gbs=200, freeform_tags=drill)
+    web = control.create_boot_volume(HOME_REGION, compartment, "pay-web", size_in_gbs=50, freeform_tags=drill)
+    members = [control.create_volume(HOME_REGION, compartment, f"pay-data-{n}", size_in_gbs=100)["id"] for n in (1, 2)]
+    group = control.create_volume_group(HOME_REGION, compartment, "pay-vg", members, freeform_tags=drill)
+    cache = control.create_volume(HOME_REGION, compartment, "pay-cache", size_in_gbs=100, freeform_tags=drill)
+    return {
+        "pay-db": str(control.seed_backup(HOME_REGION, db["id"], display_name="pay-db-nightly")["id"]),
+        "pay-web": str(control.seed_backup(HOME_REGION, web["id"], boot=True, display_name="pay-web-nightly")["id"]),
+        "pay-vg": str(control.seed_group_backup(HOME_REGION, group["id"], display_name="pay-vg-nightly")["id"]),
+        # a backup that does not restore (the emulator's restoreFails switch)
+        "pay-cache": str(
+            control.seed_backup(HOME_REGION, cache["id"], display_name="pay-cache-nightly", restore_fails=True)["id"]
+        ),
+    }
+
+
+def sandbox_left(stage: Stage) -> list[tuple[str, str, str]]:
+    """What the sandbox still holds (name, kind, state), read by the operator."""
+    from shared.oci.restores import list_restored
+
+    storage = stage.storage()
+    return [
+        (r.display_name, kind.word, str(r.lifecycle_state))
+        for kind in BackupKind
+        for r in list_restored(storage, kind, stage.sandbox_id)
+    ]
+
+
+def step_restore_tests(stage: Stage, scene: Scene, step: Step) -> None:
+    say("restore-backup proves that backups restore. The payments stack carries restore-drill=yes: a volume")
+    say("(pay-db, 200 GB), a boot volume (pay-web), a volume group (pay-vg, two volumes) and pay-cache, whose")
+    say("backup the emulator is told will come up FAULTY. None has ever been restore-tested.")
+    backups = restore_fleet(stage)
+    deliver(stage, "Events (the new volumes: create-backup's rule matches, its SELECTOR leaves them out):")
+    restore = stage.functions["restore_backup"]
+    body: dict[str, object] = {"trigger": "schedule", "schedule": "restore-backup"}
+    subheading(f"Resource Scheduler -> restore-backup  {json.dumps(body)}")
+    first = restore.invoke(body)
+    say(f"  {first.summary}")
+    show_items(first)
+    started = first.items(ItemStatus.STARTED)
+    step.expect(
+        sorted(i.resource_id for i in started) == sorted(backups.values()),
+        "it started one test restore per resource, into the sandbox compartment",
+        len(started),
+    )
+    say()
+    say(f"The restores run (clock +{RESTORE_CLOCK_SECONDS} s); each test resource's create*.end reaches restore-backup")
+    say("through the sandbox's own Events rule, which checks it, deletes it and records the result on its backup.")
+    stage.control.advance(RESTORE_CLOCK_SECONDS)
+    deliveries = deliver(stage, "Events (the sandbox's rule -> restore-backup):")
+    checked = [d.outcome for d in deliveries if d.function is restore and d.outcome]
+    verified = [i for o in checked for i in o.items(ItemStatus.VERIFIED)]
+    failed = [i for o in checked for i in o.items(ItemStatus.FAILED)]
+    deleted = [i for o in checked for i in o.items(ItemStatus.DELETED)]
+    say(
+        table(
+            ["RESULT", "RESOURCE", "BACKUP", "SECONDS TO AVAILABLE", "REASON"],
+            [
+                (i.status.value, i.name, short_id(i.resource_id), i.restore_seconds, i.reason or "-")
+                for i in sorted(verified + failed, key=lambda i: i.name or "")
+            ],
+        )
+    )
+    step.expect(
+        sorted(i.resource_id for i in verified) == sorted(backups[n] for n in ("pay-db", "pay-web", "pay-vg")),
+        "the volume, the boot volume and the group restored and passed their checks",
+        [i.name for i in verified],
+    )
+    step.expect(
+        [(i.resource_id, i.reason) for i in failed] == [(backups["pay-cache"], "FAULTY")],
+        "pay-cache's restore is reported failed: FAULTY",
+        [(i.name, i.reason) for i in failed],
+    )
+    left = sandbox_left(stage)
+    subheading("The sandbox compartment, as the operator reads it:")
+    say(table(["TEST RESOURCE", "KIND", "STATE"], left))
+    step.expect(
+        len(deleted) == 4 and all(state in ("TERMINATING", "TERMINATED") for _, _, state in left),
+        "every test resource is deleted (a group with its volumes)",
+        left,
+    )
+    recorded = {
+        name: stage.storage().get_backup(BackupKind.of_ocid(bid) or BackupKind.VOLUME, bid).value.freeform_tags
+        for name, bid in backups.items()
+    }
+    subheading("Recorded on each source backup (freeform tags):")
+    say(
+        table(
+            ["BACKUP OF", "restore-result", "restore-seconds", "restore-verified-at"],
+            [
+                (n, t.get("restore-result"), t.get("restore-seconds"), t.get("restore-verified-at"))
+                for n, t in recorded.items()
+            ],
+        )
+    )
+    step.expect(
+        recorded["pay-cache"].get("restore-result") == "failed:FAULTY"
+        and all(recorded[n].get("restore-result") == "verified" for n in ("pay-db", "pay-web", "pay-vg")),
+        "the results are on the backups themselves (no store of the tool's own)",
+    )
+    failed_metric = max(
+        (m["datapoints"][-1]["value"] for m in stage.control.metrics()
+         if m["name"] == "restores_failed" and m["dimensions"].get("kind") == "volume"),
+        default=None,
+    )  # fmt: skip
+    step.expect(failed_metric == 1, "restores_failed = 1 (kind volume): the failed-restore alarm fires", failed_metric)
+    say()
+    body = {"trigger": "schedule", "schedule": "restore-backup", "dryRun": True}
+    subheading(f"The next run (a dry run)  {json.dumps(body)}: the restore posture")
+    again = restore.invoke(body)
+    say(f"  {again.summary} (pay-cache is due again; a dry run only plans it)")
+    posture = again.document.get("restorePosture", {})
+    say(f"  {json.dumps(posture)}")
+    step.expect(
+        (posture.get("resources"), posture.get("verified")) == (4, 3)
+        and [u.get("name") for u in posture.get("unverified", [])] == ["pay-cache"]
+        and set(posture.get("restoreSeconds", {})) == {"volume", "bootvolume", "volumegroup"},
+        "the posture counts 3 of 4 restore-verified, with times by kind",
+        posture,
+    )
+    line = next((ln for ln in digest_lines(stage) if ln.startswith("Restore tests:")), "")
+    say(f"  digest: {line}")
+    step.expect(
+        line.startswith("Restore tests: 3 of 4 restore-verified within 30 days; failed: pay-cache (backup ")
+        and "came up FAULTY" in line
+        and "median restore" in line,
+        "its digest says so at a glance",
+        line,
+    )
+
+
+def digest_lines(stage: Stage) -> list[str]:
+    """The human lines of the newest notification on the topic."""
+    messages = stage.control.messages(HOME_REGION, stage.topic_id)
+    return human_part(str(messages[-1].get("body") or "")).splitlines() if messages else []
+
+
 StepFunction = Callable[[Stage, Scene, Step], None]
 STEPS: list[tuple[str, StepFunction]] = [
     ("A volume is created and gets its first backup", step_new_volume),
@@ -739,4 +886,5 @@ STEPS: list[tuple[str, StepFunction]] = [
     ("A scheduled sweep backs up the fleet and prunes by retention; a locked backup stays", step_scheduled_sweep),
     ("A manual HTTP call, without and with credentials", step_http),
     ("Protection posture: an unprotected volume is found, backed up, then counted", step_posture),
+    ("Restore tests: a volume, a boot volume and a group restore; a FAULTY one is reported", step_restore_tests),
 ]

@@ -28,7 +28,13 @@ DR_REGION = "us-phoenix-1"
 GATEWAY_TOKEN = "demo-gateway-token-0123456789abcdef"
 GATEWAY_HEADERS = {"X-Gateway-Token": GATEWAY_TOKEN, "X-Auth-Subject": "ocid1.user.oc1..demooperator"}
 OPERATOR_USER = "ocid1.user.oc1..aaaaaaaademooperator"
-SLUGS = {"create_backup": "create-backup", "copy_backup": "copy-backup", "retag_group_backup": "retag-group-backup"}
+SLUGS = {
+    "create_backup": "create-backup",
+    "copy_backup": "copy-backup",
+    "retag_group_backup": "retag-group-backup",
+    "restore_backup": "restore-backup",
+}
+SANDBOX_RULE = "restore_backup"  # its Events rule watches the sandbox compartment (terraform/restore.tf)
 
 
 def short_type(event_type: str) -> str:
@@ -122,11 +128,13 @@ class Delivery:
 
 
 class EventsService:
-    """Plays OCI Events: one rule per function in the home region, matching on the event type."""
+    """Plays OCI Events: one rule per function in the home region, matching on the event type; the
+    rules of prod see prod's events, restore-backup's rule the sandbox's only."""
 
-    def __init__(self, control: EmulatorControl, functions: Sequence[Function], region: str) -> None:
+    def __init__(self, control: EmulatorControl, functions: Sequence[Function], region: str, sandbox: str) -> None:
         self.control = control
         self.region = region
+        self.sandbox = sandbox
         self.rules: dict[str, list[Function]] = {}  # an event type may go to more than one function
         for fn in functions:
             for event_type in fn.event_types:
@@ -141,6 +149,8 @@ class EventsService:
             envelope = record["event"]
             data = envelope.get("data", {})
             matched = self.rules.get(envelope["eventType"], []) if record["region"] == self.region else []
+            in_sandbox = data.get("compartmentId") == self.sandbox
+            matched = [fn for fn in matched if (fn.handler == SANDBOX_RULE) == in_sandbox]
             targets: list[Function | None] = [*matched] or [None]
             for function in targets:
                 outcome = function.invoke(envelope) if function else None
@@ -186,6 +196,7 @@ class Stage:
     compartment_id: str
     topic_id: str
     operator: OciClient
+    sandbox_id: str
     functions: dict[str, Function] = field(default_factory=dict)
     events: EventsService | None = None
     inbox: Inbox | None = None
@@ -202,6 +213,7 @@ class Stage:
             "OCI_ENDPOINT_TEMPLATE": self.control.endpoint_template,
             "NOTIFICATION_TOPIC_ID": self.topic_id,
             "COMPARTMENT_IDS": self.compartment_id,
+            "RESTORE_COMPARTMENT_ID": self.sandbox_id,
             "GATEWAY_TOKEN_SHA256": hashlib.sha256(GATEWAY_TOKEN.encode()).hexdigest(),
             "OCI_RESOURCE_PRINCIPAL_VERSION": "2.2",
             "OCI_RESOURCE_PRINCIPAL_RPST": issued["rpst"],
@@ -217,7 +229,7 @@ class Stage:
             list(pool.map(lambda p: p.start(), processes.values()))
         for handler, process in processes.items():
             self.functions[handler] = Function(handler, dict(configs[handler]), process)
-        self.events = EventsService(self.control, list(self.functions.values()), HOME_REGION)
+        self.events = EventsService(self.control, list(self.functions.values()), HOME_REGION, self.sandbox_id)
         self.inbox = Inbox(self.control, HOME_REGION, self.topic_id)
 
     def deliver(self) -> list[Delivery]:
@@ -268,7 +280,8 @@ def stage(compartment_name: str = "prod", topic_name: str = "backup-reports") ->
         control = EmulatorControl(emulator.base_url)
         compartment = str(control.create_compartment(compartment_name)["id"])
         topic = str(control.create_topic(HOME_REGION, compartment, topic_name)["topicId"])
-        built = Stage(emulator, control, compartment, topic, operator_client(control))
+        sandbox = str(control.create_compartment("restore-sandbox")["id"])
+        built = Stage(emulator, control, compartment, topic, operator_client(control), sandbox)
     except BaseException:
         emulator.stop()
         raise

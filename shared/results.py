@@ -214,6 +214,7 @@ _TITLES: Final = {
     "create_backup": "create-backup",
     "copy_backup": "copy-backup",
     "retag_group_backup": "retag-group-backup",
+    "restore_backup": "restore-backup",
 }
 
 

@@ -94,6 +94,8 @@ locals {
     FUNCTION_TIMEOUT_SECONDS = tostring(var.function_timeout_seconds)
     METRICS_NAMESPACE        = var.metrics_namespace
     METRICS_COMPARTMENT_ID   = local.metrics_compartment_id
+    # restore-backup's sandbox; create-backup and copy-backup leave whatever is in it alone
+    RESTORE_COMPARTMENT_ID = var.restore_compartment_ocid
   }
   config_sized_later = {
     NOTIFICATION_TOPIC_ID = { value = oci_ons_notification_topic.this.id, bytes = 100 } # an OCID (~90 bytes)
@@ -123,7 +125,6 @@ locals {
     }
     retag_group_backup = {}
     restore_backup = {
-      RESTORE_COMPARTMENT_ID  = var.restore_compartment_ocid
       VERIFY_EVERY_DAYS       = tostring(var.restore_verify_every_days)
       RESTORE_REGIONS         = join(",", var.restore_regions)
       RESTORE_TTL_MINUTES     = tostring(var.restore_ttl_minutes)

@@ -41,7 +41,7 @@ def demo_run() -> tuple[int, str, float]:
 def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
     code, output, seconds = demo_run
     assert code == 0, output
-    assert "Demo passed: all 6 steps did what they should" in output
+    assert "Demo passed: all 7 steps did what they should" in output
     assert "[FAIL]" not in output and "Traceback" not in output
     assert seconds < 60
     for heading in (
@@ -51,6 +51,7 @@ def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
         "Step 4. A scheduled sweep backs up the fleet and prunes by retention; a locked backup stays",
         "Step 5. A manual HTTP call, without and with credentials",
         "Step 6. Protection posture: an unprotected volume is found, backed up, then counted",
+        "Step 7. Restore tests: a volume, a boot volume and a group restore; a FAULTY one is reported",
     ):
         assert heading in output
 
@@ -93,6 +94,11 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     line_with("| Protection: 7 of 7 protected within 36 h")
     line_with("[ok]", "resources_unprotected = 1")
     line_with("[ok]", "resources_unprotected = 0")
+    # restore tests: each kind restored, checked, recorded and deleted; a FAULTY one reported
+    line_with("createvolumegroup.end", "pay-vg (restore test)", "restore-backup", "1 deleted, 1 verified")
+    line_with("failed", "pay-cache (restore test)", "FAULTY")
+    line_with("[ok]", "every test resource is deleted")
+    line_with("| Restore tests: 3 of 4 restore-verified within 30 days; failed: pay-cache (backup ", "came up FAULTY")
     assert "Result (JSON)" not in output
 
 

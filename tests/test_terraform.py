@@ -70,7 +70,6 @@ HANDLER_KEYS = {
     "copy_backup": {"COPY_DESTINATION_REGIONS", "COPY_KMS_KEY_IDS", "COPY_LOCK_DAYS", "COPY_LOCK_DAYS_BY_REGION"},
     "retag_group_backup": set(),
     "restore_backup": {
-        "RESTORE_COMPARTMENT_ID",
         "VERIFY_EVERY_DAYS",
         "RESTORE_REGIONS",
         "RESTORE_TTL_MINUTES",

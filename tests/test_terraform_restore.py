@@ -58,7 +58,8 @@ def test_the_schedule_runs_only_with_a_sandbox(tf: Config) -> None:
 
 def test_config_keys_and_alarms(tf: Config) -> None:
     config = tf.locals["handler_config"]["restore_backup"]
-    assert config["RESTORE_COMPARTMENT_ID"] == "${var.restore_compartment_ocid}"
+    # every function reads the sandbox: create-backup and copy-backup to leave test restores alone
+    assert tf.locals["common_config_known"]["RESTORE_COMPARTMENT_ID"] == "${var.restore_compartment_ocid}"
     assert config["RESTORE_REGIONS"] == '${join(",", var.restore_regions)}'
     defaults = {
         "restore_verify_every_days": 30,

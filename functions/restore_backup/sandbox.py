@@ -18,7 +18,7 @@ from shared.results import ALREADY_DELETED, Item, ItemStatus, Report
 from shared.rules import restore as rules
 
 ENDED_STATES = frozenset({"AVAILABLE", "FAULTY"})
-ACTION = "restore-test"
+ACTION = "restore"
 
 
 class Outcome(NamedTuple):
@@ -138,8 +138,13 @@ def _check(
             return None
         minutes = settings.restore_timeout_minutes
         return Check(f"timed out (not AVAILABLE after {minutes} min)", None, None, False)
-    seen = event_time or box.now
-    seconds = max(0.0, (seen - started).total_seconds()) if started else None
+    # With the event, OCI's own clock at both ends: from the resource's timeCreated to the event's
+    # eventTime (no skew between the function's clock and OCI's). Without it, the function's clock at both
+    # ends: from restore-started to now, an upper bound.
+    if event_time is not None:
+        seconds: float | None = max(0.0, (event_time - resource.time_created).total_seconds())
+    else:
+        seconds = max(0.0, (box.now - started).total_seconds()) if started else None
     hydrated = max(0.0, (box.now - started).total_seconds()) if started and resource.is_hydrated else None
     observed = _observe(box, kind, resource, backup_id, seconds)
     return Check(rules.failure(observed, settings.restore_timeout_minutes), seconds, hydrated, event_time is None)

@@ -16,7 +16,7 @@ from shared.rules import restore as rules
 from shared.rules.idempotency import retry_token
 from shared.rules.naming import clean
 
-ACTION = "restore-test"
+ACTION = "restore"
 
 
 class Start(NamedTuple):
@@ -49,7 +49,7 @@ class Starter(NamedTuple):
             details = CreateRestoreDetails(
                 availability_domain=ad,
                 compartment_id=settings.restore_compartment_id,
-                display_name=clean(f"restore-test {job.name}")[:255],
+                display_name=clean(f"{job.name} (restore test)")[:255],
                 freeform_tags=rules.markers(self.run_id, job.backup.id, self.now, settings.restore_ttl_minutes),
                 source_details=restore_source(job.kind, job.backup.id),
                 vpus_per_gb=settings.vpus(job.kind),
