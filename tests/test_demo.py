@@ -105,7 +105,7 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
 def test_demo_exits_1_and_says_why_when_a_step_fails() -> None:
     code, output, _ = run_demo("--fault", "CopyVolumeBackup")
     assert code == 1, output
-    assert "DEMO FAILED: 1 of 6 steps did not do what they should" in output
+    assert "DEMO FAILED: 1 of 7 steps did not do what they should" in output
     assert "step 2 (The backup finishes and is copied to the DR region): it copied the backup" in output
     assert "Subject: [FAILED] copy-backup (event): 1 failed" in output
     assert "No copy was started" in output and "The copy completes" not in output
@@ -116,7 +116,7 @@ def test_demo_checks_the_digests_it_claims() -> None:
     """No digest arrives (PublishMessage fails): every step says which digest is missing, the demo fails."""
     code, output, _ = run_demo("--fault", "PublishMessage")
     assert code == 1, output
-    assert "DEMO FAILED: 6 of 6 steps did not do what they should" in output
+    assert "DEMO FAILED: 7 of 7 steps did not do what they should" in output
     assert "no digest for '[ok] create-backup (event): 1 created'" in output
     assert "no digest for '[ok] copy-backup (event): 1 copied'" in output
     assert "Notifications received (0):" in output and "Subject:" not in output
