@@ -217,7 +217,7 @@ def test_leftovers_past_their_ttl_are_deleted_whatever_their_state(
     volume = emu.create_volume(HOME_REGION, compartment, "db-09", size_in_gbs=100)
     backup = emu.seed_backup(HOME_REGION, volume["id"])
     now = datetime.now(UTC)
-    leftover = restore_by_hand(signed_api, sandbox, backup["id"], now - timedelta(hours=3), run="an-old-run")
+    leftover = restore_by_hand(signed_api, sandbox, backup["id"], now - timedelta(hours=5), run="an-old-run")
     fresh = restore_by_hand(signed_api, sandbox, backup["id"], now - timedelta(minutes=5), run="a-new-run")
     fn = restore_fn(start_function, sandbox)
     result = schedule(fn)

@@ -32,7 +32,7 @@ def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
     from functions.restore_backup.schedule import sandbox
     from shared.rules.restore import parse_stamp
 
-    outcomes = RestoreOutcomes([kind], [invocation.region])
+    outcomes = RestoreOutcomes([kind], [invocation.region], invocation.settings.restore_ttl_minutes)
     outcomes.add(
         finish(sandbox(invocation, invocation.region), kind, event.data.resource_id, parse_stamp(event.event_time))
     )

@@ -1,6 +1,7 @@
 """What a run's restore tests came to, as a section of its report: the counts in the result, a digest
 line, and the metrics ``restores_verified``, ``restores_failed``, ``restore_seconds`` (by ``kind`` and
-``region``) and ``restore_leftovers``."""
+``region``) and ``restore_leftovers`` (leftovers that had been there longer than twice the TTL: the
+alarm's condition; the result's ``leftovers`` counts every one deleted)."""
 
 import threading
 from datetime import datetime
@@ -21,12 +22,14 @@ class RestoreOutcomes:
 
     key = "restoreTests"
 
-    def __init__(self, kinds: list[BackupKind], regions: list[str]) -> None:
+    def __init__(self, kinds: list[BackupKind], regions: list[str], ttl_minutes: int) -> None:
         self._lock = threading.Lock()
         self._kinds = kinds
         self._regions = regions
         self._outcomes: list[Outcome] = []
         self._leftovers = 0
+        self._long_lived = 0  # leftovers that had been there longer than twice the TTL
+        self._twice_ttl = 2 * 60.0 * ttl_minutes
 
     def add(self, outcome: Outcome | None) -> None:
         if outcome is None:
@@ -34,6 +37,8 @@ class RestoreOutcomes:
         with self._lock:
             self._outcomes.append(outcome)
             self._leftovers += outcome.leftover
+            old = outcome.age_seconds is None or outcome.age_seconds > self._twice_ttl
+            self._long_lived += outcome.leftover and old
 
     def _checked(self) -> list[Outcome]:
         with self._lock:
@@ -68,5 +73,5 @@ class RestoreOutcomes:
                 seconds = [o.seconds for o in mine if o.reason is None and o.seconds is not None]
                 if seconds:
                     gauges.append(Gauge(RESTORE_SECONDS, max(seconds), dims))
-        gauges.append(Gauge(RESTORE_LEFTOVERS, float(self._leftovers), {}))
+        gauges.append(Gauge(RESTORE_LEFTOVERS, float(self._long_lived), {}))
         return gauges

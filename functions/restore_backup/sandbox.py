@@ -30,6 +30,7 @@ class Outcome(NamedTuple):
     kind: BackupKind
     region: str
     leftover: bool = False
+    age_seconds: float | None = None  # since restore-started
 
 
 class Sandbox(NamedTuple):
@@ -111,9 +112,11 @@ def finish(box: Sandbox, kind: BackupKind, resource_id: str, event_time: datetim
         _record(box, backup_id, resource, check)
     status = ItemStatus.LEFTOVER_DELETED if leftover else ItemStatus.DELETED
     box.report.add(Item(status=status, name=resource.display_name, opc_request_id=request_id, **base))
+    started = rules.started_at(tags)
+    age = (box.now - started).total_seconds() if started else None
     if check is None:
-        return Outcome(None, False, None, kind, box.region, leftover)
-    return Outcome(check.reason, True, check.seconds, kind, box.region, leftover)
+        return Outcome(None, False, None, kind, box.region, leftover, age)
+    return Outcome(check.reason, True, check.seconds, kind, box.region, leftover, age)
 
 
 class Check(NamedTuple):

@@ -40,7 +40,7 @@ def starter(invocation: Run) -> Starter:
 def schedule_pass(invocation: Run) -> None:
     settings = invocation.settings
     regions = settings.regions(invocation.region)
-    outcomes = RestoreOutcomes(settings.kinds, regions)
+    outcomes = RestoreOutcomes(settings.kinds, regions, settings.restore_ttl_minutes)
     in_flight: set[str] = set()
     for region in regions:  # first what is done or expired, so the posture counts it
         box = sandbox(invocation, region)
