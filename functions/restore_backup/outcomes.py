@@ -11,6 +11,7 @@ from functions.restore_backup.sandbox import Outcome
 from shared.oci.blockstorage import BackupKind
 from shared.results import Gauge
 
+KEY = "restoreTests"  # the result document's field
 RESTORES_VERIFIED = "restores_verified"
 RESTORES_FAILED = "restores_failed"
 RESTORE_SECONDS = "restore_seconds"
@@ -20,7 +21,7 @@ RESTORE_LEFTOVERS = "restore_leftovers"
 class RestoreOutcomes:
     """Collected while the run works; a report section (``restoreTests``) once it is done."""
 
-    key = "restoreTests"
+    key = KEY
 
     def __init__(self, kinds: list[BackupKind], regions: list[str], ttl_minutes: int) -> None:
         self._lock = threading.Lock()

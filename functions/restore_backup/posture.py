@@ -9,6 +9,7 @@ from shared.results import Gauge
 from shared.rules import restore as rules
 from shared.rules.naming import clean
 
+KEY = "restorePosture"  # the result document's field
 RESOURCES_RESTORE_UNVERIFIED = "resources_restore_unverified"
 LISTED = 50  # entries of "unverified" in the result; the rest are counted
 NAMED = 10  # names in the digest line
@@ -37,7 +38,7 @@ class RestorePosture(NamedTuple):
     failed: list[tuple[str, str, str]]  # (name, backup id, reason)
     slowest: Slowest | None
 
-    key: str = "restorePosture"
+    key: str = KEY
 
     def document(self) -> dict[str, Any]:
         return {

@@ -104,7 +104,11 @@ def finish(box: Sandbox, kind: BackupKind, resource_id: str, event_time: datetim
         planned = "would delete" + (" (leftover)" if leftover else "") + (f"; {check.describe()}" if check else "")
         box.report.add(Item(status=ItemStatus.PLANNED, name=resource.display_name, reason=planned, **base))
         return None
-    request_id = delete_guarded(box, kind, current)
+    try:
+        request_id = delete_guarded(box, kind, current)
+    except GuardRefused as exc:  # it changed since it was read (moved out, marker removed): kept
+        box.report.add(Item(status=ItemStatus.SKIPPED, name=resource.display_name, reason=str(exc), **base))
+        return None
     if request_id is None:
         box.report.add(Item(status=ItemStatus.SKIPPED, name=resource.display_name, reason=ALREADY_DELETED, **base))
         return None

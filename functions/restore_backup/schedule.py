@@ -1,19 +1,18 @@
 """The schedule pass and the HTTP/direct ``verify``: finish what is done in every sandbox, measure the
 restore posture, then start the test restores that are due, within the run's caps."""
 
-from functions.restore_backup.coverage import due_units, list_sources, list_units
+from functions.restore_backup.coverage import Unit, due_units, list_sources, list_units
 from functions.restore_backup.outcomes import RestoreOutcomes
 from functions.restore_backup.posture import RestorePosture, measure
 from functions.restore_backup.sandbox import Sandbox, due, finish, scan
 from functions.restore_backup.settings import Run
-from functions.restore_backup.starting import ACTION, Start, Starter, job_for, within_caps
+from functions.restore_backup.starting import Start, Starter, deferred, job_for, within_caps
 from shared.errors import BadRequest
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import NotAuthorizedOrNotFound
 from shared.oci.models import LifecycleState
 from shared.oci.ocid import parse_ocid
 from shared.oci.regions import region_name
-from shared.results import Item, ItemStatus
 from shared.rules import restore as rules
 from shared.sweep import scope
 
@@ -57,7 +56,7 @@ def schedule_pass(invocation: Run) -> None:
     start_all(invocation, within_caps(jobs, settings, invocation.report))
 
 
-def posture(invocation: Run, regions: list[str]) -> tuple[RestorePosture, list]:  # type: ignore[type-arg]
+def posture(invocation: Run, regions: list[str]) -> tuple[RestorePosture, list[Unit]]:
     """Measure the restore posture from the listings (and add it to the report); returns it and its units."""
     settings = invocation.settings
     sources = list_sources(invocation.storage, settings, scope(invocation))
@@ -77,16 +76,7 @@ def start_all(invocation: Run, jobs: list[Start]) -> None:
         elif job.region in full:
             reason = f"LimitExceeded earlier in this run in {job.region}; the next run takes it"
         if reason:
-            invocation.report.add(
-                Item(
-                    status=ItemStatus.DEFERRED,
-                    action=ACTION,
-                    resource_id=job.backup.id,
-                    name=job.name,
-                    region=job.region,
-                    reason=reason,
-                )
-            )
+            invocation.report.add(deferred(job, reason))
             continue
         if not start.start(job):
             full.add(job.region)

@@ -65,7 +65,7 @@ class Starter(NamedTuple):
             reason = f"LimitExceeded: {exc.message}; the next run tries again"
             self.report.add(Item(status=ItemStatus.DEFERRED, reason=reason, opc_request_id=exc.opc_request_id, **base))
             return False
-        except OciError as exc:
+        except (OciError, LookupError) as exc:
             self.report.add(Item(status=status_for(exc), reason=str(exc), **base))
             return True
         self.report.add(
@@ -98,6 +98,17 @@ def job_for(unit: Unit, pick: rules.Pick, home: str) -> Start | None:
     return Start(unit.source.kind, backup, unit.name, unit.region, ad)
 
 
+def deferred(job: Start, reason: str) -> Item:
+    return Item(
+        status=ItemStatus.DEFERRED,
+        action=ACTION,
+        resource_id=job.backup.id,
+        name=job.name,
+        region=job.region,
+        reason=reason,
+    )
+
+
 def within_caps(jobs: list[Start], settings: RestoreBackupSettings, report: Report) -> list[Start]:
     """The jobs that fit this run's caps, in order; the rest are reported deferred (the next run takes them)."""
     chosen: list[Start] = []
@@ -112,14 +123,5 @@ def within_caps(jobs: list[Start], settings: RestoreBackupSettings, report: Repo
             chosen.append(job)
             gbs += size
             continue
-        report.add(
-            Item(
-                status=ItemStatus.DEFERRED,
-                action=ACTION,
-                resource_id=job.backup.id,
-                name=job.name,
-                region=job.region,
-                reason=reason,
-            )
-        )
+        report.add(deferred(job, reason))
     return chosen

@@ -23,6 +23,10 @@ RESTORE_EXPIRES: Final = "restore-expires"
 RESTORE_VERIFIED_AT: Final = "restore-verified-at"
 RESTORE_RESULT: Final = "restore-result"
 RESTORE_SECONDS: Final = "restore-seconds"
+TAGS: Final = (  # the names above: every tag restore-backup writes and reads back
+    "RESTORE_TEST", "RESTORE_SOURCE_BACKUP", "RESTORE_STARTED", "RESTORE_EXPIRES",
+    "RESTORE_VERIFIED_AT", "RESTORE_RESULT", "RESTORE_SECONDS",
+)  # fmt: skip
 VERIFIED: Final = "verified"
 FAILED_PREFIX: Final = "failed:"
 TEST_RESTORE: Final = "a test restore (in RESTORE_COMPARTMENT_ID or tagged restore-test): left to restore-backup"
