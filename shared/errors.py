@@ -1,10 +1,12 @@
 """The refusals a function answers with, typed by their HTTP status (as ``shared/oci/errors.py`` types OCI's).
 
 Raised anywhere before or during a run; the runtime answers ``{"status", "error": {"status", "code",
-"message", "field"?}}`` with the status of the class and changes nothing.
+"message", "field"?}}`` with the status of the class (and any ``extra`` fields beside ``error``) and changes
+nothing. A refusal of a request a handler had already accepted as well formed (``Forbidden``) is also
+published as the run's digest, so the refusal is on record.
 """
 
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import ValidationError
 
@@ -14,10 +16,12 @@ class HttpError(ValueError):
 
     status: ClassVar[int] = 400
     code: ClassVar[str] = "InvalidParameter"
+    published: ClassVar[bool] = False  # raised by a handler: the refusal is also the run's digest
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, extra: dict[str, Any] | None = None) -> None:
         self.message = message
         self.field = field
+        self.extra = extra or {}
         super().__init__(f"{field}: {message}" if field else message)
 
 
@@ -46,6 +50,14 @@ class Unauthorized(HttpError):
 class Forbidden(HttpError):
     status = 403
     code = "NotAuthorized"
+    published = True
+
+
+class Conflict(HttpError):
+    """The request no longer matches the state it was made for (e.g. a plan computed again differs)."""
+
+    status = 409
+    code = "Conflict"
 
 
 class MethodNotAllowed(HttpError):

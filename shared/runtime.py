@@ -90,11 +90,17 @@ def _cached(key: tuple[str, ...], build: Any) -> Any:
         return _cache[key]
 
 
-def error_answer(status: int, message: str, field: str | None = None, code: str | None = None) -> Answer:
+def error_answer(
+    status: int,
+    message: str,
+    field: str | None = None,
+    code: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Answer:
     doc: dict[str, Any] = {"status": status, "code": code or _CODES.get(status, "Error"), "message": message}
     if field:
         doc["field"] = field
-    return Answer(status, json.dumps({"status": status, "error": doc}), dict(JSON_HEADERS))
+    return Answer(status, json.dumps({**(extra or {}), "status": status, "error": doc}), dict(JSON_HEADERS))
 
 
 _CODES = {404: "NotFound", 500: "InternalError"}
@@ -218,6 +224,7 @@ def _read_trigger(
         call_id=call_id,
         idempotency_key=gateway.headers.get(IDEMPOTENCY_HEADER),
         request_id=gateway.headers.get(REQUEST_ID_HEADER),
+        subject=subject,
     )
 
 
@@ -312,7 +319,9 @@ def _run(method: Method, invocation: Invocation[Any, Any]) -> Answer:
         method(invocation)
     except HttpError as exc:
         log.event("rejected request", logging.WARNING, field=exc.field, reason=exc.message)
-        return error_answer(exc.status, exc.message, exc.field, exc.code)
+        if exc.published:
+            _publish_refusal(invocation, exc)
+        return error_answer(exc.status, exc.message, exc.field, exc.code, exc.extra)
     except NotAuthorizedOrNotFound as exc:
         if isinstance(invocation.trigger, RequestTrigger) and not invocation.report.items():
             return error_answer(404, f"not found or not authorized: {exc.message}", code=exc.code)
@@ -356,6 +365,14 @@ def _finish(invocation: Invocation[Any, Any]) -> Answer:
         _notify(invocation, result)
     log.event("run finished", counts=result.counts, status=status, dry_run=result.dry_run)
     return Answer(status, answer_json(result), dict(JSON_HEADERS))
+
+
+def _publish_refusal(invocation: Invocation[Any, Any], exc: HttpError) -> None:
+    """A refusal on record: the run's digest says what was refused and why (nothing was done)."""
+    invocation.report.fail(f"refused ({exc.status} {exc.code}): {exc.message}")
+    result = invocation.report.finish(datetime.now(UTC))
+    result.status = exc.status
+    _notify(invocation, result)
 
 
 def _target_of(trigger: Trigger) -> str:

@@ -191,6 +191,7 @@ class RequestTrigger(NamedTuple, Generic[M]):
     idempotency_key: str | None = None  # the gateway client's ``Idempotency-Key``
     request_id: str | None = None  # the gateway client's ``opc-request-id``
     call_id: str = ""
+    subject: str | None = None  # the authenticated gateway subject (``X-Auth-Subject``); None on a direct invoke
 
     @property
     def kind(self) -> TriggerKind:
@@ -281,11 +282,12 @@ def parse_gateway_request(
     call_id: str,
     idempotency_key: str | None,
     request_id: str | None,
+    subject: str | None = None,
 ) -> RequestTrigger[M]:
     """The body of an authenticated API Gateway request (an empty body is ``{}``)."""
     doc = parse_json_object(body) if body.strip() else {}
     request = _validate(request_model, doc, region)
-    return RequestTrigger(request, True, idempotency_key or None, request_id or None, call_id)
+    return RequestTrigger(request, True, idempotency_key or None, request_id or None, call_id, subject or None)
 
 
 def _schedule(schedule: ScheduleRequest, now: datetime, slot_minutes: int) -> ScheduleTrigger:

@@ -1,4 +1,5 @@
-"""Identity: the compartments under a compartment (for sweeps that include children)."""
+"""Identity: the compartments under a compartment (for sweeps that include children), the regions the
+tenancy has enabled."""
 
 from __future__ import annotations
 
@@ -47,3 +48,23 @@ def compartment_tree(client: OciClient, region: str, roots: list[str], deadline:
         seen.append(current)
         queue.extend(child.id for child in child_compartments(client, region, current, deadline))
     return seen
+
+
+class RegionSubscription(OciModel):
+    region_name: str
+    status: str = ""
+
+
+def subscribed_regions(client: OciClient, region: str, tenancy_id: str, deadline: Deadline = NO_DEADLINE) -> list[str]:
+    """The regions the tenancy has enabled and ready (ListRegionSubscriptions)."""
+    request = OciRequest(
+        "ListRegionSubscriptions",
+        "GET",
+        Service.IDENTITY,
+        region,
+        f"/tenancies/{tenancy_id}/regionSubscriptions",
+        deadline=deadline,
+    )
+    answered = client.call(request).data or []
+    subscriptions = [RegionSubscription.model_validate(item) for item in answered]
+    return [s.region_name for s in subscriptions if s.status in ("", "READY")]
