@@ -131,6 +131,9 @@ locals {
       RESTORE_TIMEOUT_MINUTES = tostring(var.restore_timeout_minutes)
       RESTORES_PER_RUN        = tostring(var.restores_per_run)
       RESTORE_MAX_GB_PER_RUN  = tostring(var.restore_max_gb_per_run)
+      # recovery mode (recovery.tf)
+      RECOVERY_COMPARTMENT_IDS  = local.recovery_config.RECOVERY_COMPARTMENT_IDS
+      RECOVERY_ALLOWED_SUBJECTS = local.recovery_config.RECOVERY_ALLOWED_SUBJECTS
     }
   }
   extra_config = {

@@ -15,9 +15,10 @@ import pytest
 
 from functions.restore_backup.outcomes import KEY as RESTORE_TESTS_KEY
 from functions.restore_backup.posture import KEY as RESTORE_POSTURE_KEY
+from functions.restore_backup.recovery import ProgressSection, RecoverySection
 from shared.posture import DrPosture, ProtectionPosture
 from shared.results import Item, RunResult
-from shared.rules import restore, tags
+from shared.rules import recovery, restore, tags
 from shared.version import __version__
 from tests.fdk_harness import ROOT
 
@@ -66,8 +67,10 @@ def test_the_changelog_has_this_version() -> None:
 def test_the_promise_lists_every_tag_key_and_result_field() -> None:
     keys = {value for name, value in vars(tags).items() if name.endswith("_KEY") and isinstance(value, str)}
     restore_tags = {getattr(restore, name) for name in restore.TAGS}
-    assert set(promised("tags")) == keys | {tags.MANAGED_BY_VALUE} | restore_tags
+    recovery_tags = {getattr(recovery, name) for name in recovery.TAGS}
+    assert set(promised("tags")) == keys | {tags.MANAGED_BY_VALUE} | restore_tags | recovery_tags
     sections = {ProtectionPosture.KEY, DrPosture.KEY, RESTORE_POSTURE_KEY, RESTORE_TESTS_KEY}
+    sections |= {RecoverySection.key, ProgressSection.key}
     document = {field.alias or name for name, field in RunResult.model_fields.items()} | sections
     assert set(promised("result")) == document
     assert set(promised("item")) == {field.alias or name for name, field in Item.model_fields.items()}

@@ -42,7 +42,7 @@ def test_the_sandbox_grants_are_per_operation_and_name_the_sandbox_only(tf: Conf
     assert precondition["condition"] == "${!contains(local.sweep_compartment_ids, each.value)}"
     # nowhere else may the functions create or delete volumes
     for name, other in tf.resources["oci_identity_policy"].items():
-        if name != "restore_sandbox":
+        if name not in ("restore_sandbox", "recovery"):
             for statement in other["statements"]:
                 assert "VOLUME_CREATE" not in statement and "VOLUME_DELETE" not in statement, (name, statement)
 
@@ -78,3 +78,26 @@ def test_config_keys_and_alarms(tf: Config) -> None:
     assert alarms["restore_unverified"]["query"].endswith(".min() > 0")  # the newest run's value
     alarm = tf.resource("oci_monitoring_alarm", "posture")
     assert alarm["pending_duration"] == "${each.value.pending}"
+
+
+def test_recovery_is_off_by_default_and_grants_create_only_in_the_recovery_compartments(tf: Config) -> None:
+    assert tf.variables["enable_recovery"]["default"] is False
+    assert tf.locals["recovery_compartments"] == (
+        "${var.enable_recovery ? toset(var.recovery_compartment_ids) : toset([])}"
+    )
+    config = tf.locals["handler_config"]["restore_backup"]
+    assert config["RECOVERY_COMPARTMENT_IDS"] == "${local.recovery_config.RECOVERY_COMPARTMENT_IDS}"
+    assert config["RECOVERY_ALLOWED_SUBJECTS"] == "${local.recovery_config.RECOVERY_ALLOWED_SUBJECTS}"
+    assert tf.locals["recovery_config"]["RECOVERY_COMPARTMENT_IDS"] == (
+        '${var.enable_recovery ? join(",", var.recovery_compartment_ids) : ""}'
+    )
+    policy = tf.resource("oci_identity_policy", "recovery")
+    assert policy["for_each"] == "${local.recovery_compartments}" and policy["provider"] == "${oci.home}"
+    dg = "Allow dynamic-group ${local.dynamic_group} to "
+    assert policy["statements"] == [
+        f"{dg}{{VOLUME_INSPECT, VOLUME_CREATE}} in compartment id ${{each.value}}",
+        f"{dg}{{VOLUME_GROUP_INSPECT, VOLUME_GROUP_CREATE}} in compartment id ${{each.value}}",
+    ]
+    (lifecycle,) = policy["lifecycle"]
+    conditions = [p["condition"] for p in lifecycle["precondition"]]
+    assert "${length(var.recovery_compartment_ids) > 0}" in conditions

@@ -14,7 +14,9 @@ Triggers:
   posture, then start the tests that are due (``VERIFY_EVERY_DAYS``), least recently verified first,
   within ``RESTORES_PER_RUN`` and ``RESTORE_MAX_GB_PER_RUN``;
 - HTTP / direct: ``{"verify": "<backup OCID>"}`` starts a test restore of that backup now (its region must
-  be in ``RESTORE_REGIONS``); ``{"restorePosture": true}`` answers the coverage, read-only.
+  be in ``RESTORE_REGIONS``); ``{"restorePosture": true}`` answers the coverage, read-only;
+  ``{"recover": {...}}`` is recovery mode (``recovery``): a plan, its apply (``planId``), its progress
+  (``"status": true``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
 def on_request(invocation: Run, request: RestoreRequest) -> None:
     from functions.restore_backup.schedule import posture, verify_now
 
+    if request.recover is not None:
+        from functions.restore_backup.recovery import recover
+
+        recover(invocation, request.recover, request.status)
+        return
     if request.restore_posture:
         posture(invocation, invocation.settings.regions(invocation.region))
         return

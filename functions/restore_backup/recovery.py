@@ -32,7 +32,7 @@ from shared import log
 from shared.app import Invocation
 from shared.errors import BadRequest, Conflict, Forbidden
 from shared.oci.blockstorage import BackupKind, BlockStorage
-from shared.oci.errors import OciError
+from shared.oci.errors import NotAuthorizedOrNotFound, OciError
 from shared.oci.identity import subscribed_regions
 from shared.oci.models import BackupBase, LifecycleState
 from shared.oci.restores import (
@@ -49,7 +49,7 @@ from shared.rules.tags import CALL_KEY, MAX_TAG_VALUE, SOURCE_REGION_KEY
 from shared.sweep import deferred_item, run_bounded, scope
 from shared.triggers import TriggerKind
 
-RecoveryRun = Invocation[RecoveryKeys, Any]
+RecoveryRun = Invocation[Any, Any]  # restore-backup's: its settings are RecoveryKeys
 ACTION: Final = "recover"
 KINDS: Final = (BackupKind.VOLUME_GROUP, BackupKind.VOLUME, BackupKind.BOOT_VOLUME)
 CONCURRENT: Final = "created by a concurrent apply of the same plan (not counted twice)"
@@ -66,6 +66,11 @@ def recover(invocation: RecoveryRun, request: Recover, status: bool) -> None:
         _check_may_apply(invocation)
     found = compute(invocation, request, request.point_in_time or invocation.now())
     if request.plan_id is None:
+        invocation.report.add_section(RecoverySection(found, None))
+        return
+    if invocation.dry_run:
+        for restore in found.plan.restores:
+            invocation.report.add(_item(ItemStatus.PLANNED, restore, found.plan, None, "dry run: not created"))
         invocation.report.add_section(RecoverySection(found, None))
         return
     if found.plan.plan_id != request.plan_id:
@@ -86,6 +91,11 @@ def _check_target(settings: RecoveryKeys, request: Recover) -> None:
     if not allowed:
         raise BadRequest(
             "recovery is off: set RECOVERY_COMPARTMENT_IDS to the compartments it may create in", "recover"
+        )
+    if request.target_compartment_id == getattr(settings, "restore_compartment_id", None):
+        raise BadRequest(
+            "is the restore-test sandbox (RESTORE_COMPARTMENT_ID): its test restores are deleted, never a recovery",
+            "recover.targetCompartmentId",
         )
     if request.target_compartment_id not in allowed:
         raise BadRequest(
@@ -111,7 +121,12 @@ def _check_region(invocation: RecoveryRun, region: str) -> None:
     if not tenancy:
         invocation.report.note(f"region {region} not checked against the tenancy's subscriptions (tenancy unknown)")
         return
-    if region not in subscribed_regions(invocation.client, invocation.region, tenancy, invocation.call_deadline):
+    try:
+        enabled = subscribed_regions(invocation.client, invocation.region, tenancy, invocation.call_deadline)
+    except NotAuthorizedOrNotFound:
+        invocation.report.note(f"region {region} not checked against the tenancy's subscriptions (not allowed)")
+        return
+    if region not in enabled:
         raise BadRequest(f"the tenancy has not enabled {region}", "recover.region")
 
 
@@ -144,7 +159,10 @@ def compute(invocation: RecoveryRun, request: Recover, point_in_time: datetime) 
     compartments = [request.compartment_id] if request.compartment_id else scope(invocation)
     listed = {kind: _backups(storage, kind, compartments) for kind in KINDS}
     origin = _origin(invocation, listed, compartments)
-    candidates = [c for kind, backups in listed.items() for c in rules.candidates(kind, backups, origin)]
+    candidates = rules.candidates(BackupKind.VOLUME_GROUP, listed[BackupKind.VOLUME_GROUP], origin)
+    groups = {c.backup_id for c in candidates}
+    for kind in (BackupKind.VOLUME, BackupKind.BOOT_VOLUME):
+        candidates.extend(rules.candidates(kind, listed[kind], origin, groups))
     untraced = sum(len(b) for b in listed.values()) - len(candidates)
     candidates = _selected(candidates, listed, request)
     if not candidates:
@@ -306,8 +324,11 @@ def _recovered(
     for kind in KINDS:
         for resource in list_restored(storage, kind, compartment):
             source = rules.is_recovery_of(resource.freeform_tags, plan_id)
-            if source and resource.lifecycle_state not in (LifecycleState.TERMINATING, LifecycleState.TERMINATED):
-                yield source, (kind, resource)
+            if not source or resource.lifecycle_state in (LifecycleState.TERMINATING, LifecycleState.TERMINATED):
+                continue
+            if kind is BackupKind.VOLUME and resource.volume_group_id:
+                continue  # a recovered group's volume: reported with its group
+            yield source, (kind, resource)
 
 
 # ---- progress ------------------------------------------------------------------------------------

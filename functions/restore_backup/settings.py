@@ -2,11 +2,12 @@
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from functions.restore_backup.recovery_request import Recover, RecoveryKeys
 from shared.app import Invocation
 from shared.oci.blockstorage import BackupKind
 from shared.oci.ocid import ocid_problem
 from shared.rules.restore import Pick
-from shared.settings import CommonSettings, CsvList, is_region_name
+from shared.settings import CsvList, is_region_name
 
 EVENT_KINDS = {
     "com.oraclecloud.blockvolumes.createvolume.end": BackupKind.VOLUME,
@@ -17,7 +18,7 @@ BACKUP_TYPES = ("volumebackup", "bootvolumebackup", "volumegroupbackup")
 BOOT_MIN_VPUS = 10  # a boot volume has no Lower Cost (0 VPU) option
 
 
-class RestoreBackupSettings(CommonSettings):
+class RestoreBackupSettings(RecoveryKeys):
     restore_compartment_id: str = Field(alias="RESTORE_COMPARTMENT_ID")  # required here: the sandbox (an OCID)
     backup_kinds: CsvList = Field(default_factory=lambda: ["volume", "bootvolume", "volumegroup"], alias="BACKUP_KINDS")
     verify_every_days: int = Field(default=30, ge=1, le=3650, alias="VERIFY_EVERY_DAYS")
@@ -72,13 +73,16 @@ class RestoreBackupSettings(CommonSettings):
 
 
 class RestoreRequest(BaseModel):
-    """The HTTP / direct body: ``{"verify": "<backup OCID>"}`` (test-restore it now) or
-    ``{"restorePosture": true}`` (answer the coverage, read-only)."""
+    """The HTTP / direct body: ``{"verify": "<backup OCID>"}`` (test-restore it now),
+    ``{"restorePosture": true}`` (answer the coverage, read-only) or ``{"recover": {...}}`` (recovery mode:
+    a plan, read-only; with ``planId`` its apply; with ``"status": true`` its progress, read-only)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     verify: str | None = None
     restore_posture: bool = Field(default=False, alias="restorePosture")
+    recover: Recover | None = None
+    status: bool = False
     dry_run: bool = Field(default=False, alias="dryRun")
 
     @field_validator("verify")
@@ -91,13 +95,17 @@ class RestoreRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_question(self) -> "RestoreRequest":
-        if bool(self.verify) == bool(self.restore_posture):
-            raise ValueError('give exactly one of "verify" (a backup OCID) or "restorePosture": true')
+        if [bool(self.verify), self.restore_posture, self.recover is not None].count(True) != 1:
+            raise ValueError('give exactly one of "verify" (a backup OCID), "restorePosture": true or "recover"')
+        if self.status and self.recover is None:
+            raise ValueError('"status": true asks for a recovery\'s progress: give "recover" with its "planId"')
         return self
 
     @property
     def read_only(self) -> bool:
-        return self.restore_posture
+        """A question: the restore posture, a recovery plan, a recovery's progress (an apply is not)."""
+        planning = self.recover is not None and (self.recover.plan_id is None or self.status)
+        return self.restore_posture or planning
 
 
 Run = Invocation[RestoreBackupSettings, RestoreRequest]

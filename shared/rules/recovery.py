@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, NamedTuple
 
@@ -32,6 +32,7 @@ from shared.rules.tags import SOURCE_KEY
 RECOVERED_FROM_SOURCE: Final = "recovered-from-source"
 RECOVERED_FROM_BACKUP: Final = "recovered-from-backup"
 RECOVERY_PLAN: Final = "recovery-plan"
+TAGS: Final = ("RECOVERED_FROM_SOURCE", "RECOVERED_FROM_BACKUP", "RECOVERY_PLAN")  # every tag a recovery writes
 PLAN_ID_LENGTH: Final = 40
 CREATES: Final = {
     BackupKind.VOLUME: "volume",
@@ -148,10 +149,11 @@ def is_tool_copy(backup: BackupBase) -> bool:
     return bool(backup.copied_from) and backup.freeform_tags.get(SOURCE_KEY) == backup.copied_from
 
 
-def traced_source(backup: BackupBase, origin: Mapping[str, str]) -> str | None:
+def traced_source(backup: BackupBase, origin: Mapping[str, str], groups: Collection[str] = ()) -> str | None:
     """The source a backup of the region restores: its own source id, or (a copy) its original's.
-    A copy someone else made is not traced (None)."""
-    if backup.copied_from and not is_tool_copy(backup):
+    A copy someone else made is not traced (None); a member copy of one of the tool's group copies
+    (``groups``) counts as the tool's."""
+    if backup.copied_from and not is_tool_copy(backup) and (backup.group_backup_id or "") not in groups:
         return None
     if backup.source_id:
         return backup.source_id
@@ -173,11 +175,14 @@ def candidate(kind: BackupKind, backup: BackupBase, source_id: str) -> Candidate
     )
 
 
-def candidates(kind: BackupKind, backups: Iterable[BackupBase], origin: Mapping[str, str]) -> list[Candidate]:
-    """The backups of one kind that trace to a source (the others cannot restore a known source)."""
+def candidates(
+    kind: BackupKind, backups: Iterable[BackupBase], origin: Mapping[str, str], groups: Collection[str] = ()
+) -> list[Candidate]:
+    """The backups of one kind that trace to a source (the others cannot restore a known source);
+    ``groups``: the group backups already traced (their member copies count)."""
     found = []
     for backup in backups:
-        source = traced_source(backup, origin)
+        source = traced_source(backup, origin, groups)
         if source:
             found.append(candidate(kind, backup, source))
     return found
