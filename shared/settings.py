@@ -11,6 +11,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from shared.oci.blockstorage import BackupKind
 from shared.oci.ocid import parse_ocid
 from shared.rules.tags import ORACLE_TAGS, is_oracle_namespace
 
@@ -259,3 +260,21 @@ class CommonSettings(BaseModel):
             first = exc.errors()[0]
             key = str(first["loc"][0]) if first["loc"] else "config"
             raise ConfigError(key, first["msg"]) from None
+
+
+class KindsSettings(CommonSettings):
+    """``BACKUP_KINDS``: the kinds of resource a schedule sweeps (create-backup, restore-backup)."""
+
+    backup_kinds: CsvList = Field(default_factory=BackupKind.words, alias="BACKUP_KINDS")
+
+    @field_validator("backup_kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(BackupKind.words()))
+        if unknown or not value:
+            raise ValueError(f"use a comma-separated subset of {', '.join(BackupKind.words())}")
+        return value
+
+    @property
+    def kinds(self) -> list[BackupKind]:
+        return [kind for kind in BackupKind if kind.word in self.backup_kinds]

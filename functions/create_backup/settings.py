@@ -13,7 +13,7 @@ from shared.oci.models import (
 from shared.oci.retry import RetryPolicy, connection_error, throttled, transient_server_error
 from shared.rules.locks import MAX_LOCK_DAYS, LockMode
 from shared.rules.naming import check_template
-from shared.settings import CommonSettings, CsvList
+from shared.settings import KindsSettings
 from shared.triggers import region_ocid
 
 if TYPE_CHECKING:
@@ -33,9 +33,8 @@ EVENT_KINDS = {
 CREATE_RETRY = RetryPolicy(max_attempts=4, checkers=(throttled, transient_server_error, connection_error))
 
 
-class CreateBackupSettings(CommonSettings):
+class CreateBackupSettings(KindsSettings):
     name_template: str = Field(default="{name}-{type}-{date}-{time}", alias="BACKUP_NAME_TEMPLATE")
-    backup_kinds: CsvList = Field(default_factory=lambda: ["volume", "bootvolume", "volumegroup"], alias="BACKUP_KINDS")
     full_every: int = Field(default=0, ge=0, le=1000, alias="FULL_EVERY")
     retention_days: int = Field(default=0, ge=0, le=36500, alias="RETENTION_DAYS")
     retention_count: int = Field(default=0, ge=0, le=10000, alias="RETENTION_COUNT")
@@ -49,18 +48,6 @@ class CreateBackupSettings(CommonSettings):
     @classmethod
     def _template(cls, value: str) -> str:
         return check_template(value, NAME_PLACEHOLDERS)
-
-    @field_validator("backup_kinds")
-    @classmethod
-    def _known_kinds(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(BackupKind.words()))
-        if unknown or not value:
-            raise ValueError(f"use a comma-separated subset of {', '.join(BackupKind.words())}")
-        return value
-
-    @property
-    def kinds(self) -> list[BackupKind]:
-        return [kind for kind in BackupKind if kind.word in self.backup_kinds]
 
     @property
     def retention(self) -> "RetentionPolicy":

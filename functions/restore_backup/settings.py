@@ -7,7 +7,7 @@ from shared.app import Invocation
 from shared.oci.blockstorage import BackupKind
 from shared.oci.ocid import ocid_problem
 from shared.rules.restore import Pick
-from shared.settings import CsvList, is_region_name
+from shared.settings import CsvList, KindsSettings, is_region_name
 
 EVENT_KINDS = {
     "com.oraclecloud.blockvolumes.createvolume.end": BackupKind.VOLUME,
@@ -18,9 +18,8 @@ BACKUP_TYPES = ("volumebackup", "bootvolumebackup", "volumegroupbackup")
 BOOT_MIN_VPUS = 10  # a boot volume has no Lower Cost (0 VPU) option
 
 
-class RestoreBackupSettings(RecoveryKeys):
+class RestoreBackupSettings(RecoveryKeys, KindsSettings):
     restore_compartment_id: str = Field(alias="RESTORE_COMPARTMENT_ID")  # required here: the sandbox (an OCID)
-    backup_kinds: CsvList = Field(default_factory=lambda: ["volume", "bootvolume", "volumegroup"], alias="BACKUP_KINDS")
     verify_every_days: int = Field(default=30, ge=1, le=3650, alias="VERIFY_EVERY_DAYS")
     restore_pick: Pick = Field(default=Pick.LATEST, alias="RESTORE_PICK")
     restore_regions: CsvList = Field(default_factory=list, alias="RESTORE_REGIONS")
@@ -29,14 +28,6 @@ class RestoreBackupSettings(RecoveryKeys):
     restore_timeout_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60, alias="RESTORE_TIMEOUT_MINUTES")
     restores_per_run: int = Field(default=5, ge=0, le=1000, alias="RESTORES_PER_RUN")
     restore_max_gb_per_run: int = Field(default=2048, ge=0, le=10_000_000, alias="RESTORE_MAX_GB_PER_RUN")
-
-    @field_validator("backup_kinds")
-    @classmethod
-    def _known_kinds(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(BackupKind.words()))
-        if unknown or not value:
-            raise ValueError(f"use a comma-separated subset of {', '.join(BackupKind.words())}")
-        return value
 
     @field_validator("restore_regions")
     @classmethod
@@ -54,10 +45,6 @@ class RestoreBackupSettings(RecoveryKeys):
                 " (a test resource is checked before it expires)"
             )
         return self
-
-    @property
-    def kinds(self) -> list[BackupKind]:
-        return [kind for kind in BackupKind if kind.word in self.backup_kinds]
 
     def regions(self, home: str) -> list[str]:
         """Where restores are tested: RESTORE_REGIONS, else the function's own region."""
