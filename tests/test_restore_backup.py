@@ -397,3 +397,25 @@ def test_create_backup_skips_a_restored_volume(
     swept = create.call({"trigger": "schedule"}).json()
     assert end["data"]["resourceId"] not in {i["resourceId"] for i in swept["items"] if i["status"] == "created"}
     assert calls(emu, "CreateVolumeBackup") == 1  # only the production volume
+
+
+def test_restore_pick_oldest_and_verify_a_dr_copy_now(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, sandbox: str, signed_api: SignedApi
+) -> None:
+    emu.settings(creating_after=0, copy_available_after=0)
+    volume = emu.create_volume(HOME_REGION, compartment, "db-08", size_in_gbs=100)
+    by_age = {days: emu.seed_backup(HOME_REGION, volume["id"], age_seconds=days * DAY)["id"] for days in (1, 10, 20)}
+    oldest = restore_fn(start_function, sandbox, RESTORE_PICK="oldest")
+    (started,) = items(schedule(oldest), "started")
+    assert started["resourceId"] == by_age[20]  # the oldest still kept
+    response = signed_api.post(f"{V}/volumeBackups/{by_age[1]}/actions/copy", {"destinationRegion": DR_REGION})
+    assert response.status_code == 200, response.text
+    copy_id = response.json()["id"]
+    emu.advance(1)
+    fn = restore_fn(start_function, sandbox, RESTORE_REGIONS=f"{HOME_REGION},{DR_REGION}")
+    answer = fn.call({"verify": copy_id}).json()
+    (now,) = items(answer, "started")
+    assert (now["resourceId"], now["region"]) == (copy_id, DR_REGION) and ".phx." in now["resultId"]
+    assert state(signed_api, now["resultId"], DR_REGION) in IN_FLIGHT
+    home_only = restore_fn(start_function, sandbox).call({"verify": copy_id})
+    assert home_only.json()["status"] == 400 and "RESTORE_REGIONS" in home_only.body.decode()
