@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from bench.lab import Lab
-from bench.procs import FLOOR, PRODUCT, SDK, STACK_FLOOR, BenchFunction, Side
+from bench.procs import FLOOR, PRODUCT, SDK, STACK_FLOOR, WORK_FLOOR, BenchFunction, Side
 from bench.stats import Samples, alternating, median
 
 
@@ -25,7 +25,7 @@ def created(side: Side, answer: dict[str, Any]) -> bool:
     """Did the function report one backup created (and, for the SDK side, a published digest)?"""
     if side is PRODUCT:
         return answer.get("counts") == {"created": 1} and not answer.get("notes")
-    if side is SDK:
+    if side in (SDK, WORK_FLOOR):
         return answer.get("status") == "created" and bool(answer.get("messageId"))
     return answer.get("status") == "ok"
 
@@ -62,18 +62,22 @@ def one_cold_start(lab: Lab, side: Side, samples: Samples, label: str, *, byteco
             cache_dir.cleanup()
 
 
+SIDES = (PRODUCT, SDK, FLOOR, STACK_FLOOR, WORK_FLOOR)
+
+
 def measure(lab: Lab, runs: int) -> Samples:
-    """``runs`` cold starts per side and mode after one warm-up each: both sides and both floors in every round,
-    the order reversed from one round to the next (ABCD DCBA), so each ratio compares runs of the same rounds."""
+    """``runs`` cold starts per side and mode after one warm-up each: both sides and the three floors in every
+    round, the order reversed from one round to the next (ABCDE EDCBA), so each ratio compares runs of the same
+    rounds."""
     samples = Samples()
     lab.fresh()
     warmup = Samples()
-    for side in (PRODUCT, SDK, FLOOR, STACK_FLOOR):  # writes any missing .pyc, fills the page cache
+    for side in SIDES:  # writes any missing .pyc, fills the page cache
         one_cold_start(lab, side, warmup, "warmup", bytecode=True, n=0)
     samples.failures += warmup.failures
     samples.problems += warmup.problems
     for bytecode, label in ((True, "cold"), (False, "cold_no_bytecode")):
-        for n, side in enumerate(alternating((PRODUCT, SDK, FLOOR, STACK_FLOOR), runs)):
+        for n, side in enumerate(alternating(SIDES, runs)):
             one_cold_start(lab, side, samples, label, bytecode=bytecode, n=n)
     return samples
 

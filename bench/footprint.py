@@ -130,8 +130,11 @@ def measure_side(name: str, requirements: list[str], *, no_deps: bool) -> Footpr
 
 
 def requirements(path: Path) -> list[str]:
-    lines = path.read_text().splitlines()
-    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    """The requirement specifiers of a requirements file: comments dropped, continued lines joined, per-line
+    options (``--hash=...``: the image checks them, a size measurement need not) left out."""
+    logical = path.read_text().replace("\\\n", " ").splitlines()
+    specs = [line.split("#")[0].split() for line in logical]
+    return [words[0] for words in specs if words and not words[0].startswith("-")]
 
 
 SIDES = {"product": ROOT / "requirements.txt", "oci-sdk": SDK_REQUIREMENTS}

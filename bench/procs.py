@@ -47,6 +47,8 @@ SDK = Side("oci-sdk", SDK_VENV, BENCH / "sdk_handler", {})
 FLOOR = Side("fdk-floor", PRODUCT_VENV, BENCH / "floor_handler", {})  # answers at once: the fdk's own cost
 # the fdk + requests + pydantic + cryptography, key loaded, nothing of ours: the least this stack costs
 STACK_FLOOR = Side("stack-floor", PRODUCT_VENV, BENCH / "stack_floor_handler", {})
+# the stack floor plus the four API calls of the event path, signed and validated with minimal models
+WORK_FLOOR = Side("work-floor", PRODUCT_VENV, BENCH / "work_floor_handler", {})
 
 
 class BenchFunction(FdkProcess):

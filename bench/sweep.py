@@ -50,6 +50,13 @@ class Cell:
     def burst(self) -> int:
         return max(1, round(self.limit)) if self.limit else 0
 
+    def floor_seconds(self, volumes: int) -> float:
+        """The least any client can take: under a limit, volumes / limit; without one, volumes x latency /
+        workers (every create waits one latency, and an infinitely fast client keeps every worker busy)."""
+        if self.limit:
+            return volumes / self.limit
+        return volumes * self.latency / self.concurrency
+
     @property
     def label(self) -> str:
         limit = f"{self.limit:g}/s" if self.limit else "no limit"
@@ -181,6 +188,7 @@ class CellRuns:
                 out[f"{side}_share_of_limit"] = created / (self.cell.limit * seconds + self.cell.burst)
             out[f"{side}_emulator_cpu_seconds"] = median([r.emulator_cpu_seconds for r in runs])
             out[f"{side}_cpu_seconds"] = median([r.cpu_seconds for r in runs])
+        add_floor(out)
         out["speedup"] = out["sdk_seconds"] / out["product_seconds"]
         out["no_worse"] = bool(
             out["product_lost"] <= out["sdk_lost"] and out["product_per_second"] >= out["sdk_per_second"]
@@ -190,6 +198,20 @@ class CellRuns:
         out["others_cpu_share"] = self.others_cpu_share
         out["samples"] = [asdict(r) for r in self.runs]
         return out
+
+
+def add_floor(summary: dict[str, Any]) -> dict[str, Any]:
+    """A cell's summary with its physical floor (``floor_s``, from the cell alone), each side's seconds over it
+    and the emulator's CPU over each side's seconds (the emulator answers under one lock: on the same host its
+    CPU time is a floor of its own). Pure: also fills in results measured before these figures existed."""
+    limit = summary["limit_per_second"]
+    cell = Cell(summary["latency_ms"] / 1000, float(limit) if limit else None, summary["concurrency"])
+    summary["floor_s"] = cell.floor_seconds(summary["volumes"])
+    for side in SIDES:
+        seconds = summary[f"{side}_seconds"]
+        summary[f"{side}_vs_floor"] = seconds / summary["floor_s"]
+        summary[f"{side}_emulator_busy_share"] = summary[f"{side}_emulator_cpu_seconds"] / seconds
+    return summary
 
 
 Log = Callable[[str], None]

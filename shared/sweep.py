@@ -7,7 +7,8 @@ through many resources within one deadline:
   ``INCLUDE_SUBCOMPARTMENTS``, their subtrees;
 - ``run_bounded``: at most ``MAX_CONCURRENCY`` in flight, nothing new started after the deadline;
 - ``deferred_item`` and ``hand_over``: what was not started is reported ``deferred`` and handed to
-  detached invocations of the same function, same schedule and slot.
+  detached invocations of the same function, same schedule and slot: by its ids (``resourceIds``), or
+  (``hand_over_from``) by where the sweep had reached (``cursor``), so the next run lists only the rest.
 """
 
 import contextvars
@@ -22,7 +23,7 @@ from shared.oci.errors import OciError
 from shared.oci.identity import compartment_tree
 from shared.oci.retry import Deadline
 from shared.results import Item, ItemStatus
-from shared.triggers import MAX_RESOURCE_IDS, ScheduleTrigger
+from shared.triggers import MAX_RESOURCE_IDS, ScheduleTrigger, SweepCursor
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -57,11 +58,14 @@ def run_bounded(
     concurrency: int,
     deadline: Deadline,
     on_deferred: Callable[[T], None],
+    drain: bool = True,
 ) -> int:
     """Run ``action`` over ``work`` with at most ``concurrency`` in flight.
 
     Nothing new starts once the deadline has passed: every item not started is handed to
-    ``on_deferred`` (reported, handed over), so the function is never killed mid-flight.
+    ``on_deferred`` (reported, handed over), so the function is never killed mid-flight. With
+    ``drain=False`` only the first item not started goes to ``on_deferred`` and ``work`` is not iterated
+    further (a lazy listing, which would list the rest only to hand it over, says where it stopped).
     Each task runs in a copy of the caller's context, so what a worker logs carries the call's
     ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines.
     Returns how many items were started.
@@ -77,7 +81,7 @@ def run_bounded(
                 running = _wait_some(running)
             if deadline.expired():
                 on_deferred(item)
-                for rest in items:
+                for rest in items if drain else ():
                     on_deferred(rest)
                 break
             running.add(pool.submit(contextvars.copy_context().run, action, item))
@@ -96,6 +100,15 @@ def _wait_some(running: "set[Future[None]]") -> "set[Future[None]]":
     return pending
 
 
+def hand_over_from(invocation: Invocation[Any, Any], cursor: SweepCursor, left: int, what: str) -> None:
+    """Give the rest of a sweep to one detached invocation that goes on from ``cursor``.
+
+    The body carries where to go on, not the ids of what is left: the next run lists only the rest.
+    ``left``: how many this run saw and did not start (said in the note; the next run may find more)."""
+    body = {"cursor": cursor.model_dump(by_alias=True, exclude_none=True)}
+    _hand_over(invocation, [body], [left], what)
+
+
 def hand_over(invocation: Invocation[Any, Any], deferred: list[str], what: str) -> None:
     """Give what a schedule run could not start to detached invocations of this function.
 
@@ -105,26 +118,32 @@ def hand_over(invocation: Invocation[Any, Any], deferred: list[str], what: str) 
     Without a way to invoke (dry run, no function id, not a schedule run) the next schedule
     takes the rest, noted; a hand-over that fails is the run's error (the digest says FAILED).
     """
+    chunks = [deferred[start : start + MAX_RESOURCE_IDS] for start in range(0, len(deferred), MAX_RESOURCE_IDS)]
+    _hand_over(invocation, [{"resourceIds": chunk} for chunk in chunks], [len(chunk) for chunk in chunks], what)
+
+
+def _hand_over(invocation: Invocation[Any, Any], bodies: list[dict[str, Any]], sizes: list[int], what: str) -> None:
+    """One detached invocation per body (the schedule and slot added), ``sizes``: how many each hands over."""
     report = invocation.report
     trigger = invocation.trigger
+    total = sum(sizes)
     if invocation.dry_run or invocation.invoke_self is None or not isinstance(trigger, ScheduleTrigger):
-        report.note(f"{len(deferred)} {what} left for the next run (not started before the deadline)")
+        report.note(f"{total} {what} left for the next run (not started before the deadline)")
         return
     schedule = trigger.schedule
     request_ids: list[str] = []
     handed = 0
-    for start in range(0, len(deferred), MAX_RESOURCE_IDS):
-        chunk = deferred[start : start + MAX_RESOURCE_IDS]
-        payload = {"trigger": "schedule", "schedule": schedule.schedule, "slot": schedule.slot, "resourceIds": chunk}
+    for body, size in zip(bodies, sizes, strict=True):
+        payload = {"trigger": "schedule", "schedule": schedule.schedule, "slot": schedule.slot, **body}
         try:
             request_ids.append(invocation.invoke_self(payload) or "-")
         except OciError as exc:
-            left = len(deferred) - handed
+            left = total - handed
             log.event("hand-over failed", logging.ERROR, handed=handed, not_handed=left, error=str(exc))
-            report.fail(f"could not hand over {left} of {len(deferred)} {what} ({exc}); the next schedule takes them")
+            report.fail(f"could not hand over {left} of {total} {what} ({exc}); the next schedule takes them")
             break
-        handed += len(chunk)
-    if handed:
+        handed += size
+    if request_ids:
         report.note(
             f"handed {handed} {what} to {len(request_ids)} detached invocation(s) of this function"
             f" (opc-request-id {', '.join(request_ids)})"

@@ -21,7 +21,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from shared.errors import BadRequest
 from shared.oci.ocid import ocid_problem
@@ -107,6 +116,31 @@ class OciEvent(BaseModel):
         return self.status in (None, SUCCEEDED)
 
 
+class SweepCursor(BaseModel):
+    """Where a handed-over sweep goes on: the compartment and kind it had reached, the page of that
+    listing holding the first resource not started (``page``: the token that lists it, none for the first
+    page) and that resource's id (``startId``). The next run lists from there on: what came before it in
+    the page is skipped, what came before the page and the compartments and kinds already done are not
+    listed again."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+
+    compartment_id: str = Field(alias="compartmentId", min_length=1, max_length=255)
+    kind: Literal["volume", "bootvolume", "volumegroup"]
+    page: str | None = Field(default=None, min_length=1, max_length=2048, pattern=r"^[\x21-\x7e]+$")
+    start_id: str = Field(alias="startId", min_length=1, max_length=255)
+
+    @field_validator("compartment_id")
+    @classmethod
+    def _compartment(cls, value: str, info: ValidationInfo) -> str:
+        return region_ocid(value, info, ("compartment", "tenancy"), any_region=True)
+
+    @field_validator("start_id")
+    @classmethod
+    def _start(cls, value: str, info: ValidationInfo) -> str:
+        return region_ocid(value, info, ("volume", "bootvolume", "volumegroup"))
+
+
 class ScheduleRequest(BaseModel):
     """The BODY of a Resource Scheduler schedule (and of a sweep's hand-over to itself)."""
 
@@ -116,7 +150,19 @@ class ScheduleRequest(BaseModel):
     schedule: str = Field(default="default", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
     slot: str | None = Field(default=None, max_length=64, pattern=r"^[0-9TZ:-]+$")
     resource_ids: list[str] | None = Field(default=None, alias="resourceIds", max_length=MAX_RESOURCE_IDS)
+    cursor: SweepCursor | None = None
     dry_run: bool = Field(default=False, alias="dryRun")
+
+    @model_validator(mode="after")
+    def _one_remainder(self) -> "ScheduleRequest":
+        if self.cursor is not None and self.resource_ids:
+            raise ValueError("a hand-over names its remainder by resourceIds or by cursor, not both")
+        return self
+
+    @property
+    def handed_over(self) -> bool:
+        """A hand-over run: part of the fleet (``resourceIds`` or a ``cursor``), not all of it."""
+        return bool(self.resource_ids) or self.cursor is not None
 
     @property
     def only(self) -> set[str] | None:

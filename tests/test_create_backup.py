@@ -297,13 +297,19 @@ def test_short_deadline_hands_the_rest_to_a_detached_invocation(
     (handover,) = emu.invocations()
     assert handover["invokeType"] == "detached"
     payload = json.loads(handover["body"])
-    assert payload["slot"] == body["slot"] and len(payload["resourceIds"]) == first["counts"]["deferred"]
+    assert payload["slot"] == body["slot"] and "resourceIds" not in payload
+    deferred = [i["resourceId"] for i in first["items"] if i["status"] == "deferred"]
+    assert payload["cursor"] == {"compartmentId": compartment, "kind": "volume", "startId": deferred[0]}
     assert any("handed" in note for note in first["notes"])
     emu.set_latency(0)
+    before = Counter(emu.calls())
     second = fn.call(payload).json()  # what the detached invocation does
     assert first["posture"]["resources"] == 80 and "posture" not in second  # a hand-over sweeps part of the fleet
     created = [i["resourceId"] for r in (first, second) for i in r["items"] if i["status"] == "created"]
-    assert sorted(created) == sorted(ids)
+    assert sorted(created) == sorted(ids)  # every volume once
+    assert sorted(i["resourceId"] for i in second["items"]) == sorted(deferred)  # nothing before the cursor
+    calls = Counter(emu.calls()) - before
+    assert (calls[f"{HOME_REGION} ListVolumes"], calls[f"{HOME_REGION} ListVolumeBackups"]) == (1, 1)
 
 
 def test_an_event_for_something_that_is_gone_is_skipped_with_the_reason_not_failed(

@@ -42,10 +42,14 @@ def test_sweep_hand_over_reaches_the_functions_own_invoke_endpoint(
     for attempt in (1, 2):
         result = fn.call({**SWEEP, "slot": f"2026-11-22T0{attempt}:00Z"}, deadline_seconds=60).json()
         assert result["counts"] == {"deferred": 5} and "error" not in result, result
-        assert any("handed 5 resources to 1 detached invocation" in note for note in result["notes"])
+        assert any(
+            "handed 5 resources and the rest of the listing to 1 detached invocation" in note
+            for note in result["notes"]
+        )
     first, _ = emu.invocations()
     assert first["functionId"] == fn.config["FN_FN_ID"] and first["invokeType"] == "detached"
-    assert set(json.loads(first["body"])["resourceIds"]) == ids
+    cursor = json.loads(first["body"])["cursor"]  # where to go on, not the ids
+    assert cursor["compartmentId"] == compartment and cursor["startId"] in ids and "page" not in cursor
     assert calls(emu, "GetFunction") == 1  # the invoke endpoint is looked up once per container
     assert calls(emu, "InvokeFunction") == 2
 
@@ -64,11 +68,11 @@ def test_a_hand_over_that_cannot_be_made_is_a_failure(
 
 
 @pytest.mark.slow
-def test_a_hand_over_of_more_than_the_cap_is_split_and_each_resource_done_once(
+def test_a_hand_over_of_more_than_the_cap_carries_a_cursor_and_each_resource_is_done_once(
     emu: EmulatorControl, start_function: StartFunction, compartment: str
 ) -> None:
-    """10,050 resources: two detached invocations (10,000 + 50), each id in exactly one; running them
-    backs up every volume exactly once."""
+    """10,050 resources, none started: one detached invocation whose body says where to go on (no ids,
+    whatever the fleet's size); running it backs up every volume exactly once."""
     total = MAX_RESOURCE_IDS + 50
     with ThreadPoolExecutor(4) as pool:  # four control clients seed in parallel
         parts = list(pool.map(lambda n: _seed(emu.base_url, compartment, n), range(4)))
@@ -79,19 +83,48 @@ def test_a_hand_over_of_more_than_the_cap_is_split_and_each_resource_done_once(
     fn = start_function("create_backup", config)
     first = fn.call(SWEEP, deadline_seconds=110).json()
     assert first["counts"] == {"deferred": total} and "error" not in first
-    assert any(f"handed {total} resources to 2 detached invocation(s)" in note for note in first["notes"])
-    handed = [json.loads(i["body"]) for i in emu.invocations()]
-    chunks = [h["resourceIds"] for h in handed]
-    assert sorted(len(c) for c in chunks) == [50, MAX_RESOURCE_IDS]
-    assert set(chunks[0]).isdisjoint(chunks[1]) and set(chunks[0]) | set(chunks[1]) == ids
+    (handed,) = [json.loads(i["body"]) for i in emu.invocations()]
+    assert "resourceIds" not in handed and len(json.dumps(handed)) < 1000
 
     runner = start_function("create_backup", {"BACKUP_KINDS": "volume", "MAX_CONCURRENCY": "32"})
-    for payload in handed:  # what the detached invocations do
-        result = runner.call(payload, deadline_seconds=300).json()
-        assert result["counts"] == {"created": len(payload["resourceIds"])}, result["counts"]
+    listed = calls(emu, "ListVolumes")
+    result = runner.call(handed, deadline_seconds=300).json()  # what the detached invocation does
+    assert result["counts"] == {"created": total}, result["counts"]
+    assert calls(emu, "ListVolumes") - listed == -(-total // 1000)  # each page once
     backed_up = [e["data"]["additionalDetails"]["volumeId"] for e in emu.event_envelopes("createvolumebackup.begin")]
     assert sorted(backed_up) == sorted(ids)  # every volume once, none twice
     assert calls(emu, "CreateVolumeBackup") == total
+
+
+@pytest.mark.slow
+def test_a_chained_sweep_lists_each_page_of_sources_once_plus_one_per_hand_over(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    """2,500 volumes, runs cut short by their deadline: each hand-over goes on from its cursor; the chain backs
+    up every volume exactly once, and its hand-over runs list the sources' pages once between them, plus the
+    page each resumes in."""
+    ids = volumes(emu, compartment, 2500)
+    emu.set_latency(0.02)
+    config = {"BACKUP_KINDS": "volume", "MAX_CONCURRENCY": "2", "DEADLINE_MARGIN_SECONDS": "25"}
+    fn = start_function("create_backup", config)
+    runs = [fn.call(SWEEP, deadline_seconds=30).json()]
+    first_listing = calls(emu, "ListVolumes")
+    assert first_listing == 3  # the posture: the whole scope, 1,000 a page
+    hand_overs = 0
+    while len(emu.invocations()) > hand_overs:
+        payload = json.loads(emu.invocations()[hand_overs]["body"])
+        assert set(payload) == {"trigger", "schedule", "slot", "cursor"}
+        hand_overs += 1
+        runs.append(fn.call(payload, deadline_seconds=30).json())
+        assert len(runs) < 30, "the chain does not end"
+    assert hand_overs >= 1
+    for result in runs:
+        assert result["counts"].get("failed", 0) == 0 and "error" not in result, result["counts"]
+    assert sum(r["counts"].get("created", 0) for r in runs) == len(ids)
+    backed_up = [e["data"]["additionalDetails"]["volumeId"] for e in emu.event_envelopes("createvolumebackup.begin")]
+    assert sorted(backed_up) == sorted(ids)  # every volume once
+    assert calls(emu, "CreateVolumeBackup") == len(ids)
+    assert calls(emu, "ListVolumes") - first_listing <= 3 + hand_overs
 
 
 def _seed(base_url: str, compartment: str, part: int) -> set[str]:

@@ -153,6 +153,49 @@ def test_schedule_body() -> None:
     assert parsed.key_parts == ("nightly", "2026-11-22T08:00Z") and parsed.schedule.only == {"a"}
 
 
+CURSOR = {
+    "compartmentId": "ocid1.compartment.oc1..c",
+    "kind": "volume",
+    "page": "abc",
+    "startId": "ocid1.volume.oc1.iad.v1",
+}
+
+
+def test_schedule_body_with_a_cursor() -> None:
+    parsed = parse({"trigger": "schedule", "slot": "2026-11-22T08:00Z", "cursor": CURSOR})
+    assert isinstance(parsed, ScheduleTrigger) and parsed.schedule.only is None and parsed.schedule.handed_over
+    cursor = parsed.schedule.cursor
+    assert cursor is not None and (cursor.compartment_id, cursor.kind, cursor.page) == (
+        CURSOR["compartmentId"],
+        "volume",
+        "abc",
+    )
+    assert not parse({"trigger": "schedule"}).schedule.handed_over  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("cursor", "field"),
+    [
+        ({**CURSOR, "compartmentId": "ocid1.volume.oc1.iad.v1"}, "cursor.compartmentId"),
+        ({**CURSOR, "startId": "ocid1.volume.oc1.phx.v1"}, "cursor.startId"),  # another region
+        ({**CURSOR, "kind": "bucket"}, "cursor.kind"),
+        ({**CURSOR, "page": "a b"}, "cursor.page"),
+        ({**CURSOR, "extra": 1}, "cursor.extra"),
+        ({k: v for k, v in CURSOR.items() if k != "startId"}, "cursor.startId"),
+    ],
+)
+def test_a_bad_cursor_is_refused_naming_its_field(cursor: dict[str, object], field: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        parse({"trigger": "schedule", "cursor": cursor})
+    assert caught.value.field == field and caught.value.status == 400
+
+
+def test_ids_and_a_cursor_together_are_refused() -> None:
+    with pytest.raises(BadRequest) as caught:
+        parse({"trigger": "schedule", "cursor": CURSOR, "resourceIds": ["ocid1.volume.oc1.iad.v2"]})
+    assert caught.value.status == 400 and "not both" in str(caught.value)
+
+
 def test_gateway_auth_fails_closed() -> None:
     import hashlib
 

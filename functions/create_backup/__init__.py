@@ -20,7 +20,11 @@ Triggers:
 Posture (``shared/posture.py``): a full schedule sweep (dry runs too) reports in ``posture`` which
 resources in scope have no AVAILABLE backup taken within ``RPO_HOURS``, from the sweep's own
 listings (sources, and backups per compartment and kind): no call of its own. A hand-over run
-(``resourceIds``) sweeps part of the fleet and reports none.
+(``cursor`` or ``resourceIds``) sweeps part of the fleet and reports none.
+
+Hand-over: a schedule run that meets its deadline hands the rest to a detached invocation of itself
+with a ``cursor`` (compartment, kind, page token and the first source not started), so the next run
+lists only what is left: from that page on, and each later compartment and kind once.
 
 Locks: with ``BACKUP_LOCK_DAYS`` (default 0 = off, 1..36500) every backup carries a lock from the create
 call itself (``retentionPeriod`` ``{"retentionTimeUnit": "DAYS", "retentionTimeAmount": N}``), of the kind
@@ -96,10 +100,19 @@ def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
 
 
 def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
-    """The sweep of ``COMPARTMENT_IDS`` (a hand-over: only its ``resourceIds``), then retention."""
+    """The sweep of ``COMPARTMENT_IDS`` (a hand-over: from its ``cursor`` on, or only its ``resourceIds``),
+    then retention."""
     from functions.create_backup.sweep import sweep  # listings and posture: not on the event path
 
-    sweep(invocation, None, only=schedule.only, prune=True, backup_type=None, measure=schedule.only is None)
+    sweep(
+        invocation,
+        None,
+        only=schedule.only,
+        prune=True,
+        backup_type=None,
+        measure=not schedule.handed_over,
+        cursor=schedule.cursor,
+    )
 
 
 def on_request(invocation: Run, request: CreateBackupRequest) -> None:

@@ -172,6 +172,17 @@ class BlockStorage:
             spec.source_model, operation, spec.source_path, {"compartmentId": compartment_id, "limit": limit}
         )
 
+    def source_pages(
+        self, kind: BackupKind, compartment_id: str, page: str | None = None, limit: int = 1000
+    ) -> Iterator[tuple[str | None, list[OciModel]]]:
+        """The compartment's sources page by page from ``page`` on, each page with the token that lists it."""
+        spec = kind.spec
+        request = self.request("List" + spec.source_name + "s", "GET", spec.source_path)
+        for token, items in self.client.pages(
+            request._replace(params={"compartmentId": compartment_id, "limit": limit}), page
+        ):
+            yield token, [spec.source_model.model_validate(item) for item in items]
+
     def get_volume(self, volume_id: str) -> Versioned[Volume]:
         return self._get(Volume, "GetVolume", f"/volumes/{volume_id}")
 

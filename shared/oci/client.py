@@ -232,10 +232,15 @@ class OciClient:
 
     def paginate(self, request: OciRequest) -> Iterator[Any]:
         """Yield every item of a List operation, following ``opc-next-page``."""
-        page: str | None = None
+        for _token, items in self.pages(request):
+            yield from items
+
+    def pages(self, request: OciRequest, page: str | None = None) -> Iterator[tuple[str | None, list[Any]]]:
+        """Yield each page of a List operation from ``page`` on (none: the first) with the token that
+        listed it, so a caller can say where to go on later."""
         while True:
             response = self.call(request._replace(params={**(request.params or {}), "page": page}))
-            yield from response.data or []
+            yield page, list(response.data or [])
             page = response.next_page
             if not page:
                 return
