@@ -92,7 +92,9 @@ smoke: venv
 # bench/results.json. Both sides run on CPython 3.12 as the image does (python3.12 on PATH or pyenv's,
 # else $(PYTHON): RESULTS.md says which), ours from bench/.venv-product, the SDK from bench/.venv-sdk,
 # never in ours. About 15-20 minutes; `make bench QUICK=1` is a smoke run of a few minutes that
-# writes to bench/.work/quick instead. Not part of `make test`.
+# writes to bench/.work/quick instead. `make bench SCALE=1`: the big fleet only (25,000 volumes, 100,000
+# backups: the sweep chain, a posture request, the copy reconcile; peak RSS, list calls, exactly once),
+# added to the results as `scale` (with QUICK=1 a small fleet). Not part of `make test`.
 BENCH_PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
   $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
 BENCH_PY   := $(or $(BENCH_PYTHON),$(PYTHON))
@@ -111,4 +113,4 @@ $(SDK_VENV)/.installed: bench/requirements-sdk.txt
 	touch $@
 
 bench: test-slow $(BENCH_VENV)/.installed $(SDK_VENV)/.installed
-	PYTHONPATH=. $(BENCH_VENV)/bin/python -m bench.run $(if $(QUICK),--quick)
+	PYTHONPATH=. $(BENCH_VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(SCALE),--scale)

@@ -45,6 +45,10 @@ TARGETS: dict[str, Target] = {
     "sweep_cells_worse_than_sdk": Target("==", 0),
     "sweep_vs_floor_max": Target("<=", 1.10, "x"),
     "rate_limit_efficiency": Target(">=", 0.9),
+    "scale_peak_rss_mb": Target("<=", 128, " MB"),
+    "scale_chain_vs_floor": Target("<=", 1.10, "x"),
+    "scale_list_calls": Target("<=", 1.0, "x"),
+    "scale_exactly_once": Target("==", 1),
     "rate_limit_failures": Target("==", 0),
     "failures": Target("==", 0),
 }
@@ -146,6 +150,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         *_grid(r),
         "",
+        *_scale(r),
         "## Supporting figures",
         "",
         *_supporting(r),
@@ -222,6 +227,70 @@ def _work_floor_rows(r: dict[str, Any]) -> list[str]:
         f"| {cold['vs_work_floor']:.2f}x | {_t('cold_start_vs_work_floor')} | {_met(r, 'cold_start_vs_work_floor')} "
         f"| {_range(r, 'cold_start', 'cold:product', 'cold:work-floor')} s |"
     ]
+
+
+def _scale(r: dict[str, Any]) -> list[str]:
+    """The big fleet (``make bench SCALE=1``), each figure against its target, the conclusion computed."""
+    big = r.get("scale")
+    if not big:
+        return ["## The big fleet", "", "Not measured in these results (`make bench SCALE=1` adds it).", ""]
+    plan, peak, full = big["plan"], big["peak_rss_mb"], big["full_listing_calls"]
+    over = [name for name, mb in peak.items() if mb > TARGETS["scale_peak_rss_mb"].limit]
+    runs = ", ".join(f"{s:.1f}" for s in big["seconds_per_run"])
+    lists = ", ".join(str(n) for n in big["list_calls_per_run"])
+    first = big["chain"][0]["list_calls"]
+    later = big["sources_list_calls"] - first["ListVolumes"]
+    lines = [
+        "## The big fleet" + (" — **small fleet (quick)**" if big.get("quick") else ""),
+        "",
+        f"{big['volumes']:,} volumes over {big['compartments']} compartments with {big['backups']:,} backups of the "
+        f"tool's own; CreateVolumeBackup limited to {plan['limit_per_second']:g}/s with {plan['error_rate']:.0%} "
+        f"injected 500s; each run a fresh fdk process with a {plan['deadline_seconds']:g} s deadline "
+        f"(`DEADLINE_MARGIN_SECONDS={plan['margin_seconds']:g}`, `MAX_CONCURRENCY={plan['concurrency']}`), every "
+        f"hand-over run in turn as the platform runs the detached invocations ({big['bench_seconds'] / 60:.1f} min).",
+        "",
+        "| Figure | Value | Target | Met |",
+        "|---|---|---|---|",
+        f"| Peak RSS of one invocation (`VmHWM`): the sweep (worst run) / a posture request / the copy reconcile "
+        f"(dry run) | {peak['create_sweep']:.0f} / {peak['posture_request']:.0f} / {peak['copy_reconcile']:.0f} MB "
+        f"| {_t('scale_peak_rss_mb')} (`function_memory_mb = {big['function_memory_mb']}`) "
+        f"| {_met(r, 'scale_peak_rss_mb')} |",
+        f"| The sweep chain: runs, seconds per run | {big['runs']} runs: {runs} s | | |",
+        f"| The chain's time against the limit's floor ({big['volumes']:,} / {plan['limit_per_second']:g}/s = "
+        f"{big['floor_s']:.0f} s) | {big['chain_run_seconds']:.0f} s, {big['chain_vs_floor']:.2f}x "
+        f"| {_t('scale_chain_vs_floor')} | {_met(r, 'scale_chain_vs_floor')} |",
+        f"| List calls per run (sources and backups) | {lists} | | |",
+        f"| Source listings of the chain over one full listing ({full['ListVolumes']} pages) + 1 per hand-over "
+        f"({big['hand_overs']}) | {big['sources_list_calls']} calls, {r['scale_list_calls']:.2f}x "
+        f"| {_t('scale_list_calls')} | {_met(r, 'scale_list_calls')} |",
+        f"| Backup listings of the chain (one full listing: {full['ListVolumeBackups']} pages) "
+        f"| {big['backups_list_calls']} | | |",
+        f"| Every volume backed up exactly once | {big['volumes_backed_up']:,} of {big['volumes']:,} backed up, "
+        f"{big['volumes_backed_up_twice']} twice, {big['failed']} failed | {_t('scale_exactly_once')} "
+        f"| {_met(r, 'scale_exactly_once')} |",
+        f"| A posture request: seconds, resources, list calls | {big['posture']['seconds']:.1f} s, "
+        f"{big['posture']['resources']:,} resources, "
+        + ", ".join(f"{n} {op}" for op, n in big["posture"]["list_calls"].items())
+        + " | | |",
+        "",
+        "- **Memory.** "
+        + (
+            f"Every invocation stayed within {big['function_memory_mb']} MB: `function_memory_mb = "
+            f"{big['function_memory_mb']}` is safe up to this size."
+            if not over
+            else f"Over {TARGETS['scale_peak_rss_mb'].limit:g} MB: {', '.join(over)}; at this fleet size "
+            f"`function_memory_mb = {big['function_memory_mb']}` is not safe for "
+            + ("it" if len(over) == 1 else "them")
+            + f" (the worst needs {max(peak.values()):.0f} MB)."
+        ),
+        f"- **Listings.** The first run lists the whole scope ({first['ListVolumes']} source pages, "
+        f"{first['ListVolumeBackups']} backup pages): the posture needs all of it. The {big['hand_overs']} hand-over "
+        f"run(s) went on from their cursors and listed {later} source pages between them (the rest of the fleet "
+        "once, plus the page each resumes in); each run lists the backups of every compartment it works in "
+        "again (its duplicate, in-progress and retention checks need them).",
+        "",
+    ]
+    return lines
 
 
 def _work_floor_conclusion(r: dict[str, Any]) -> list[str]:
