@@ -6,14 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from emulator import EmulatorControl
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.boot_group_models import BootVolumeBackup, CreateBootVolumeBackupDetails, CreateVolumeGroupBackupDetails
-from shared.oci.client import OciClient
-from shared.oci.credentials import ApiKeyCredentials
 from shared.oci.errors import IncorrectState, KeptChanging, MessageTooLarge, NoEtagMatch, NotAuthorizedOrNotFound
 from shared.oci.models import (
     BackupBase,
@@ -25,7 +21,6 @@ from shared.oci.models import (
 )
 from shared.oci.notifications import get_topic, publish_message
 from tests.conftest import DR_REGION, HOME_REGION
-from tests.emulator_fixtures import ApiKey
 from tests.seeding import (
     copy_boot_volume_backup,
     copy_volume_backup,
@@ -33,14 +28,6 @@ from tests.seeding import (
     create_volume_backup,
     update_volume_group_backup,
 )
-
-
-@pytest.fixture
-def storage(emu: EmulatorControl, api_key: ApiKey) -> BlockStorage:
-    key = serialization.load_pem_private_key(api_key.private_key_pem, password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    credentials = ApiKeyCredentials(api_key.key_id, key, region=HOME_REGION, tenancy_id=api_key.tenancy_id)
-    return BlockStorage(OciClient(credentials, endpoint_template=emu.endpoint_template), HOME_REGION)
 
 
 def test_creates_and_copies_live_in_the_destination(

@@ -4,13 +4,9 @@ reads, listings, deletes with if-match, the availability domains and the typed r
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from emulator import EmulatorControl
 from shared.oci.blockstorage import BackupKind, BlockStorage
-from shared.oci.client import OciClient
-from shared.oci.credentials import ApiKeyCredentials
 from shared.oci.errors import InvalidParameter, LimitExceeded, NoEtagMatch
 from shared.oci.restores import (
     CreateRestoreDetails,
@@ -22,17 +18,8 @@ from shared.oci.restores import (
     restore_source,
 )
 from tests.conftest import HOME_REGION
-from tests.emulator_fixtures import ApiKey
 
 SANDBOX = "ocid1.compartment.oc1..aaaaaaaasandbox"
-
-
-@pytest.fixture
-def storage(emu: EmulatorControl, api_key: ApiKey) -> BlockStorage:
-    key = serialization.load_pem_private_key(api_key.private_key_pem, password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    credentials = ApiKeyCredentials(api_key.key_id, key, region=HOME_REGION, tenancy_id=api_key.tenancy_id)
-    return BlockStorage(OciClient(credentials, endpoint_template=emu.endpoint_template), HOME_REGION)
 
 
 def details(kind: BackupKind, backup_id: str, ad: str, **extra: object) -> CreateRestoreDetails:
