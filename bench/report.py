@@ -269,9 +269,12 @@ def _scale(r: dict[str, Any]) -> list[str]:
         f"{big['volumes_backed_up_twice']} twice, {big['failed']} failed | {_t('scale_exactly_once')} "
         f"| {_met(r, 'scale_exactly_once')} |",
         f"| A posture request: seconds, resources, list calls | {big['posture']['seconds']:.1f} s, "
-        f"{big['posture']['resources']:,} resources, "
+        f"{big['posture']['resources'] or 0:,} resources{'' if big['posture']['resources'] else ' (no answer)'}, "
         + ", ".join(f"{n} {op}" for op, n in big["posture"]["list_calls"].items())
         + " | | |",
+        "| The copy reconcile (dry run, after the chain): seconds, counts, error "
+        f"| {big['reconcile']['seconds']:.1f} s, "
+        f"{big['reconcile']['counts'] or 'no answer'}, {big['reconcile']['error'] or 'none'} | | |",
         "",
         "- **Memory.** "
         + (
@@ -283,11 +286,17 @@ def _scale(r: dict[str, Any]) -> list[str]:
             + ("it" if len(over) == 1 else "them")
             + f" (the worst needs {max(peak.values()):.0f} MB)."
         ),
-        f"- **Listings.** The first run lists the whole scope ({first['ListVolumes']} source pages, "
-        f"{first['ListVolumeBackups']} backup pages): the posture needs all of it. The {big['hand_overs']} hand-over "
-        f"run(s) went on from their cursors and listed {later} source pages between them (the rest of the fleet "
-        "once, plus the page each resumes in); each run lists the backups of every compartment it works in "
-        "again (its duplicate, in-progress and retention checks need them).",
+        f"- **Listings.** The first run listed {first['ListVolumes']} source pages and {first['ListVolumeBackups']} "
+        f"backup pages (one full listing: {full['ListVolumes']} and {full['ListVolumeBackups']}); the "
+        f"{big['hand_overs']} hand-over run(s) went on from their cursors and listed {later} source pages between "
+        "them; each run lists the backups of every compartment it works in again (its duplicate, in-progress and "
+        "retention checks need them)."
+        + (
+            ""
+            if big["exactly_once"]
+            else f" **The chain did not back up the whole fleet** ({big['volumes_backed_up']:,} of "
+            f"{big['volumes']:,}): its time and list calls are not judged."
+        ),
         "",
     ]
     return lines

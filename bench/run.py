@@ -273,9 +273,10 @@ def derive(results: dict[str, Any]) -> dict[str, Any]:
     if big:
         full = big["full_listing_calls"]["ListVolumes"]
         results["scale_peak_rss_mb"] = big["peak_rss_max_mb"]
-        results["scale_chain_vs_floor"] = big["chain_vs_floor"]
+        done = big["exactly_once"]  # time and calls count only for a chain that backed up the whole fleet
+        results["scale_chain_vs_floor"] = big["chain_vs_floor"] if done else float("nan")
         # the chain's source listings over one full listing plus one call per hand-over (target: at most 1)
-        results["scale_list_calls"] = big["sources_list_calls"] / (full + big["hand_overs"])
+        results["scale_list_calls"] = big["sources_list_calls"] / (full + big["hand_overs"]) if done else float("nan")
         results["scale_exactly_once"] = float(big["exactly_once"])
     results["targets"] = report.check_targets(results)
     return results

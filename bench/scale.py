@@ -4,10 +4,10 @@
 backups of the tool's own (1 to 4 days old, so retention deletes none), in one emulator. Then, each as
 a fresh fdk process (its peak RSS, ``VmHWM``, is that invocation's):
 
-- **the create-backup sweep chain**: one schedule run, then every hand-over it leaves, run in order as
-  the platform would run the detached invocations, under a CreateVolumeBackup rate limit with
-  injected 500s on a share of those calls; seconds, list calls and creates per run; each volume
-  backed up exactly once (the emulator's ``createvolumebackup.begin`` events);
+- **the create-backup sweep chain** (first, on the untouched fleet): one schedule run, then every
+  hand-over it leaves, run in order as the platform would run the detached invocations, under a
+  CreateVolumeBackup rate limit with injected 500s on a share of those calls; seconds, list calls
+  and creates per run; each volume backed up exactly once (the emulator's ``createvolumebackup.begin`` events);
 - **a posture request** (``{"posture": true}``): the whole fleet's posture, nothing written;
 - **the copy reconcile** of copy-backup (one schedule run to a DR region, a dry run: it lists every
   backup and its copies and plans, so its memory is the listing's, not the copies').
@@ -160,6 +160,12 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
         control = the_lab.control
         full_listing = _full_listing_calls(plan)
 
+        log(f"  sweep chain: {plan.limit_per_second:g}/s, {plan.error_rate:.0%} injected 500s")
+        started = time.perf_counter()
+        runs = sweep_chain(the_lab, plan, compartments, log)
+        chain_seconds = time.perf_counter() - started
+        control.faults([])
+
         log("  posture request (a fresh process)")
         config = the_lab.function_config({"BACKUP_KINDS": "volume", "COMPARTMENT_IDS": ",".join(compartments)})
         before = _lists(control)
@@ -176,10 +182,6 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
             the_lab, copy_config, {"trigger": "schedule", "schedule": "reconcile", "dryRun": True}, 300
         )
 
-        log(f"  sweep chain: {plan.limit_per_second:g}/s, {plan.error_rate:.0%} injected 500s")
-        started = time.perf_counter()
-        runs = sweep_chain(the_lab, plan, compartments, log)
-        chain_seconds = time.perf_counter() - started
         begun = Counter(
             e["data"]["additionalDetails"]["volumeId"] for e in control.event_envelopes("createvolumebackup.begin")
         )
@@ -219,6 +221,7 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
         "peak_rss_max_mb": max(peak.values()),
         "function_memory_mb": FUNCTION_MEMORY_MB,
         "posture": {
+            "error": posture.get("error"),
             "seconds": posture_seconds,
             "resources": posture.get("posture", {}).get("resources"),
             "list_calls": posture_lists,

@@ -1,8 +1,10 @@
 """The schedule sweep: list the sources and their backups, report the posture, protect each source.
 
-A full run lists the whole scope first (the posture needs all of it); a run handed a ``cursor`` lists
-page by page from where the last run stopped, each compartment's backups when it first needs them, and
-nothing before the cursor. Either way a run that meets its deadline hands the rest over as a cursor.
+One pass, page by page: each page of sources is protected as it is listed, each compartment's backups
+of a kind listed when a source of it is first reached. A full run measures the posture on the way (and
+goes on listing after its deadline, since the posture needs the whole scope); a run handed a ``cursor``
+lists from where the last run stopped and nothing before it. A run that meets its deadline hands the
+rest over as a cursor.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from shared.oci.models import (
     LifecycleState,
     Tagged,
 )
-from shared.posture import Coverage, ProtectionPosture, last_available, protection_posture
+from shared.posture import Coverage, last_available, protection_posture
 from shared.sweep import deferred_item, hand_over, hand_over_from, run_bounded, scope
 from shared.triggers import SweepCursor
+
+POSTURE_RESERVE_SECONDS = 5.0  # a measuring run stops listing for the posture this long before its calls' deadline
 
 
 class Placed(NamedTuple):
@@ -45,42 +49,67 @@ def sweep(
     cursor: SweepCursor | None = None,
 ) -> None:
     """Back up every matching source of ``compartments`` (default ``COMPARTMENT_IDS``) from ``cursor`` on;
-    ``measure``: the posture too, ``posture_only``: the posture and nothing else."""
+    ``measure``: the posture too, ``posture_only``: the posture and nothing else.
+
+    One pass over the listing, page by page: what is kept across pages is one line per source for the
+    posture (``Coverage``) and per source not started its id and name, never the listed models."""
     settings = invocation.settings
     listing = FleetListing(invocation, scope(invocation, compartments), only, backup_type is BackupType.FULL, cursor)
-    work: Iterator[Placed] | list[Placed] = iter(listing)
-    if measure or posture_only:
-        work = list(work)
-        invocation.report.add_section(fleet_posture(invocation, work))
-        if posture_only:
-            return
-    deferred: list[Placed] = []
+    coverages: list[Coverage] = []
+    measured = measure or posture_only
+    whole = [True]  # the listing reached the end of the scope
+
+    def tapped() -> Iterator[Placed]:
+        for placed in listing:
+            if measured:
+                coverages.append(coverage(placed))
+            yield placed
+            late = measure and invocation.deadline.expired()  # only listing for the posture now
+            if late and invocation.call_deadline.remaining() < POSTURE_RESERVE_SECONDS:
+                whole[0] = False  # the hand-over and the digest need the time left
+                return
+
+    if posture_only:
+        for _placed in tapped():
+            pass
+        invocation.report.add_section(protection_posture(coverages, settings.rpo_hours, invocation.now()))
+        return
+    first: list[Placed] = []
+    deferred: list[tuple[str, str | None]] = []
 
     def defer(placed: Placed) -> None:
-        deferred.append(placed)
+        if not first:
+            first.append(placed)
+        deferred.append((placed.target.source.id, placed.target.source.display_name))
 
     def protect_one(placed: Placed) -> None:
         protect(invocation, placed.target, explicit=False, prune=prune, history=placed.history)
 
-    lazy = not isinstance(work, list)
+    # a measuring run goes on listing after its deadline (the posture needs the whole scope); others stop
     run_bounded(
-        work, protect_one, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer,
-        drain=not lazy,
+        tapped(), protect_one, concurrency=settings.max_concurrency, deadline=invocation.deadline,
+        on_deferred=defer, drain=measured,
     )  # fmt: skip
-    if not deferred:
+    if measured and whole[0]:
+        invocation.report.add_section(protection_posture(coverages, settings.rpo_hours, invocation.now()))
+    elif measured:
+        invocation.report.note(
+            f"posture not measured: listing the whole scope did not fit before the deadline ({len(coverages)} "
+            "resources listed); a posture request measures it"
+        )
+    if not first:
         return
-    first = deferred[0]
-    seen = [p.target for p in deferred] + (listing.rest_of_page() if lazy else [])
-    for target in seen:
-        invocation.report.add(deferred_item("backup", target.source.id, target.source.display_name))
+    deferred += [(t.source.id, t.source.display_name) for t in listing.rest_of_page()]
+    for resource_id, name in deferred:
+        invocation.report.add(deferred_item("backup", resource_id, name))
     if only is not None:  # a hand-over by ids: the ids not started
-        hand_over(invocation, [t.source.id for t in seen], "resources")
+        hand_over(invocation, [resource_id for resource_id, _name in deferred], "resources")
         return
-    source = first.target.source
+    source = first[0].target.source
     resume = SweepCursor(
-        compartment_id=source.compartment_id, kind=first.target.kind.word, page=first.page, start_id=source.id
+        compartment_id=source.compartment_id, kind=first[0].target.kind.word, page=first[0].page, start_id=source.id
     )
-    hand_over_from(invocation, resume, len(seen), "resources and the rest of the listing")
+    hand_over_from(invocation, resume, len(deferred), "resources and the rest of the listing")
 
 
 class FleetListing:
@@ -174,16 +203,13 @@ def list_histories(invocation: Run, compartment: str, kind: BackupKind) -> dict[
     return histories
 
 
-def fleet_posture(invocation: Run, placed: list[Placed]) -> ProtectionPosture:
-    """Which swept resources have a good backup within RPO_HOURS, from the listings made already."""
-    coverages = (
-        Coverage(
-            resource_id=p.target.source.id,
-            name=p.target.source.display_name,
-            kind=p.target.kind.word,
-            compartment_id=p.target.source.compartment_id,
-            last_at=last_available(p.history),
-        )
-        for p in placed
+def coverage(placed: Placed) -> Coverage:
+    """One line of the posture: the source and when its newest good backup was taken."""
+    source = placed.target.source
+    return Coverage(
+        resource_id=source.id,
+        name=source.display_name,
+        kind=placed.target.kind.word,
+        compartment_id=source.compartment_id,
+        last_at=last_available(placed.history),
     )
-    return protection_posture(coverages, invocation.settings.rpo_hours, invocation.now())
