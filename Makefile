@@ -10,7 +10,7 @@ PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_
 STAMP  := $(VENV)/.installed-python$(PYTHON_VERSION)
 PIP_INSTALL = -m pip install -q --disable-pip-version-check
 
-.PHONY: venv python-check test test-slow lint typecheck pytest terraform-check demo invoke smoke image bench clean
+.PHONY: venv python-check test test-slow lint typecheck pytest terraform-check demo invoke smoke image stack bench clean
 
 venv: python-check $(STAMP)
 python-check:
@@ -51,12 +51,12 @@ clean:
 # registry is unreachable, the offline validator (set SHARED_DIR or TF_VALIDATE to point at it; terraform/validate.sh
 # says which ran); then checkov with the project's own checks, from its own virtualenv .venv-checkov (installed on first use).
 terraform-check: venv
-	terraform/validate.sh terraform
+	terraform/validate.sh terraform/examples/basic terraform
 	@[ .venv-checkov/.installed -nt requirements-checkov.txt ] || { \
 	  echo "terraform-check: installing checkov into .venv-checkov"; rm -rf .venv-checkov; \
 	  $(PYTHON) -m venv .venv-checkov && .venv-checkov/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt \
 	  && touch .venv-checkov/.installed; }
-	.venv-checkov/bin/checkov --skip-download --quiet --compact -d terraform --external-checks-dir terraform/checkov --framework terraform
+	.venv-checkov/bin/checkov --skip-download --quiet --compact -d terraform --skip-path examples --external-checks-dir terraform/checkov --framework terraform
 
 # The demo (README "Quick start"): the three functions as real fdk processes against the local OCI emulator,
 # with the Events service, the scheduler and API Gateway played around them; exits 0 only if every step passed.
@@ -81,10 +81,21 @@ image:
 	@[ -n "$(IMAGE)" ] || { echo "make image: set REGISTRY=<region-key>.ocir.io/<namespace> (tag $(VERSION)) or IMAGE=<region-key>.ocir.io/<namespace>/block-backup:<tag>"; exit 2; }
 	$(DOCKER) build --platform $(PLATFORM) -t $(IMAGE) .
 
+# The Resource Manager stack ("Deploy to Oracle Cloud", terraform/README.md): a zip whose root is
+# terraform/examples/basic (schema.yaml included) with the module inside it, under modules/block_backup.
+STACK_ZIP ?= dist/block-backup-stack-$(VERSION).zip
+stack:
+	@rm -rf $(STACK_ZIP).d && mkdir -p $(STACK_ZIP).d/modules/block_backup $(dir $(STACK_ZIP))
+	cp terraform/examples/basic/*.tf terraform/examples/basic/schema.yaml $(STACK_ZIP).d/
+	cp terraform/*.tf terraform/README.md $(STACK_ZIP).d/modules/block_backup/
+	sed -i 's|source = "../.."|source = "./modules/block_backup"|' $(STACK_ZIP).d/main.tf
+	rm -f $(STACK_ZIP) && cd $(STACK_ZIP).d && $(abspath $(PY)) -m zipfile -c $(abspath $(STACK_ZIP)) .
+	@rm -rf $(STACK_ZIP).d && echo "make stack: $(STACK_ZIP)"
+
 # After terraform apply: invoke each deployed function once with a dry-run body (InvokeFunction, signed with
 # your ~/.oci/config key) and check its result and digest (terraform/README.md step 7). Reads the stack from
 # `terraform output -json` in TF_DIR; never run by the tests against OCI (they run it against the emulator).
-TF_DIR ?= terraform
+TF_DIR ?= terraform/examples/basic
 smoke: venv
 	$(PY) -m demo.smoke --terraform-dir $(TF_DIR)
 

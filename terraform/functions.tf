@@ -28,19 +28,18 @@ resource "oci_functions_function" "this" {
     topic_id = oci_ons_notification_topic.this.id
   }
 
-  # Off unless provisioned_concurrency names this function (see variables.tf for the cost).
-  dynamic "provisioned_concurrency_config" {
-    for_each = lookup(var.provisioned_concurrency, each.key, 0) > 0 ? [var.provisioned_concurrency[each.key]] : []
-    content {
-      strategy = "CONSTANT"
-      count    = provisioned_concurrency_config.value
-    }
+  # Off unless provisioned_concurrency names this function (see variables.tf for the cost). Always sent:
+  # the block is Optional+Computed, so leaving it out when a count goes to 0 would keep the old units
+  # (and their bill); NONE switches them off.
+  provisioned_concurrency_config {
+    strategy = local.provisioned_concurrency[each.key].strategy
+    count    = local.provisioned_concurrency[each.key].count
   }
 
   lifecycle {
     precondition {
       condition     = local.function_config_bytes[each.key] <= local.function_config_limit_bytes
-      error_message = "The function config exceeds the 4 KB OCI Functions allows (the UTF-8 bytes of every key and value): shorten COMPARTMENT_IDS (fewer sweep_compartment_ids; sweep a common parent with include_subcompartments instead) or the extra_config maps. Sizes by function: terraform console, local.function_config_bytes."
+      error_message = "The function config exceeds the 4 KB OCI Functions allows (the UTF-8 bytes of every key and value): shorten COMPARTMENT_IDS (fewer sweep_compartment_ids; sweep a common parent with include_subcompartments instead) or extra_config. Sizes by function: terraform console, local.function_config_bytes."
     }
   }
 }

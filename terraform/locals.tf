@@ -80,6 +80,14 @@ locals {
 
   # Provisioned concurrency is counted in PCUs whose minimum and step depend on the memory size.
   provisioned_concurrency_step = var.function_memory_mb <= 128 ? 40 : (var.function_memory_mb <= 256 ? 20 : 10)
+  # Every function sends the block: CONSTANT with its count, or NONE (an omitted block would keep the old units).
+  provisioned_concurrency = {
+    for k in keys(local.functions) : k => (
+      lookup(var.provisioned_concurrency, k, 0) > 0
+      ? { strategy = "CONSTANT", count = var.provisioned_concurrency[k] }
+      : { strategy = "NONE", count = null }
+    )
+  }
 
   # Function config: keys every handler reads, then each handler's own keys. Operator extras come
   # first so the keys this module manages always win (variables.tf also rejects overlaps).
@@ -136,12 +144,7 @@ locals {
       RECOVERY_ALLOWED_SUBJECTS = local.recovery_config.RECOVERY_ALLOWED_SUBJECTS
     }
   }
-  extra_config = {
-    create_backup      = var.extra_config_create_backup
-    copy_backup        = var.extra_config_copy_backup
-    retag_group_backup = var.extra_config_retag_group_backup
-    restore_backup     = var.extra_config_restore_backup
-  }
+  extra_config = { for k in keys(local.functions) : k => lookup(var.extra_config, k, {}) }
   # Keys the extra_config maps may not set (variables.tf): everything above, and the emulator's.
   managed_config_keys = {
     for k in keys(local.functions) : k => concat(

@@ -210,6 +210,7 @@ resource "oci_monitoring_alarm" "posture" {
   severity              = each.value.severity
   body                  = each.value.body
   destinations          = [oci_ons_notification_topic.this.id]
+  message_format        = "ONS_OPTIMIZED" # e-mail subscribers get a readable message, not raw JSON
   is_enabled            = true
   pending_duration      = each.value.pending
   freeform_tags         = local.tags

@@ -21,8 +21,8 @@ variable "restore_backup_schedule" {
   default     = "0 4 * * *"
 
   validation {
-    condition     = can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.restore_backup_schedule))) || can(regex("^FREQ=", var.restore_backup_schedule))
-    error_message = "The restore_backup_schedule value must be a 5-field cron expression or an RFC 5545 RRULE (FREQ=...)."
+    condition     = var.schedule_recurrence_type == "CRON" ? can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.restore_backup_schedule))) : can(regex("^FREQ=[A-Z]+(;[A-Z]+=[^;]+)*$", var.restore_backup_schedule))
+    error_message = "The restore_backup_schedule value must match schedule_recurrence_type: a 5-field cron expression for CRON, an RFC 5545 RRULE (FREQ=...) for ICAL."
   }
 }
 
@@ -108,17 +108,6 @@ variable "alarm_restore_unverified_enabled" {
   description = "Alarm to the report topic when a restore-backup run found resources without a passed restore test within restore_verify_every_days."
   type        = bool
   default     = true
-}
-
-variable "extra_config_restore_backup" {
-  description = "Additional function config keys for restore-backup (e.g. RESTORE_PICK, RESTORE_VPUS_PER_GB). Keys this module sets itself are rejected."
-  type        = map(string)
-  default     = {}
-
-  validation {
-    condition     = length(setintersection(keys(var.extra_config_restore_backup), local.managed_config_keys["restore_backup"])) == 0
-    error_message = "The extra_config_restore_backup map must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
-  }
 }
 
 locals {

@@ -9,10 +9,16 @@
 # it, or SHARED_DIR the folder holding tools/tf-validate); without it validate is skipped, and says so.
 # Any other init failure fails the check.
 #
-# Usage: terraform/validate.sh [DIR]   (run from the repository root; DIR defaults to terraform)
+# A module (terraform/) cannot be validated on its own (it configures no provider): DIR is a root that
+# calls it, terraform/examples/basic. In the offline fallback `terraform get` installs the local module
+# first (no registry needed).
+#
+# Usage: terraform/validate.sh [DIR] [FMT_DIR]   (from the repository root; DIR defaults to
+# terraform/examples/basic, FMT_DIR, checked recursively by terraform fmt, to DIR)
 # Environment: TF_VALIDATE, SHARED_DIR (default ../shared), TF_CHECK_DATA_DIR (default .terraform-check).
 set -uo pipefail
-dir=${1:-terraform}
+dir=${1:-terraform/examples/basic}
+fmt_dir=${2:-$dir}
 validator=${TF_VALIDATE:-${SHARED_DIR:-../shared}/tools/tf-validate}
 say() { echo "terraform-check: $*"; }
 
@@ -20,10 +26,10 @@ if ! command -v terraform >/dev/null 2>&1; then
   say "terraform is not on PATH: fmt and validate SKIPPED (install Terraform >= 1.9 to run them)"
   exit 0
 fi
-echo "terraform fmt -check -recursive $dir/"
-terraform fmt -check -recursive "$dir/" || { say "run terraform fmt -recursive $dir/"; exit 1; }
+echo "terraform fmt -check -recursive $fmt_dir/"
+terraform fmt -check -recursive "$fmt_dir/" || { say "run terraform fmt -recursive $fmt_dir/"; exit 1; }
 
-data_dir=${TF_CHECK_DATA_DIR:-.terraform-check}
+data_dir=${TF_CHECK_DATA_DIR:-.terraform-check}/$(tr -c 'A-Za-z0-9_.\n-' _ <<<"$dir")
 mkdir -p "$data_dir"
 data_dir=$(cd "$data_dir" && pwd)
 out=$(TF_DATA_DIR="$data_dir" CHECKPOINT_DISABLE=1 terraform -chdir="$dir" init -backend=false -input=false -no-color 2>&1)
@@ -43,7 +49,9 @@ fi
 say "the Terraform registry is unreachable, cannot install oracle/oci: $(grep -m1 -iE "$unreachable" <<<"$out" | sed 's/^ *//')"
 if [ -x "$validator" ]; then
   say "validate: FALLBACK to the offline validator, $validator $dir (provider schema stand-in)"
-  out=$("$validator" "$dir" 2>&1)
+  TF_DATA_DIR="$data_dir" CHECKPOINT_DISABLE=1 terraform -chdir="$dir" get -no-color >/dev/null \
+    || { say "terraform get (the local module) failed in $dir"; exit 1; }
+  out=$(TF_DATA_DIR="$data_dir" "$validator" "$dir" 2>&1)
   rc=$?
   # The validator drops Terraform's warning that its stand-in provider is a development override; when
   # that was the only warning, the closing "...warnings as shown above." points at nothing.

@@ -23,29 +23,13 @@ variable "compartment_ocid" {
 }
 
 variable "region" {
-  description = "Region the functions run in and whose volumes they back up (e.g. us-ashburn-1)."
+  description = "Region the functions run in and whose volumes they back up (e.g. us-ashburn-1): the region of the `oci` provider configuration passed to the module."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", var.region))
     error_message = "The region value must be a region name such as us-ashburn-1."
   }
-}
-
-variable "home_region" {
-  description = "The tenancy's home region (identity resources are created there), e.g. us-ashburn-1."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2,}(-[a-z]+)+-[0-9]+$", var.home_region))
-    error_message = "The home_region value must be a region name such as us-ashburn-1."
-  }
-}
-
-variable "config_file_profile" {
-  description = "Profile of ~/.oci/config to authenticate with; null uses the provider's default lookup (DEFAULT profile or environment)."
-  type        = string
-  default     = null
 }
 
 variable "policy_compartment_ocid" {
@@ -129,13 +113,13 @@ variable "application_shape" {
 }
 
 variable "function_memory_mb" {
-  description = "Memory of each function in MB."
+  description = "Memory of each function in MB: one of the sizes OCI Functions offers, 128, 256, 512, 1024, 2048 or 3072."
   type        = number
   default     = 256
 
   validation {
-    condition     = var.function_memory_mb >= 128 && var.function_memory_mb <= 3072 && floor(var.function_memory_mb) == var.function_memory_mb
-    error_message = "The function_memory_mb value must be a whole number between 128 and 3072."
+    condition     = contains([128, 256, 512, 1024, 2048, 3072], var.function_memory_mb)
+    error_message = "The function_memory_mb value must be one of the sizes OCI Functions offers: 128, 256, 512, 1024, 2048 or 3072."
   }
 }
 
@@ -172,8 +156,8 @@ variable "provisioned_concurrency" {
   default     = {}
 
   validation {
-    condition     = length(setsubtract(keys(var.provisioned_concurrency), ["create_backup", "copy_backup", "retag_group_backup"])) == 0
-    error_message = "The provisioned_concurrency keys must be create_backup, copy_backup or retag_group_backup."
+    condition     = length(setsubtract(keys(var.provisioned_concurrency), keys(local.functions))) == 0
+    error_message = "The provisioned_concurrency keys must name functions of this module: create_backup, copy_backup, retag_group_backup or restore_backup."
   }
 
   validation {
@@ -342,36 +326,24 @@ variable "copy_lock_days_by_region" {
   }
 }
 
-variable "extra_config_create_backup" {
-  description = "Additional function config keys for create-backup (e.g. BACKUP_KINDS, DRY_RUN). Keys this module sets itself are rejected."
-  type        = map(string)
+variable "extra_config" {
+  description = "Additional function config keys, by function: { create_backup = { BACKUP_KINDS = \"volume\" }, copy_backup = { COPY_RETENTION_DAYS = \"14\" }, restore_backup = { RESTORE_PICK = \"...\" } }. Keys this module sets itself are rejected (Vault keys for the copies: copy_kms_keys); key names follow OCI's pattern (letters, digits and underscores, not starting with a digit)."
+  type        = map(map(string))
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_create_backup), local.managed_config_keys["create_backup"])) == 0
-    error_message = "The extra_config_create_backup map must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = length(setsubtract(keys(var.extra_config), keys(local.functions))) == 0
+    error_message = "The extra_config keys must name functions of this module: create_backup, copy_backup, retag_group_backup or restore_backup."
   }
-}
-
-variable "extra_config_copy_backup" {
-  description = "Additional function config keys for copy-backup (e.g. COPY_NAME_TEMPLATE, COPY_RETENTION_DAYS). Keys this module sets itself are rejected (Vault keys for the copies: copy_kms_keys)."
-  type        = map(string)
-  default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_copy_backup), local.managed_config_keys["copy_backup"])) == 0
-    error_message = "The extra_config_copy_backup map must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = alltrue([for fn, config in var.extra_config : length(setintersection(keys(config), lookup(local.managed_config_keys, fn, []))) == 0])
+    error_message = "The extra_config maps must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf; see local.managed_config_keys) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
   }
-}
-
-variable "extra_config_retag_group_backup" {
-  description = "Additional function config keys for retag-group-backup (e.g. RETAG_NAME_TEMPLATE, RETAG_FREEFORM_TAGS). Keys this module sets itself are rejected."
-  type        = map(string)
-  default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.extra_config_retag_group_backup), local.managed_config_keys["retag_group_backup"])) == 0
-    error_message = "The extra_config_retag_group_backup map must not set keys this module manages (HANDLER and the keys of common_config_known, config_sized_later and handler_config in locals.tf) nor OCI_ENDPOINT_TEMPLATE (local emulation only)."
+    condition     = alltrue(flatten([for config in values(var.extra_config) : [for key in keys(config) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", key))]]))
+    error_message = "Each extra_config key must be letters, digits and underscores, not starting with a digit (OCI's pattern for function config keys)."
   }
 }
 
@@ -407,8 +379,8 @@ variable "create_backup_schedule" {
   default     = "0 2 * * *"
 
   validation {
-    condition     = can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.create_backup_schedule))) || can(regex("^FREQ=", var.create_backup_schedule))
-    error_message = "The create_backup_schedule value must be a 5-field cron expression or an RFC 5545 RRULE (FREQ=...)."
+    condition     = var.schedule_recurrence_type == "CRON" ? can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.create_backup_schedule))) : can(regex("^FREQ=[A-Z]+(;[A-Z]+=[^;]+)*$", var.create_backup_schedule))
+    error_message = "The create_backup_schedule value must match schedule_recurrence_type: a 5-field cron expression for CRON, an RFC 5545 RRULE (FREQ=...) for ICAL."
   }
 }
 
@@ -418,8 +390,8 @@ variable "copy_backup_schedule" {
   default     = "15 * * * *"
 
   validation {
-    condition     = can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.copy_backup_schedule))) || can(regex("^FREQ=", var.copy_backup_schedule))
-    error_message = "The copy_backup_schedule value must be a 5-field cron expression or an RFC 5545 RRULE (FREQ=...)."
+    condition     = var.schedule_recurrence_type == "CRON" ? can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.copy_backup_schedule))) : can(regex("^FREQ=[A-Z]+(;[A-Z]+=[^;]+)*$", var.copy_backup_schedule))
+    error_message = "The copy_backup_schedule value must match schedule_recurrence_type: a 5-field cron expression for CRON, an RFC 5545 RRULE (FREQ=...) for ICAL."
   }
 }
 
@@ -429,8 +401,8 @@ variable "retag_group_backup_schedule" {
   default     = "45 * * * *"
 
   validation {
-    condition     = can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.retag_group_backup_schedule))) || can(regex("^FREQ=", var.retag_group_backup_schedule))
-    error_message = "The retag_group_backup_schedule value must be a 5-field cron expression or an RFC 5545 RRULE (FREQ=...)."
+    condition     = var.schedule_recurrence_type == "CRON" ? can(regex("^(\\S+\\s+){4}\\S+$", trimspace(var.retag_group_backup_schedule))) : can(regex("^FREQ=[A-Z]+(;[A-Z]+=[^;]+)*$", var.retag_group_backup_schedule))
+    error_message = "The retag_group_backup_schedule value must match schedule_recurrence_type: a 5-field cron expression for CRON, an RFC 5545 RRULE (FREQ=...) for ICAL."
   }
 }
 
@@ -487,8 +459,8 @@ variable "vcn_cidr" {
   default     = "10.42.0.0/24"
 
   validation {
-    condition     = can(cidrnetmask(var.vcn_cidr)) && tonumber(split("/", var.vcn_cidr)[1]) <= 28
-    error_message = "The vcn_cidr value must be an IPv4 CIDR block of /28 or larger."
+    condition     = can(cidrnetmask(var.vcn_cidr)) && try(tonumber(split("/", var.vcn_cidr)[1]) >= 16 && tonumber(split("/", var.vcn_cidr)[1]) <= 28, false)
+    error_message = "The vcn_cidr value must be an IPv4 CIDR block from /16 to /28: OCI allows a VCN of /16 to /30, and this module splits it into two subnets (functions, gateway) of at least /29 each."
   }
 }
 
@@ -594,6 +566,13 @@ variable "gateway_token" {
   validation {
     condition     = length(distinct(regexall(".", var.gateway_token))) >= 16
     error_message = "The gateway_token value is weak: it repeats too few characters (fewer than 16 distinct): export TF_VAR_gateway_token=\"$(openssl rand -base64 48)\"."
+  }
+
+  # API Gateway expands expressions (a dollar sign and braces: request.auth[...], request.headers[...]) in
+  # header values: a token holding one would be sent expanded, not as written.
+  validation {
+    condition     = !can(regex("\\$\\{", var.gateway_token))
+    error_message = "The gateway_token value must not contain a dollar sign followed by an opening brace (API Gateway expands it as an expression in header values): export TF_VAR_gateway_token=\"$(openssl rand -base64 48)\"."
   }
 
   # The example's, the docs' and the tests' placeholders, and words nobody generates at random.

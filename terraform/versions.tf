@@ -9,6 +9,9 @@ terraform {
       # 8.22.0: new oci_events_rule `actions { action { } }` syntax and the Resource Scheduler BODY
       # parameter for functions. 9.x may change both: re-check before widening.
       version = ">= 8.22.0, < 9.0.0"
+      # A module configures no provider: the caller passes `oci` (the region the functions run in)
+      # and `oci.home` (the tenancy's home region, where identity resources are written).
+      configuration_aliases = [oci.home]
     }
   }
 }

@@ -44,14 +44,6 @@ def test_the_sections_the_makefile_and_dockerfile_cite_exist() -> None:
     assert cited >= 5
 
 
-def test_the_guide_lists_every_terraform_output() -> None:
-    declared = set(re.findall(r'^output "([a-z_]+)"', (ROOT / "terraform" / "outputs.tf").read_text(), re.MULTILINE))
-    text = GUIDE.read_text()
-    table = text[text.index("| output | what |") :].split("\n\n", 1)[0]
-    listed = set(re.findall(r"^\| `([a-z_]+)` \|", table, re.MULTILINE))
-    assert listed == declared
-
-
 def curl_calls(text: str) -> list[tuple[str, str]]:
     """(route, body) of every ``curl ... "$URL/<route>" ... -d '<json>'`` in the guide."""
     calls = re.findall(r'curl [^\n]*"\$URL/([a-z-]+)"(?:[^\n]*\\\n)*?[^\n]*-d \'(\{[^\']*\})\'', text)

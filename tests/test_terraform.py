@@ -8,11 +8,13 @@ handlers rely on, IAM scope, the image variable and the gateway's authentication
 from __future__ import annotations
 
 import ast
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ import pytest
 hcl2 = pytest.importorskip("hcl2")
 
 TF_DIR = Path(__file__).resolve().parent.parent / "terraform"
+EXAMPLE_DIR = TF_DIR / "examples" / "basic"  # a root that calls the module: one region, one DR region, e-mail
 HANDLERS = ("create_backup", "copy_backup", "retag_group_backup", "restore_backup")
 ROUTES = {
     "create_backup": "create-backup",
@@ -82,13 +85,14 @@ HANDLER_KEYS = {
 
 @dataclass
 class Config:
-    """All *.tf files of terraform/, merged by block kind."""
+    """All *.tf files of one folder (terraform/, the module, unless said), merged by block kind."""
 
     resources: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     data: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
+    modules: dict[str, dict[str, Any]] = field(default_factory=dict)
     terraform: list[dict[str, Any]] = field(default_factory=list)
     providers: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
@@ -98,10 +102,10 @@ class Config:
         return self.resources[kind][name]
 
 
-def _load() -> Config:
+def _load(directory: Path = TF_DIR) -> Config:
     options = hcl2.utils.SerializationOptions(strip_string_quotes=True, with_comments=False)
     config = Config()
-    for path in sorted(TF_DIR.glob("*.tf")):
+    for path in sorted(directory.glob("*.tf")):
         text = path.read_text(encoding="utf-8")
         config.text += text
         try:
@@ -120,6 +124,8 @@ def _load() -> Config:
             config.outputs.update(block)
         for block in doc.get("locals", []):
             config.locals.update(block)
+        for block in doc.get("module", []):
+            config.modules.update(block)
         config.terraform.extend(doc.get("terraform", []))
         config.providers.extend(doc.get("provider", []))
     return config
@@ -128,6 +134,11 @@ def _load() -> Config:
 @pytest.fixture(scope="module")
 def tf() -> Config:
     return _load()
+
+
+@pytest.fixture(scope="module")
+def example() -> Config:
+    return _load(EXAMPLE_DIR)
 
 
 def one(blocks: Any) -> dict[str, Any]:
@@ -246,15 +257,13 @@ def test_function_config_keys(tf: Config) -> None:
     for handler in HANDLERS:
         keys = set(handler_config[handler])
         assert keys >= HANDLER_KEYS[handler], handler
-        assert tf.locals["extra_config"][handler] == f"${{var.extra_config_{handler}}}"
-        variable = tf.variables[f"extra_config_{handler}"]
-        assert variable["type"] == "${map(string)}"
-        assert variable["default"] == {}
         # OCI_ENDPOINT_TEMPLATE is for local emulation only: never set, and refused in the extras.
         assert "OCI_ENDPOINT_TEMPLATE" not in set(common) | keys
-        condition = one(variable["validation"])["condition"]
-        managed = f'local.managed_config_keys["{handler}"]'
-        assert condition == f"${{length(setintersection(keys(var.extra_config_{handler}), {managed})) == 0}}"
+    # one map of extras keyed by function (a new function needs no new variable)
+    assert tf.locals["extra_config"] == "${{for k in keys(local.functions) : k => lookup(var.extra_config, k, {})}}"
+    variable = tf.variables["extra_config"]
+    assert variable["type"] == "${map(map(string))}" and variable["default"] == {}
+    assert not any(name.startswith("extra_config_") for name in tf.variables)
     assert not re.search(r"OCI_ENDPOINT_TEMPLATE\s*=", tf.text)
 
 
@@ -327,10 +336,13 @@ def test_iam_grants_what_the_functions_need(tf: Config) -> None:
     for grant in STORAGE_GRANTS:
         assert f"{DG}{grant} in compartment id ${{each.value}}" in text, grant
     assert f"{DG}{{ONS_TOPIC_PUBLISH}} in compartment id ${{var.compartment_ocid}}" in text
-    for grant in ("read fn-function", "use fn-invocation"):  # GetFunction (invokeEndpoint), InvokeFunction
-        assert (
-            f"{DG}{grant} in compartment id ${{var.compartment_ocid}} where ANY {{${{local.these_functions}}}}" in text
-        )
+    # InvokeFunction: these functions only (target.function.id); GetFunction (invokeEndpoint) unconditioned:
+    # Functions documents no variable naming the function for it, and an unknown variable declines the request
+    assert (
+        f"{DG}use fn-invocation in compartment id ${{var.compartment_ocid}} where ANY {{${{local.these_functions}}}}"
+        in text
+    )
+    assert f"{DG}read fn-function in compartment id ${{var.compartment_ocid}}" in text.splitlines()
     assert "target.function.id = '${oci_functions_function.this[k].id}'" in tf.locals["these_functions"]
     assert "Allow service cloudEvents to use functions-family in compartment id ${var.compartment_ocid}" in text
     assert "request.principal.type = 'ApiGateway'" in text
@@ -442,7 +454,8 @@ def test_gateway_sets_identity_headers(tf: Config) -> None:
     token = tf.variables["gateway_token"]
     assert token["sensitive"] is True
     assert "default" not in token
-    assert len(token["validation"]) == 4  # length, classes, distinct characters, placeholders: test_terraform_token.py
+    # length, classes, distinct characters, no expression, placeholders: test_terraform_token.py
+    assert len(token["validation"]) == 5
 
 
 # --- inputs, outputs, providers ------------------------------------------------------------------
@@ -456,26 +469,41 @@ def test_image_is_a_variable_without_default(tf: Config) -> None:
     assert tf.locals["ocir_hosts"].count("ocir") == 3  # <key>.ocir.io, <region>.ocir.io, ocir.<region>.oci.<domain>
 
 
-def test_variables_are_documented_and_examples_cover_required_ones(tf: Config) -> None:
-    example = (TF_DIR / "terraform.tfvars.example").read_text(encoding="utf-8")
+def test_variables_are_documented_and_the_example_sets_the_required_ones(tf: Config, example: Config) -> None:
+    call = example.modules["block_backup"]
     for name, variable in tf.variables.items():
         assert variable.get("description"), f"variable {name} has no description"
+        if "default" not in variable:
+            assert name in call, f"{name} is required by the module but examples/basic does not set it"
+    assert set(call) - {"source", "providers", "__is_block__"} <= set(tf.variables)
+    tfvars = (EXAMPLE_DIR / "terraform.tfvars.example").read_text(encoding="utf-8")
+    for name, variable in example.variables.items():
+        assert variable.get("description"), f"examples/basic: variable {name} has no description"
         if "default" not in variable and name != "gateway_token":  # a secret: TF_VAR_gateway_token, never a file
-            assert re.search(rf"(?m)^{name}\s*=", example), f"{name} is required but missing from the example"
+            assert re.search(rf"(?m)^{name}\s*=", tfvars), f"{name} is required but missing from the example tfvars"
     for name, output in tf.outputs.items():
         assert output.get("description"), f"output {name} has no description"
+        assert example.outputs[name]["value"] == f"${{module.block_backup.{name}}}", name  # make smoke reads them
     assert {"function_ids", "notification_topic_id", "gateway_url"} <= set(tf.outputs)
 
 
-def test_provider_is_oci_only_and_pinned(tf: Config) -> None:
+def test_the_module_configures_no_provider_and_the_example_passes_both(tf: Config, example: Config) -> None:
+    """A child module takes its providers from the caller: `oci` (the functions' region) and `oci.home`."""
     required = one(one(tf.terraform)["required_providers"])
     assert {k for k in required if not k.startswith("__")} == {"oci"}
     assert required["oci"]["source"] == "oracle/oci"
     assert required["oci"]["version"] == ">= 8.22.0, < 9.0.0"
+    assert required["oci"]["configuration_aliases"] == ["${oci.home}"]
     kinds = set(tf.resources) | set(tf.data)
     assert all(kind.startswith("oci_") for kind in kinds), kinds
     assert "provisioner" not in tf.text
-    assert {next(iter(p)) for p in tf.providers} == {"oci"}
+    assert tf.providers == [] and "backend" not in one(tf.terraform)
+    assert {p["oci"].get("alias") for p in example.providers} == {None, "home"}
+    home = next(p["oci"] for p in example.providers if p["oci"].get("alias") == "home")
+    assert home["region"] == "${var.home_region}"
+    call = example.modules["block_backup"]
+    assert call["source"] == "../.." and call["providers"] == {"oci": "oci", "${oci.home}": "${oci.home}"}
+    assert one(one(example.terraform)["required_providers"])["oci"]["version"] == required["oci"]["version"]
 
 
 def test_function_invoke_logs(tf: Config) -> None:
@@ -522,10 +550,24 @@ BASE_VARS: dict[str, Any] = {
     "gateway_token": TOKEN,
     "gateway_jwks_egress_cidrs": ["203.0.113.10/32"],
 }
+# The module's inputs in the console (a root of its own: terraform.tfvars.json), as examples/basic sets them.
+MODULE_INPUTS: dict[str, Any] = {
+    "tenancy_ocid": "ocid1.tenancy.oc1..aaaaaaaaexampleexampleexampleexampleexampleexampleexample",
+    "compartment_ocid": "ocid1.compartment.oc1..aaaaaaaaexampleexampleexampleexampleexampleexampleexampl",
+    "region": "us-ashburn-1",
+    "function_image": "iad.ocir.io/mytenancynamespace/block-backup:0.1.0",
+    "copy_destination_regions": ["us-phoenix-1"],
+    "notification_email": "storage-team@example.com",
+    "gateway_jwt_issuers": ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"],
+    "gateway_jwt_audiences": ["block-backup-api/"],
+    "gateway_jwks_uri": "https://idcs-0123456789abcdef0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+}
+# What makes the module a root in the console: the two provider configurations a caller passes.
+CONSOLE_PROVIDERS = 'provider "oci" {}\n\nprovider "oci" {\n  alias = "home"\n}\n'
 
 
 class Console:
-    """`terraform console` on a copy of terraform/ with terraform.tfvars.example as the inputs."""
+    """`terraform console` on a copy of the module made a root (two provider blocks, MODULE_INPUTS)."""
 
     def __init__(self, workdir: Path, env: dict[str, str]) -> None:
         self.workdir, self.env = workdir, env
@@ -568,15 +610,27 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Console:
     return open_console(tmp_path_factory)
 
 
+def run_tf_validate(directory: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """tf-validate on ``directory``, one at a time across test workers: its first run installs the stand-in
+    provider into a shared cache, which two runs at once would both write."""
+    with open(Path(tempfile.gettempdir()) / "tf-validate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return subprocess.run(
+            [str(TF_VALIDATE), str(directory)], capture_output=True, text=True, timeout=300, check=False, env=env
+        )
+
+
 def open_console(tmp_path_factory: pytest.TempPathFactory) -> Console:
     """A `terraform console` on a fresh copy of terraform/ (skips when terraform or tf-validate is missing)."""
     if shutil.which("terraform") is None or not TF_VALIDATE.is_file():
         pytest.skip("terraform or ../shared/tools/tf-validate not available")
     workdir = tmp_path_factory.mktemp("tf") / "terraform"
-    shutil.copytree(TF_DIR, workdir, ignore=shutil.ignore_patterns("checkov", ".terraform*", "*.tfstate*"))
-    shutil.copy(workdir / "terraform.tfvars.example", workdir / "terraform.tfvars")
+    ignore = shutil.ignore_patterns("checkov", "examples", ".terraform*", "*.tfstate*", "*.tfvars")
+    shutil.copytree(TF_DIR, workdir, ignore=ignore)
+    (workdir / "console_providers.tf").write_text(CONSOLE_PROVIDERS, encoding="utf-8")
+    (workdir / "terraform.tfvars.json").write_text(json.dumps(MODULE_INPUTS), encoding="utf-8")
     # tf-validate prepares the stand-in provider (a cached venv) and the CLI config pointing at it.
-    subprocess.run([str(TF_VALIDATE), str(workdir)], capture_output=True, timeout=300, check=False)
+    run_tf_validate(workdir)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "oci-schema-provider"
     if not (cache / "cli.tfrc").is_file():
         pytest.skip("tf-validate did not set up its provider stand-in")
@@ -684,12 +738,6 @@ def test_provisioned_concurrency_follows_the_memory_step(console: Console, tf: C
         "var.provisioned_concurrency", provisioned_concurrency={"create_backup": 10}, function_memory_mb=512
     )
     console.refused("provisioned_concurrency", provisioned_concurrency={"nightly": 20})
-    fn = tf.resource("oci_functions_function", "this")
-    dynamic = one(fn["dynamic"])["provisioned_concurrency_config"]
-    assert dynamic["for_each"] == (
-        "${lookup(var.provisioned_concurrency, each.key, 0) > 0 ? [var.provisioned_concurrency[each.key]] : []}"
-    )
-    assert one(dynamic["content"])["strategy"] == "CONSTANT"
     assert tf.variables["provisioned_concurrency"]["default"] == {}
 
 
@@ -706,7 +754,7 @@ def test_function_config_size_is_checked_at_plan_time(console: Console, tf: Conf
         assert len(sized[handler]["NOTIFICATION_TOPIC_ID"]) == 100
         assert len(sized[handler]["GATEWAY_TOKEN_SHA256"]) == 64
         assert counted[handler] < 1024
-    wide = console.value("local.function_config_bytes", extra_config_copy_backup={"COPY_NAME_TEMPLATE": "é" * 10})
+    wide = console.value("local.function_config_bytes", extra_config={"copy_backup": {"COPY_NAME_TEMPLATE": "é" * 10}})
     assert wide["copy_backup"] == counted["copy_backup"] + len("COPY_NAME_TEMPLATE") + 20  # 2 bytes each
     many = [f"ocid1.compartment.oc1..{'a' * 60}{i:04d}" for i in range(60)]
     big = console.value("local.function_config_bytes", sweep_compartment_ids=many)
@@ -724,10 +772,12 @@ def test_extra_config_cannot_override_managed_keys(console: Console) -> None:
             managed[handler]
         )
     assert "COPY_KMS_KEY_IDS" in managed["copy_backup"] and "RETENTION_DAYS" in managed["create_backup"]
-    console.refused("extra_config_copy_backup", extra_config_copy_backup={"COPY_KMS_KEY_IDS": "x=y"})
-    console.refused("extra_config_retag_group_backup", extra_config_retag_group_backup={"OCI_ENDPOINT_TEMPLATE": "x"})
-    extras = console.value("local.extra_config.create_backup", extra_config_create_backup={"DRY_RUN": "true"})
-    assert extras == {"DRY_RUN": "true"}
+    console.refused("extra_config", extra_config={"copy_backup": {"COPY_KMS_KEY_IDS": "x=y"}})
+    console.refused("extra_config", extra_config={"retag_group_backup": {"OCI_ENDPOINT_TEMPLATE": "x"}})
+    extras = console.value("local.extra_config", extra_config={"create_backup": {"DRY_RUN": "true"}})
+    assert extras == {"create_backup": {"DRY_RUN": "true"}} | {k: {} for k in HANDLERS if k != "create_backup"}
+    config = console.value("local.function_config_sized", extra_config={"copy_backup": {"COPY_RETENTION_DAYS": "14"}})
+    assert config["copy_backup"]["COPY_RETENTION_DAYS"] == "14" and "COPY_RETENTION_DAYS" not in config["create_backup"]
 
 
 def test_copy_keys_set_the_config_and_the_grants(console: Console) -> None:

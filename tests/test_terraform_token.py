@@ -90,7 +90,7 @@ def test_generated_tokens_pass(token_module: Path) -> None:
 
 
 def test_the_token_is_in_no_file_and_the_docs_say_how_to_make_one() -> None:
-    example = (TF_DIR / "terraform.tfvars.example").read_text(encoding="utf-8")
+    example = (TF_DIR / "examples" / "basic" / "terraform.tfvars.example").read_text(encoding="utf-8")
     assigned = [line for line in example.splitlines() if re.match(r"\s*gateway_token\s*=", line)]
     assert not assigned, "terraform.tfvars.example must not set gateway_token (a copied tfvars beats TF_VAR_)"
     assert GENERATE in example
