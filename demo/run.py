@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
+from demo.drill import step_recovery_drill
 from demo.report import Step, heading, say, short_id, subheading, table
 from demo.scenario import CONFIGS, STEPS, Scene, prepare_fleet, show_notifications
 from demo.stage import DR_REGION, HOME_REGION, Message, Outcome, Stage, stage
@@ -64,7 +65,11 @@ def show_deployment(built: Stage) -> None:
 
 def run_steps(built: Stage, scene: Scene) -> list[Step]:
     steps = []
-    for number, (title, action) in enumerate(STEPS, 1):
+    drill = (
+        "Recovery drill: the home region is lost; the ledger stack comes back in the DR region",
+        step_recovery_drill,
+    )
+    for number, (title, action) in enumerate([*STEPS, drill], 1):
         step = Step(number, title)
         heading(f"Step {number}. {title}")
         started = time.monotonic()

@@ -200,6 +200,7 @@ class Stage:
     functions: dict[str, Function] = field(default_factory=dict)
     events: EventsService | None = None
     inbox: Inbox | None = None
+    recovery_id: str = ""  # the compartment restore-backup's recovery mode may create in
 
     def storage(self, region: str = HOME_REGION) -> BlockStorage:
         """The operator's view of the tenancy (signed API calls with the operator's API key)."""
@@ -219,7 +220,15 @@ class Stage:
             "OCI_RESOURCE_PRINCIPAL_RPST": issued["rpst"],
             "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM": issued["private_key_pem"],
             "OCI_RESOURCE_PRINCIPAL_REGION": HOME_REGION,
+            **(self.recovery_config() if handler == "restore_backup" else {}),
             **config,
+        }
+
+    def recovery_config(self) -> dict[str, str]:
+        """restore-backup's recovery mode: the recovery compartment, and the operator who may apply."""
+        return {
+            "RECOVERY_COMPARTMENT_IDS": self.recovery_id,
+            "RECOVERY_ALLOWED_SUBJECTS": GATEWAY_HEADERS["X-Auth-Subject"],
         }
 
     def deploy(self, configs: Mapping[str, Mapping[str, str]]) -> None:
@@ -282,6 +291,7 @@ def stage(compartment_name: str = "prod", topic_name: str = "backup-reports") ->
         topic = str(control.create_topic(HOME_REGION, compartment, topic_name)["topicId"])
         sandbox = str(control.create_compartment("restore-sandbox")["id"])
         built = Stage(emulator, control, compartment, topic, operator_client(control), sandbox)
+        built.recovery_id = str(control.create_compartment("recovery")["id"])
     except BaseException:
         emulator.stop()
         raise

@@ -369,6 +369,10 @@ class EmulatorControl:
             body["seed"] = seed
         return list(self._call("POST", "faults", body)["rules"])
 
+    def fault_rules(self) -> list[dict[str, Any]]:
+        """The fault rules in force (as ``faults`` takes them)."""
+        return list(self._call("GET", "faults")["rules"])
+
     def clear_faults(self) -> None:
         self.faults([])
 

@@ -41,7 +41,7 @@ def demo_run() -> tuple[int, str, float]:
 def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
     code, output, seconds = demo_run
     assert code == 0, output
-    assert "Demo passed: all 7 steps did what they should" in output
+    assert "Demo passed: all 8 steps did what they should" in output
     assert "[FAIL]" not in output and "Traceback" not in output
     assert seconds < 60
     for heading in (
@@ -52,6 +52,7 @@ def test_demo_passes_every_step(demo_run: tuple[int, str, float]) -> None:
         "Step 5. A manual HTTP call, without and with credentials",
         "Step 6. Protection posture: an unprotected volume is found, backed up, then counted",
         "Step 7. Restore tests: a volume, a boot volume and a group restore; a FAULTY one is reported",
+        "Step 8. Recovery drill: the home region is lost; the ledger stack comes back in the DR region",
     ):
         assert heading in output
 
@@ -99,13 +100,16 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     line_with("failed", "pay-cache (restore test)", "FAULTY")
     line_with("[ok]", "every test resource is deleted")
     line_with("| Restore tests: 3 of 4 restore-verified within 30 days; failed: pay-cache (backup ", "came up FAULTY")
+    line_with("[ok]", "ledger-vg comes back whole from its group backup")
+    line_with("[ok]", "it creates nothing twice")
+    line_with("| Applied recovery ", "worst recovery point")
     assert "Result (JSON)" not in output
 
 
 def test_demo_exits_1_and_says_why_when_a_step_fails() -> None:
     code, output, _ = run_demo("--fault", "CopyVolumeBackup")
     assert code == 1, output
-    assert "DEMO FAILED: 1 of 7 steps did not do what they should" in output
+    assert "DEMO FAILED: 2 of 8 steps did not do what they should" in output
     assert "step 2 (The backup finishes and is copied to the DR region): it copied the backup" in output
     assert "Subject: [FAILED] copy-backup (event): 1 failed" in output
     assert "No copy was started" in output and "The copy completes" not in output
@@ -116,7 +120,7 @@ def test_demo_checks_the_digests_it_claims() -> None:
     """No digest arrives (PublishMessage fails): every step says which digest is missing, the demo fails."""
     code, output, _ = run_demo("--fault", "PublishMessage")
     assert code == 1, output
-    assert "DEMO FAILED: 7 of 7 steps did not do what they should" in output
+    assert "DEMO FAILED: 8 of 8 steps did not do what they should" in output
     assert "no digest for '[ok] create-backup (event): 1 created'" in output
     assert "no digest for '[ok] copy-backup (event): 1 copied'" in output
     assert "Notifications received (0):" in output and "Subject:" not in output

@@ -348,8 +348,9 @@ def progress(invocation: RecoveryRun, request: Recover) -> None:
             "state": state,
             "backupId": resource.freeform_tags.get(rules.RECOVERED_FROM_BACKUP),
         }
-        if state == LifecycleState.AVAILABLE:
-            row["restoreSeconds"] = round((now - resource.time_created).total_seconds(), 1)
+        seconds = (now - resource.time_created).total_seconds()
+        if state == LifecycleState.AVAILABLE and seconds >= 0:  # (never negative but with clocks apart)
+            row["restoreSeconds"] = round(seconds, 1)
             row["upperBound"] = True
         rows.append(row)
     invocation.report.add_section(
