@@ -328,3 +328,22 @@ def test_only_allowed_subjects_apply_over_http_and_the_refusal_is_published(
     assert any("refused" in m["body"] and "intern" in m["body"] for m in messages), messages
     allowed = fn.http(apply, headers=GATEWAY_HEADERS)
     assert allowed.http_status == 200 and allowed.json()["counts"] == {"created": 3}, allowed.body
+
+
+def test_copies_without_their_source_id_are_traced_through_their_originals(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi, deployment: Deployment
+) -> None:
+    """Where OCI does not keep volumeId / bootVolumeId on a copy, the plan reads the originals in the region
+    the copy came from (its backup-source-region tag), while that region answers."""
+    emu.settings(copies_keep_source_id=False)
+    fleet = Fleet(emu, signed_api, compartment)
+    fn = recovery_fn(start_function, deployment)
+    plan = fn.call(body(compartment, deployment.target)).json()["recovery"]
+    chosen = {s["sourceId"]: s["backupId"] for s in plan["sources"]}
+    assert chosen == {
+        fleet.db["id"]: fleet.copy_of(fleet.db_newer),
+        fleet.group["id"]: fleet.copy_of(fleet.group_backup),
+        fleet.web["id"]: fleet.copy_of(fleet.web_backup),
+    }
+    assert plan["totals"]["untracedCopies"] == 0
+    assert emu.calls().get(f"{HOME_REGION} ListVolumeBackups", 0) >= 1  # the originals, read at home
