@@ -58,6 +58,8 @@ class ChainRun:
     list_calls: dict[str, int]
     peak_rss_mb: float
     handed_over: bool
+    error: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 Log = Callable[[str], None]
@@ -144,6 +146,7 @@ def sweep_chain(the_lab: Lab, plan: ScalePlan, compartments: list[str], log: Log
         run = ChainRun(
             seconds, counts.get("created", 0), counts.get("deferred", 0), counts.get("failed", 0),
             {op: after[op] - before[op] for op in LIST_OPERATIONS}, rss, len(invocations) > handed,
+            result.get("error"), tuple(str(n)[:200] for n in result.get("notes", [])),
         )  # fmt: skip
         runs.append(run)
         log(f"  run {len(runs)}: {run.seconds:.1f} s, {run.created:,} created, {run.failed} failed, "

@@ -67,6 +67,23 @@ def test_a_hand_over_that_cannot_be_made_is_a_failure(
     assert message["title"].startswith("[FAILED]")
 
 
+def test_a_sweep_whose_posture_listing_does_not_fit_hands_over_and_says_so(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    """Work deadline passed at once; the backups of each compartment take 8 s to list: the run stops listing for
+    the posture while there is time for the hand-over and the digest, and says the posture was not measured."""
+    other = str(emu.create_compartment("second")["id"])
+    ids = volumes(emu, compartment, 2) | {emu.create_volume(HOME_REGION, other, f"w{n}")["id"] for n in range(2)}
+    emu.faults([{"operation": "ListVolumeBackups", "latencySeconds": 8}])
+    fn = start_function("create_backup", {**DEFER_ALL, "COMPARTMENT_IDS": f"{compartment},{other}"})
+    result = fn.call(SWEEP, deadline_seconds=14).json()
+    assert "error" not in result and "posture" not in result, result
+    assert any(note.startswith("posture not measured") for note in result["notes"])
+    (handed,) = [json.loads(i["body"]) for i in emu.invocations()]
+    assert handed["cursor"]["compartmentId"] == compartment and handed["cursor"]["startId"] in ids
+    assert calls(emu, "ListVolumeBackups") == 1  # the second compartment's did not fit
+
+
 @pytest.mark.slow
 def test_a_hand_over_of_more_than_the_cap_carries_a_cursor_and_each_resource_is_done_once(
     emu: EmulatorControl, start_function: StartFunction, compartment: str

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from functions.create_backup.protect import protect
 from functions.create_backup.settings import Run, Target
 from shared.oci.blockstorage import BackupKind
+from shared.oci.errors import DeadlineExceeded
 from shared.oci.models import (
     BackupBase,
     BackupType,
@@ -26,7 +27,7 @@ from shared.posture import Coverage, last_available, protection_posture
 from shared.sweep import deferred_item, hand_over, hand_over_from, run_bounded, scope
 from shared.triggers import SweepCursor
 
-POSTURE_RESERVE_SECONDS = 5.0  # a measuring run stops listing for the posture this long before its calls' deadline
+POSTURE_RESERVE_SECONDS = 10.0  # a measuring run stops listing for the posture this long before its calls' deadline
 
 
 class Placed(NamedTuple):
@@ -60,14 +61,24 @@ def sweep(
     whole = [True]  # the listing reached the end of the scope
 
     def tapped() -> Iterator[Placed]:
-        for placed in listing:
-            if measured:
-                coverages.append(coverage(placed))
-            yield placed
+        stream = iter(listing)
+        while True:
             late = measure and invocation.deadline.expired()  # only listing for the posture now
             if late and invocation.call_deadline.remaining() < POSTURE_RESERVE_SECONDS:
                 whole[0] = False  # the hand-over and the digest need the time left
                 return
+            try:
+                placed = next(stream)
+            except StopIteration:
+                return
+            except DeadlineExceeded:
+                if not late:
+                    raise
+                whole[0] = False  # a listing for the posture did not fit: the hand-over and the digest first
+                return
+            if measured:
+                coverages.append(coverage(placed))
+            yield placed
 
     if posture_only:
         for _placed in tapped():
