@@ -62,8 +62,9 @@ def sweep(
 
     def tapped() -> Iterator[Placed]:
         stream = iter(listing)
+        taken = False
         while True:
-            late = measure and invocation.deadline.expired()  # only listing for the posture now
+            late = measure and invocation.deadline.expired() and taken  # only listing for the posture now
             if late and invocation.call_deadline.remaining() < POSTURE_RESERVE_SECONDS:
                 whole[0] = False  # the hand-over and the digest need the time left
                 return
@@ -78,6 +79,7 @@ def sweep(
                 return
             if measured:
                 coverages.append(coverage(placed))
+            taken = True
             yield placed
 
     if posture_only:
