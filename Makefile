@@ -39,7 +39,7 @@ typecheck: venv
 # of 10,000 resources) run in `make test-slow`, which `make bench` runs too.
 PYTEST_WORKERS ?= 3
 pytest: venv
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not slow"
+	TF_VALIDATE_OUTCOME=.terraform-check/validate.outcome $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not slow"
 
 test-slow: venv
 	$(VENV)/bin/pytest -m slow
@@ -67,7 +67,7 @@ demo: venv
 # the tests. A dry run unless DRY_RUN=0. HANDLER, BODY, CONFIG and DRY_RUN reach demo/invoke.py as env vars:
 #   make invoke HANDLER=create_backup BODY='{"volumeId":"ocid1.volume.oc1..."}' [CONFIG='KEY=V,...'] [DRY_RUN=0]
 invoke: venv
-	$(PY) -m demo.invoke
+	@$(PY) -m demo.invoke
 
 # The function image, its one build path (terraform/README.md step 3): the Dockerfile, for the platform of
 # the application shape (linux/amd64 for GENERIC_X86, linux/arm64 for GENERIC_ARM), with docker or podman.
@@ -94,10 +94,11 @@ stack:
 
 # After terraform apply: invoke each deployed function once with a dry-run body (InvokeFunction, signed with
 # your ~/.oci/config key) and check its result and digest (terraform/README.md step 7). Reads the stack from
-# `terraform output -json` in TF_DIR; never run by the tests against OCI (they run it against the emulator).
+# `terraform output -json` in TF_DIR, or the file OUTPUTS names (its saved JSON); never run by the tests against
+# OCI (they run it against the emulator).
 TF_DIR ?= terraform/examples/basic
 smoke: venv
-	$(PY) -m demo.smoke --terraform-dir $(TF_DIR)
+	$(PY) -m demo.smoke $(if $(OUTPUTS),--outputs $(OUTPUTS),--terraform-dir $(TF_DIR))
 
 # Benchmarks vs the same handler on the official oci SDK: writes bench/RESULTS.md and
 # bench/results.json. Both sides run on CPython 3.12 as the image does (python3.12 on PATH or pyenv's,

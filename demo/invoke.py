@@ -11,16 +11,18 @@ It calls ``shared.runtime.process`` in this process, exactly as the fdk entrypoi
   part that does not start with an upper-case ``KEY=`` continues the previous value, so
   ``COMPARTMENT_IDS=ocid1...a,ocid1...b`` works; ``--config`` may be repeated instead), then ``HANDLER``
   and ``DRY_RUN``;
-- credentials from ``~/.oci/config`` (``OCI_CONFIG_FILE`` / ``OCI_CONFIG_PROFILE`` choose another file or
-  profile; an API key or a session token profile); the profile's ``region`` is where it runs. Resource
-  principal variables in the environment are ignored;
+- credentials from ``~/.oci/config`` (``OCI_CONFIG_FILE`` chooses another file, ``OCI_CONFIG_PROFILE`` or,
+  as the OCI CLI reads it, ``OCI_CLI_PROFILE`` another profile; an API key or a session token profile);
+  the profile's ``region`` is where it runs. Resource principal variables in the environment are ignored;
 - the body: empty for a schedule run (a sweep of ``COMPARTMENT_IDS``), a JSON request for a direct invoke,
   ``{"trigger": "schedule", ...}`` for a schedule, or an Events envelope;
 - ``Fn-Deadline`` = now + ``--timeout`` seconds (300, the functions' timeout).
 
 A DRY RUN unless ``DRY_RUN=0``: nothing is created, copied, renamed or deleted; the result lists what
 would be (``planned``). A digest is published only if ``NOTIFICATION_TOPIC_ID`` is set (environment or
-``CONFIG``). Prints the result JSON; exits 0 for a 2xx answer, 1 otherwise, 2 for a usage error.
+``CONFIG``). Says first, on stderr, which profile, tenancy and region it acts in; prints the result JSON, and
+only that, on stdout (the functions' log lines go to stderr: ``make invoke ... > result.json`` keeps the
+result alone); exits 0 for a 2xx answer, 1 otherwise, 2 for a usage error.
 Never run by the tests (it talks to a real tenancy).
 """
 
@@ -34,8 +36,10 @@ import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from shared.oci.credentials import CredentialsError
+from shared.oci.config_file import locate
+from shared.oci.credentials import Credentials, CredentialsError
 from shared.oci.providers import resolve_credentials
 from shared.runtime import process
 from shared.settings import HANDLER_NAMES, ConfigError
@@ -111,6 +115,16 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> argpar
     return parser.parse_args(argv)
 
 
+def who(environ: Mapping[str, str], credentials: Credentials) -> str:
+    """Which profile of which config file, which tenancy and region the run acts in (printed before it acts)."""
+    where = locate(environ, Path.home())
+    tenancy = credentials.tenancy_id or "(tenancy not known)"
+    return (
+        f"profile {where.profile} of {where.path}, tenancy {tenancy}, region {credentials.region}, "
+        f"{credentials.name} credentials"
+    )
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if environ is None else environ)
     args = parse_args(argv, env)
@@ -125,7 +139,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         sys.stderr.write(f"make invoke: {exc}\n")
         return 2
     mode = "DRY RUN (nothing changes; DRY_RUN=0 to act)" if dry_run else "LIVE: changes will be made"
-    sys.stderr.write(f"{args.handler} in {credentials.region} with {credentials.name} credentials: {mode}\n")
+    sys.stderr.write(f"{args.handler}: {who(function_env, credentials)}: {mode}\n")
     try:
         answer = process(function_env, fn_headers(args.timeout), args.body.encode())
     except ConfigError as exc:

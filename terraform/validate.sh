@@ -21,9 +21,12 @@ dir=${1:-terraform/examples/basic}
 fmt_dir=${2:-$dir}
 validator=${TF_VALIDATE:-${SHARED_DIR:-../shared}/tools/tf-validate}
 say() { echo "terraform-check: $*"; }
+# What validate did, for the summary at the end of make test (tests/skip_summary.py).
+outcome() { mkdir -p "${TF_CHECK_DATA_DIR:-.terraform-check}" && echo "$*" >"${TF_CHECK_DATA_DIR:-.terraform-check}/validate.outcome"; }
 
 if ! command -v terraform >/dev/null 2>&1; then
   say "terraform is not on PATH: fmt and validate SKIPPED (install Terraform >= 1.9 to run them)"
+  outcome "SKIPPED: terraform is not on PATH, neither fmt nor validate ran"
   exit 0
 fi
 echo "terraform fmt -check -recursive $fmt_dir/"
@@ -37,6 +40,7 @@ rc=$?
 if [ $rc -eq 0 ]; then
   version=$(sed -n '/provider "registry.terraform.io\/oracle\/oci"/,/}/s/^ *version *= *"\(.*\)"/\1/p' "$dir/.terraform.lock.hcl" 2>/dev/null)
   say "validate: terraform validate with the registry's oracle/oci provider ${version:-(version unknown)}"
+  outcome "validated with the registry's oracle/oci provider ${version:-(version unknown)}"
   TF_DATA_DIR="$data_dir" CHECKPOINT_DISABLE=1 terraform -chdir="$dir" validate -no-color
   exit $?
 fi
@@ -49,6 +53,7 @@ fi
 say "the Terraform registry is unreachable, cannot install oracle/oci: $(grep -m1 -iE "$unreachable" <<<"$out" | sed 's/^ *//')"
 if [ -x "$validator" ]; then
   say "validate: FALLBACK to the offline validator, $validator $dir (provider schema stand-in)"
+  outcome "validated with the offline validator $validator"
   TF_DATA_DIR="$data_dir" CHECKPOINT_DISABLE=1 terraform -chdir="$dir" get -no-color >/dev/null \
     || { say "terraform get (the local module) failed in $dir"; exit 1; }
   out=$(TF_DATA_DIR="$data_dir" "$validator" "$dir" 2>&1)
@@ -61,5 +66,6 @@ if [ -x "$validator" ]; then
   printf '%s\n' "$out"
   exit $rc
 fi
+outcome "SKIPPED: no registry access and no offline validator"
 say "validate SKIPPED: no registry and no offline validator ($validator is absent; set TF_VALIDATE or SHARED_DIR); fmt passed, checkov follows"
 exit 0

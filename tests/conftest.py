@@ -11,7 +11,7 @@ from emulator import EmulatorControl
 from emulator.core.ids import DEFAULT_TENANCY
 from tests.fdk_harness import FdkProcess
 
-pytest_plugins = ["tests.emulator_fixtures"]
+pytest_plugins = ["tests.emulator_fixtures", "tests.skip_summary"]
 
 HOME_REGION = "us-ashburn-1"
 DR_REGION = "us-phoenix-1"

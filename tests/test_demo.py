@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +203,27 @@ def test_invoke_environ() -> None:
 def test_invoke_headers_carry_a_deadline() -> None:
     headers = fn_headers(300)
     assert set(headers) == {"fn-call-id", "fn-deadline"} and headers["fn-deadline"].endswith("Z")
+
+
+def test_invoke_says_which_profile_tenancy_and_region_it_acts_in(tmp_path: Path) -> None:
+    from demo.invoke import who
+    from shared.oci.providers import resolve_credentials
+    from tests.oci.test_credentials import OTHER_USER, TENANCY, api_key_config
+
+    api_key_config(tmp_path)
+    env = {"OCI_CLI_PROFILE": "other", "OCI_CONFIG_FILE": str(tmp_path / ".oci" / "config")}
+    said = who(env, resolve_credentials(env, home=tmp_path))
+    assert said.startswith(f"profile other of {tmp_path / '.oci' / 'config'}, tenancy {TENANCY}, region us-phoenix-1")
+    assert OTHER_USER not in said
+
+
+def test_make_invoke_and_smoke_print_only_what_they_mean_to() -> None:
+    """``make invoke``'s stdout is the result alone (no command echo); ``make smoke OUTPUTS=...`` reads the file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    invoke = subprocess.run(["make", "-n", "invoke"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert invoke.stdout.strip().splitlines()[-1].startswith(".venv/bin/python -m demo.invoke")
+    assert "@$(PY) -m demo.invoke" in (ROOT / "Makefile").read_text()
+    smoke = subprocess.run(
+        ["make", "-n", "smoke", "OUTPUTS=out.json"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert smoke.stdout.strip().splitlines()[-1].endswith("-m demo.smoke --outputs out.json")

@@ -141,3 +141,13 @@ def test_tf_validate_names_the_offline_validator(tmp_path: Path) -> None:
     )
     assert done.returncode == 0 and f"FALLBACK to the offline validator, {tool}" in done.stdout
     assert "Success! (mine)" in done.stdout
+
+
+def test_the_outcome_is_kept_for_the_summary_of_make_test(tmp_path: Path) -> None:
+    run(tmp_path / "bare", UNREACHABLE, 1, shared=False)
+    assert (tmp_path / "bare" / "data" / "validate.outcome").read_text().strip() == (
+        "SKIPPED: no registry access and no offline validator"
+    )
+    run(tmp_path / "offline", UNREACHABLE, 1, shared=True)
+    outcome = (tmp_path / "offline" / "data" / "validate.outcome").read_text()
+    assert outcome.startswith("validated with the offline validator")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 CONFIG_FILE_ENV: Final = "OCI_CONFIG_FILE"
 PROFILE_ENV: Final = "OCI_CONFIG_PROFILE"
+CLI_PROFILE_ENV: Final = "OCI_CLI_PROFILE"  # the OCI CLI's name for the same choice
 DEFAULT_CONFIG_FILE: Final = "~/.oci/config"
 DEFAULT_PROFILE: Final = "DEFAULT"
 
@@ -51,10 +52,12 @@ class ConfigLocation:
 
 
 def locate(environ: Mapping[str, str], home: Path) -> ConfigLocation:
-    """``OCI_CONFIG_FILE`` if set, else ``~/.oci/config``; ``OCI_CONFIG_PROFILE`` if set, else ``DEFAULT``."""
+    """``OCI_CONFIG_FILE`` if set, else ``~/.oci/config``; the profile ``OCI_CONFIG_PROFILE`` names, else the one
+    ``OCI_CLI_PROFILE`` names (as the OCI CLI reads it), else ``DEFAULT``."""
     configured = (environ.get(CONFIG_FILE_ENV) or "").strip()
     path = expand_home(configured or DEFAULT_CONFIG_FILE, home)
-    profile = (environ.get(PROFILE_ENV) or "").strip() or DEFAULT_PROFILE
+    chosen = (environ.get(PROFILE_ENV) or "").strip() or (environ.get(CLI_PROFILE_ENV) or "").strip()
+    profile = chosen or DEFAULT_PROFILE
     return ConfigLocation(path, profile, explicit=bool(configured))
 
 

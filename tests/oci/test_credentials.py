@@ -158,6 +158,14 @@ def test_other_profile_inherits_default_keys(tmp_path: Path) -> None:
     assert check_signs(credentials, KEY_B) == f"{TENANCY}/{OTHER_USER}/{fingerprint(KEY_B)}"
 
 
+def test_oci_cli_profile_picks_the_profile_as_the_oci_cli_does(tmp_path: Path) -> None:
+    api_key_config(tmp_path)
+    credentials = resolve_credentials({"OCI_CLI_PROFILE": "other"}, home=tmp_path)
+    assert check_signs(credentials, KEY_B) == f"{TENANCY}/{OTHER_USER}/{fingerprint(KEY_B)}"
+    both = resolve_credentials({"OCI_CLI_PROFILE": "other", "OCI_CONFIG_PROFILE": "DEFAULT"}, home=tmp_path)
+    assert check_signs(both, KEY_A) == f"{TENANCY}/{USER}/{fingerprint(KEY_A)}"  # OCI_CONFIG_PROFILE first
+
+
 def test_profile_names_are_case_sensitive(tmp_path: Path) -> None:
     api_key_config(tmp_path)
     with pytest.raises(CredentialsError, match=r"\[Other\].*no such profile.*other.*OCI_CONFIG_PROFILE"):
