@@ -667,7 +667,7 @@ def protection_line(stage: Stage) -> str:
     """The posture line of the newest create-backup schedule digest on the topic."""
     for message in reversed(stage.control.messages(HOME_REGION, stage.topic_id)):
         if str(message.get("title", "")).startswith(
-            ("[ok] create-backup (schedule)", "[FAILED] create-backup (schedule)")
+            ("[ok] create-backup (schedule, ", "[FAILED] create-backup (schedule, ")
         ):
             body = str(message.get("body") or "")
             return next((line for line in body.splitlines() if line.startswith("Protection:")), "")

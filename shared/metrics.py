@@ -9,7 +9,10 @@ metric                        dimensions                          value
 ============================  ==================================  =========================================
 ``run_items``                 ``function``, ``trigger``,          items of the run with that status; every
                               ``status``                          status that occurred, and ``failed`` always
-                                                                  (0 lets a "failed > 0" alarm clear)
+                                                                  (0 lets a "failed > 0" alarm clear); a run
+                                                                  that ended in an error counts 1 more failed
+``run_failed``                ``function``, ``trigger``           1 when the run failed (an error, or every
+                                                                  item failed: status 500), else 0
 ``resources_protected``       ``function``, ``region``            posture: resources with a backup within RPO
 ``resources_unprotected``     ``function``, ``region``            posture: resources without one
 ``dr_sources_protected``      ``function``, ``region``,           DR posture, per destination region
@@ -18,7 +21,10 @@ metric                        dimensions                          value
                               ``destination``
 ============================  ==================================  =========================================
 
-A failure to post is logged and noted in the result; it never fails the run.
+The digest is published first; the metrics get what is left, at most ``METRICS_SHARE`` of the remaining
+time and never more than ``METRICS_MAX_SECONDS``, with few retries (``METRICS_RETRY``): a slow or
+throttling Monitoring endpoint costs a run a few seconds, never its digest. A failure to post is
+logged and noted in the answer; it never fails the run.
 """
 
 from __future__ import annotations
@@ -30,11 +36,21 @@ from shared import log
 from shared.oci.client import OciClient
 from shared.oci.errors import OciError
 from shared.oci.monitoring import MAX_STREAMS_PER_CALL, Datapoint, MetricDataDetails, post_metric_data
-from shared.oci.retry import Deadline
+from shared.oci.retry import Deadline, RetryPolicy
 from shared.results import ItemStatus, RunResult
 from shared.settings import CommonSettings
 
 RUN_ITEMS: Final = "run_items"
+RUN_FAILED: Final = "run_failed"
+METRICS_SHARE: Final = 0.25
+METRICS_MAX_SECONDS: Final = 5.0
+METRICS_RETRY: Final = RetryPolicy(max_attempts=2, max_throttled_attempts=3, throttle_max_delay=1.0)
+
+
+def metrics_deadline(call_deadline: Deadline) -> Deadline:
+    """The metrics' bounded share of the time left before ``call_deadline``."""
+    remaining = call_deadline.remaining()
+    return Deadline.after(max(0.0, min(METRICS_MAX_SECONDS, METRICS_SHARE * remaining)))
 
 
 def run_metrics(result: RunResult, namespace: str, compartment_id: str, region: str) -> list[MetricDataDetails]:
@@ -51,11 +67,18 @@ def run_metrics(result: RunResult, namespace: str, compartment_id: str, region: 
             datapoints=[Datapoint(timestamp=at, value=float(value))],
         )
 
+    failed_run = 1 if result.error else 0  # a run that ended in an error failed, items or not
     streams = [
-        gauge(RUN_ITEMS, result.counts.get(status.value, 0), trigger=result.trigger, status=status.value)
+        gauge(
+            RUN_ITEMS,
+            result.counts.get(status.value, 0) + (failed_run if status is ItemStatus.FAILED else 0),
+            trigger=result.trigger,
+            status=status.value,
+        )
         for status in ItemStatus
         if status.value in result.counts or status is ItemStatus.FAILED
     ]
+    streams.append(gauge(RUN_FAILED, 1 if result.error or result.all_failed else 0, trigger=result.trigger))
     for section in result.sections:
         # a gauge may name its own region (a restore test in a DR region); else the function's
         streams.extend(gauge(g.name, g.value, **{"region": region, **g.dimensions}) for g in section.gauges())
@@ -82,7 +105,7 @@ def publish_metrics(
         )
         streams = streams[:MAX_STREAMS_PER_CALL]
     try:
-        answer = post_metric_data(client, region, streams, deadline=deadline)
+        answer = post_metric_data(client, region, streams, deadline=deadline, retry=METRICS_RETRY)
     except OciError as exc:
         log.event("could not post the metrics", logging.ERROR, error=str(exc))
         result.notes.append(f"metrics not posted: {exc}")

@@ -7,8 +7,10 @@ protocol only, never their models.
 """
 
 import json
+import re
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, NamedTuple, Protocol
@@ -111,6 +113,8 @@ class RunResult(BaseModel):
     status: int | None = None  # the HTTP status of the answer (200, 202, 4xx, 500), whatever the trigger
     items_cut: int | None = Field(default=None, alias="itemsCut")  # items left out of the answer (size limit)
     digest_message_id: str | None = Field(default=None, alias="digestMessageId")  # set once the digest is published
+    call_id: str | None = Field(default=None, alias="callId")  # the platform's call id: the logs are keyed by it
+    region: str | None = None  # the function's region
     locked_kept: int | None = Field(default=None, alias="lockedKept")  # set when the run pruned
     _sections: dict[str, Section] = PrivateAttr(default_factory=dict)
 
@@ -141,9 +145,19 @@ class RunResult(BaseModel):
 class Report:
     """Collects items from concurrent workers; ``finish`` freezes them into a RunResult."""
 
-    def __init__(self, function: str, trigger: str, dry_run: bool, started_at: datetime) -> None:
+    def __init__(
+        self,
+        function: str,
+        trigger: str,
+        dry_run: bool,
+        started_at: datetime,
+        call_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
         self._lock = threading.Lock()
-        self._result = RunResult(function=function, trigger=trigger, dry_run=dry_run, started_at=started_at)
+        self._result = RunResult(
+            function=function, trigger=trigger, dry_run=dry_run, started_at=started_at, call_id=call_id, region=region
+        )
         self._sections: dict[str, Section] = {}
 
     def add(self, item: Item) -> Item:
@@ -216,34 +230,67 @@ _TITLES: Final = {
     "retag_group_backup": "retag-group-backup",
     "restore_backup": "restore-backup",
 }
+# What happens next to what failed, and where to read more (README "Troubleshooting").
+_NEXT_STEPS: Final = {
+    "create_backup": "the next scheduled sweep retries what failed",
+    "copy_backup": "the hourly reconcile retries what failed",
+    "retag_group_backup": "the next scheduled sweep retries what failed",
+}
+_OCID = re.compile(r"\b(ocid1\.[a-z0-9]+)\.[a-z0-9-]*\.[a-z0-9-]*\.([a-z0-9]{6,})\b")
+SHORT_ID_TAIL: Final = 6
 
 
-def digest(result: RunResult) -> tuple[str, str]:
-    """(title, body): a subject line with the counts, a body a person can read, the JSON attached.
+def short_ids(text: str) -> str:
+    """Long OCIDs in a text line as ``ocid1.<type>...<last 6>`` (the attached JSON keeps them whole)."""
+    return _OCID.sub(lambda m: f"{m[1]}...{m[2][-SHORT_ID_TAIL:]}", text)
+
+
+def digest(result: RunResult, deployment: str | None = None, extra: Sequence[str] = ()) -> tuple[str, str]:
+    """(title, body): a subject naming the deployment, function, trigger and region with the counts (or
+    what failed), a body a person can act on (call id, failures first with the next step), the JSON
+    attached. ``extra``: lines the caller adds under the outcome (e.g. failures held back).
 
     The body stays under the PublishMessage limit: item lines and the attached JSON are cut
     (and say so) when a large run would not fit.
     """
-    counts = ", ".join(f"{n} {status}" for status, n in result.counts.items()) or "nothing to do"
+    name = _TITLES.get(result.function, result.function)
+    counts = ", ".join(f"{n} {status}" for status, n in result.counts.items())
     outcome = "FAILED" if result.has_failures else "ok"
     dry = " [dry-run]" if result.dry_run else ""
-    title = f"[{outcome}] {_TITLES.get(result.function, result.function)} ({result.trigger}){dry}: {counts}"
+    where = f"{result.trigger}, {result.region}" if result.region else result.trigger
+    what = counts or ("run failed" if result.error else "nothing to do")
+    if result.error and counts:
+        what = f"run failed; {counts}"
+    who = f"{deployment} {name}" if deployment else name
+    title = f"[{outcome}] {who} ({where}){dry}: {what}"
+    if result.error:
+        title += f": {short_ids(result.error)}"
     head = [
-        f"{_TITLES.get(result.function, result.function)} ran on a{'n' if result.trigger[0] in 'aeiouh' else ''} "
-        f"{result.trigger} trigger"
+        f"{name} ran on a{'n' if result.trigger[0] in 'aeiouh' else ''} {result.trigger} trigger"
+        f"{f' in {result.region}' if result.region else ''}"
+        f"{f' ({deployment})' if deployment else ''}"
         f"{' as a dry run (nothing was changed)' if result.dry_run else ''}.",
         f"Started {result.started_at.isoformat(timespec='seconds')}, "
-        f"finished {result.finished_at.isoformat(timespec='seconds') if result.finished_at else '-'}.",
-        f"Outcome: {counts}.",
-        *(line for section in result.sections for line in section.digest_lines(result.started_at)),
+        f"finished {result.finished_at.isoformat(timespec='seconds') if result.finished_at else '-'}"
+        f"{f'; call id {result.call_id} (the function logs are keyed by it)' if result.call_id else ''}.",
+        f"Outcome: {what}.",
     ]
+    if result.has_failures:
+        failed = "the run" if result.error else "the failed items below"
+        head.append(
+            f"Next step: {_NEXT_STEPS.get(result.function, 'the next run retries what failed')}; "
+            f'for {failed} see README "Troubleshooting" and the function logs of this call.'
+        )
     if result.error:
         head.append(f"Error: {result.error}")
+    head.extend(extra)
+    head.extend(line for section in result.sections for line in section.digest_lines(result.started_at))
+    head.extend(_started_for_unprotected(result))
     if result.locked_kept:
         head.append(f"Locked: {result.locked_kept} of the kept backups carry a lock (not deletable before it expires).")
     head.extend(f"Note: {note}" for note in result.notes)
-    head = [clean(line) for line in head]  # names and OCI's messages: no control characters to people
-    lines = [clean(_item_line(item)) for item in sorted(result.items, key=_failures_first)]
+    head = [clean(short_ids(line)) for line in head]  # names and OCI's messages: no control characters to people
+    lines = [clean(short_ids(_item_line(item))) for item in sorted(result.items, key=_failures_first)]
     attached = result.to_json()
     body = _assemble(head, lines, attached)
     while len(body.encode()) > DIGEST_BUDGET and lines:
@@ -251,6 +298,21 @@ def digest(result: RunResult) -> tuple[str, str]:
         cut = len(result.items) - len(lines)
         body = _assemble(head, [*lines, f"... and {cut} more items (see the function's logs)"], None)
     return clean(title)[:250], body
+
+
+def _started_for_unprotected(result: RunResult) -> list[str]:
+    """A line naming the unprotected resources (of any section) whose backup this very run started."""
+    started = {i.resource_id: i for i in result.items if i.status is ItemStatus.CREATED and i.action == "backup"}
+    names = [
+        started[entry["resourceId"]].name or entry["resourceId"]
+        for section in result.sections
+        for entry in section.document().get("unprotected", [])
+        if isinstance(entry, dict) and entry.get("resourceId") in started
+    ]
+    if not names:
+        return []
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return [f"Backups started by this run for unprotected resources (counted once AVAILABLE): {shown}."]
 
 
 def _failures_first(item: Item) -> int:

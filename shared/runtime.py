@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from shared import log
 from shared.app import HARD_MARGIN_SECONDS, HandlerSpec, Invocation, monotonic_deadline
 from shared.errors import BadRequest, HttpError
+from shared.notify import MEMORY, failure_signature, wants_digest
 from shared.oci.client import OciClient
 from shared.oci.credentials import CredentialsError
 from shared.oci.errors import DeadlineExceeded, MessageTooLarge, NotAuthorizedOrNotFound, OciError
@@ -37,7 +38,7 @@ from shared.oci.providers import resolve_credentials
 from shared.oci.retry import Deadline
 from shared.results import Item, ItemStatus, Report, RunResult, answer_json, digest
 from shared.rules.idempotency import idempotency_key
-from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError, NotifyOn
+from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError
 from shared.triggers import (
     EventTrigger,
     RequestTrigger,
@@ -193,7 +194,7 @@ def _prepare(
         region=client.region,
         deadline=deadline,
         call_deadline=call_deadline,
-        report=Report(spec.name, trigger.kind.value, dry_run, now),
+        report=Report(spec.name, trigger.kind.value, dry_run, now, call.call_id, client.region),
         idempotency_key=idempotency_key(spec.name, *trigger.key_parts),
         dry_run=dry_run,
         call_id=call.call_id,
@@ -358,11 +359,12 @@ def _finish(invocation: Invocation[Any, Any]) -> Answer:
         status = 202
     result.status = status
     if not invocation.trigger.read_only:
+        _notify(invocation, result)  # first: a slow Monitoring endpoint never costs the digest
         if invocation.settings.metrics_namespace:
-            from shared.metrics import publish_metrics  # Monitoring's models only when metrics are on
+            from shared.metrics import metrics_deadline, publish_metrics  # Monitoring's models only when metrics are on
 
-            publish_metrics(invocation.client, invocation.region, invocation.settings, result, invocation.call_deadline)
-        _notify(invocation, result)
+            deadline = metrics_deadline(invocation.call_deadline)
+            publish_metrics(invocation.client, invocation.region, invocation.settings, result, deadline)
     log.event("run finished", counts=result.counts, status=status, dry_run=result.dry_run)
     return Answer(status, answer_json(result), dict(JSON_HEADERS))
 
@@ -383,14 +385,32 @@ def _target_of(trigger: Trigger) -> str:
 
 
 def _notify(invocation: Invocation[Any, Any], result: RunResult) -> None:
-    """Publish the digest, within the invocation's deadline; what does not fit is logged and noted."""
+    """Publish the digest, within the invocation's deadline, unless ``shared.notify`` holds it back (who
+    publishes; one message per kind of failure per window); what does not fit is logged and noted."""
     settings: CommonSettings = invocation.settings
     topic = settings.notification_topic_id
-    if not topic or settings.notify_on is NotifyOn.NEVER:
+    if not topic or not wants_digest(
+        result.trigger, result.has_failures, settings.notify_on, settings.notify_on_events
+    ):
         return
-    if settings.notify_on is NotifyOn.FAILURES and not result.has_failures:
-        return
-    title, body = digest(result)
+    extra: list[str] = []
+    if result.has_failures:
+        failed = [(i.action, i.reason or "") for i in result.items if i.status is ItemStatus.FAILED]
+        signature = failure_signature(result.function, result.trigger, result.error, failed)
+        admitted = MEMORY.admit(signature, datetime.now(UTC), settings.notify_failure_window_seconds)
+        window = admitted.window.strftime("%Y-%m-%dT%H:%MZ")
+        if not admitted.publish:
+            log.event("digest held back: the same failure was published in this window", failure_key=signature)
+            result.notes.append(f"digest held back: failure {signature} was published in the window of {window}")
+            return
+        extra.append(f"Failure key: {signature} (window {window}; the same failure is published once a window).")
+        if admitted.held_back:
+            since = admitted.held_since.isoformat(timespec="seconds") if admitted.held_since else "-"
+            extra.append(
+                f"Held back: {admitted.held_back} more runs failed the same way since {since} (this function "
+                "container); each is in the function logs and the run_items / run_failed metrics."
+            )
+    title, body = digest(result, settings.deployment, extra)
     try:
         endpoint = _topic_endpoint(invocation, topic)
         published = publish_message(

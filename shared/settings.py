@@ -157,7 +157,11 @@ class CommonSettings(BaseModel):
     notification_topic_endpoint: Annotated[str | None, BlankIsNone] = Field(
         default=None, alias="NOTIFICATION_TOPIC_ENDPOINT", pattern=r"^https?://\S+$"
     )  # the topic's apiEndpoint (Terraform: oci_ons_notification_topic.api_endpoint); else GetTopic once
-    notify_on: NotifyOn = Field(default=NotifyOn.ALL, alias="NOTIFY_ON")
+    notify_on: NotifyOn = Field(default=NotifyOn.ALL, alias="NOTIFY_ON")  # schedules and HTTP / direct requests
+    notify_on_events: NotifyOn = Field(default=NotifyOn.FAILURES, alias="NOTIFY_ON_EVENTS")  # event runs
+    # one message per kind of failure per window of this many seconds (shared/notify.py)
+    notify_failure_window_seconds: int = Field(default=600, ge=1, le=86400, alias="NOTIFY_FAILURE_WINDOW_SECONDS")
+    deployment: Annotated[str | None, BlankIsNone] = Field(default=None, alias="NAME_PREFIX", max_length=64)  # digests
     gateway_token_sha256: Annotated[str | None, BlankIsNone] = Field(default=None, alias="GATEWAY_TOKEN_SHA256")
     http_allowed_subjects: CsvList = Field(default_factory=list, alias="HTTP_ALLOWED_SUBJECTS")
     endpoint_template: Annotated[str | None, BlankIsNone] = Field(default=None, alias="OCI_ENDPOINT_TEMPLATE")

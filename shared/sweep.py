@@ -33,14 +33,33 @@ HANDED_OVER = "not started before the deadline; handed over"
 
 
 def scope(invocation: Invocation[Any, Any], compartments: list[str] | None = None) -> list[str]:
-    """``compartments`` (default ``COMPARTMENT_IDS``), and their subtrees with ``INCLUDE_SUBCOMPARTMENTS``."""
+    """``compartments`` (default ``COMPARTMENT_IDS``), and their subtrees with ``INCLUDE_SUBCOMPARTMENTS``.
+
+    A request's ``compartments`` must lie within ``COMPARTMENT_IDS`` or below them (400 naming
+    ``compartmentId`` otherwise): the function's configuration is its scope, whatever IAM would allow
+    (IAM stays the outer boundary)."""
     settings = invocation.settings
+    if compartments is not None:
+        _within_scope(invocation, compartments)
     chosen = settings.compartment_ids if compartments is None else compartments
     if not chosen:
         raise BadRequest("no compartments in scope: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
     if not settings.include_subcompartments:
         return list(chosen)
     return compartment_tree(invocation.client, invocation.region, list(chosen), invocation.call_deadline)
+
+
+def _within_scope(invocation: Invocation[Any, Any], compartments: list[str]) -> None:
+    configured = invocation.settings.compartment_ids
+    outside = [c for c in compartments if c not in configured]
+    if outside and configured:  # below a configured compartment? (one walk of the configured subtrees)
+        tree = set(compartment_tree(invocation.client, invocation.region, list(configured), invocation.call_deadline))
+        outside = [c for c in outside if c not in tree]
+    if outside:
+        raise BadRequest(
+            f"{outside[0]} is not in COMPARTMENT_IDS or below them; a request acts within the function's scope",
+            "compartmentId",
+        )
 
 
 def deferred_item(

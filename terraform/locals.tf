@@ -95,6 +95,8 @@ locals {
   # in the plan-time size check below; everything else goes in common_config_known.
   common_config_known = {
     NOTIFY_ON                = var.notify_on
+    NOTIFY_ON_EVENTS         = var.notify_on_events
+    NAME_PREFIX              = var.name_prefix
     COMPARTMENT_IDS          = join(",", local.sweep_compartment_ids)
     SELECTOR                 = var.selector
     INCLUDE_SUBCOMPARTMENTS  = tostring(var.include_subcompartments)

@@ -417,13 +417,24 @@ variable "schedules_enabled" {
 # ---------------------------------------------------------------------------------------------------
 
 variable "notify_on" {
-  description = "Which runs publish a report to the notification topic (NOTIFY_ON): all (the functions' own default; make smoke needs it), failures or never."
+  description = "Which schedule and HTTP runs publish a report to the notification topic (NOTIFY_ON): all (the functions' own default; make smoke needs it), failures or never. Event runs: notify_on_events."
   type        = string
   default     = "all"
 
   validation {
     condition     = contains(["all", "failures", "never"], var.notify_on)
     error_message = "The notify_on value must be all, failures or never."
+  }
+}
+
+variable "notify_on_events" {
+  description = "Which event-triggered runs publish a report (NOTIFY_ON_EVENTS): failures (the default: a nightly sweep's thousands of backup-end events would otherwise each send one), all or never. Repeated failures of one kind are summarised (README \"Notifications\")."
+  type        = string
+  default     = "failures"
+
+  validation {
+    condition     = contains(["all", "failures", "never"], var.notify_on_events)
+    error_message = "The notify_on_events value must be all, failures or never."
   }
 }
 

@@ -108,6 +108,7 @@ def test_event_copies_to_every_destination_named_keyed_and_tagged(
         f"{DR_REGION},{DR2_REGION}",
         COPY_KMS_KEY_IDS=f"{DR_REGION}={KEY_PHX}",
         COPY_NAME_TEMPLATES=f"{DR2_REGION}=dr-{{name}}-{{kind}}-{{date}}",
+        NOTIFY_ON_EVENTS="all",  # this test reads the event run's digest
     )
     result = fn.call(end_event(emu, backup["id"])).json()
     assert result["trigger"] == "event" and result["counts"] == {"copied": 2}, result
@@ -130,10 +131,10 @@ def test_event_copies_to_every_destination_named_keyed_and_tagged(
     assert sorted(e["region"] for e in updates) == sorted([DR_REGION, DR2_REGION])
 
     (message,) = emu.messages(HOME_REGION, topic)
-    assert message["title"] == "[ok] copy-backup (event): 2 copied"
+    assert message["title"] == "[ok] copy-backup (event, us-ashburn-1): 2 copied"
     body = message["body"]
-    assert f"- COPIED   copy db01-full-2026 -> {phx['id']} in {DR_REGION}" in body
-    assert f"-> {fra['id']} in {DR2_REGION}" in body
+    assert f"- COPIED   copy db01-full-2026 -> ocid1.volumebackup...{phx['id'][-6:]} in {DR_REGION}" in body
+    assert f"-> ocid1.volumebackup...{fra['id'][-6:]} in {DR2_REGION}" in body
     attached = json.loads(body.split("Result (JSON):\n", 1)[1])
     assert attached["counts"] == {"copied": 2}
 
@@ -266,7 +267,10 @@ def test_reconcile_copies_what_events_missed(
     again = fn.call(b"").json()
     assert again["counts"] == {}, again
     titles = [m["title"] for m in emu.messages(HOME_REGION, topic)]
-    assert titles == ["[ok] copy-backup (schedule): 3 copied, 1 updated", "[ok] copy-backup (schedule): nothing to do"]
+    assert titles == [
+        "[ok] copy-backup (schedule, us-ashburn-1): 3 copied, 1 updated",
+        "[ok] copy-backup (schedule, us-ashburn-1): nothing to do",
+    ]
 
 
 def test_reconcile_lists_each_destination_once_per_compartment_and_kind(
@@ -311,7 +315,7 @@ def test_eleventh_copy_is_deferred_not_failed(
     assert deferred["reason"].startswith("copy limit reached: volume backup copies in flight from us-ashburn-1")
     assert len(copies(signed_api, DR_REGION, compartment)) == 10
     title = emu.messages(HOME_REGION, topic)[-1]["title"]
-    assert title == "[ok] copy-backup (schedule): 10 copied, 1 deferred"
+    assert title == "[ok] copy-backup (schedule, us-ashburn-1): 10 copied, 1 deferred"
 
     # still ten in flight: the next reconcile waits again, and so does an event, without asking OCI
     assert fn.call(b"").json()["counts"] == {"deferred": 1}
@@ -344,7 +348,7 @@ def test_boot_limits_and_copies_oci_refuses(
         failed["reason"].startswith("OCI cannot copy this boot volume backup: ") and "Marketplace" in failed["reason"]
     )
     message = emu.messages(HOME_REGION, topic)[-1]
-    assert message["title"] == "[FAILED] copy-backup (schedule): 1 copied, 1 deferred, 1 failed"
+    assert message["title"] == "[FAILED] copy-backup (schedule, us-ashburn-1): 1 copied, 1 deferred, 1 failed"
     assert message["body"].index("- FAILED") < message["body"].index("- DEFERRED") < message["body"].index("- COPIED")
     assert [c["sourceBootVolumeBackupId"] for c in copies(signed_api, DR_REGION, compartment, boot=True)] == [
         newer["id"]

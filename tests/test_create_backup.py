@@ -221,7 +221,7 @@ def test_persistent_failures_are_reported_per_item(
     assert result["counts"] == {"failed": 2}
     assert all("InternalServerError" in i["reason"] for i in result["items"])
     (message,) = emu.messages(HOME_REGION, topic)
-    assert message["title"] == "[FAILED] create-backup (http): 2 failed"
+    assert message["title"] == "[FAILED] create-backup (http, us-ashburn-1): 2 failed"
     body = message["body"]
     assert "- FAILED   backup a" in body and "Result (JSON):" in body
     attached = json.loads(body.split("Result (JSON):\n", 1)[1])

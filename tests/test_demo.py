@@ -76,7 +76,8 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     line_with("(DR copy from us-ashburn-1)", "AVAILABLE")
     line_with("[ok]", "the group backup is now named erp-incremental-")
     line_with("web-01", "1 d, 8 d, 90 d", "2")  # youngest first, by age (not as text)
-    line_with("[ok]", "the topic received the digest of each of the step's 8 runs")  # step 3: retag and copy each
+    # step 3: the retag sweep's digest; its 7 event runs went well, so they stay quiet (NOTIFY_ON_EVENTS=failures)
+    line_with("[ok]", "the topic received the digest of the step's run (7 quiet: event runs that went well")
     line_with("erp-db and erp-logs (tag app=erp)")
     line_with("[ok]", "it deleted the 7 unlocked backups of the tool older than 30 days")
     line_with("SKIPPED", "web-02-incremental-40d-ago", "locked until", "(retention lock); kept")
@@ -86,10 +87,10 @@ def test_demo_tells_the_story(demo_run: tuple[int, str, float]) -> None:
     line_with("HTTP 401", "NotAuthenticated", "authorization")
     line_with("HTTP 200", "1 created")
     # notifications as a subscriber reads them: subject, then the human part only
-    line_with("Subject: [ok] create-backup (event): 1 created")
-    line_with("Subject: [ok] copy-backup (event): 1 copied")
-    line_with("Subject: [ok] create-backup (schedule): 7 created, 7 deleted, 1 skipped")
-    line_with("Subject: [ok] create-backup (http): 1 created")
+    line_with("[ok]", "the topic received no digest (1 quiet: event runs that went well")  # steps 1 and 2
+    assert "Subject: [ok] create-backup (event" not in output and "Subject: [ok] copy-backup (event" not in output
+    line_with("Subject: [ok] create-backup (schedule, us-ashburn-1): 7 created, 7 deleted, 1 skipped")
+    line_with("Subject: [ok] create-backup (http, us-ashburn-1): 1 created")
     # protection posture: unprotected in the result, the digest and the metric, then protected
     line_with("db-legacy", "volume", "72 h ago")
     line_with("| Protection: 6 of 7 protected within 36 h; unprotected: db-legacy (last backup 3 d ago)")
@@ -112,7 +113,11 @@ def test_demo_exits_1_and_says_why_when_a_step_fails() -> None:
     assert code == 1, output
     assert "DEMO FAILED: 2 of 8 steps did not do what they should" in output
     assert "step 2 (The backup finishes and is copied to the DR region): it copied the backup" in output
-    assert "Subject: [FAILED] copy-backup (event): 1 failed" in output
+    # one root cause, one message: step 2's copy failure is told; the later copies that fail the same way
+    # (step 6 copies the sweep's 8 backups) are held back
+    assert output.count("Subject: [FAILED] copy-backup (event, us-ashburn-1): 1 failed") == 1, output
+    assert output.count("Subject: [FAILED]") == 1 and "Failure key: " in output
+    assert "digest held back: the same failure was published in this window" in output
     assert "No copy was started" in output and "The copy completes" not in output
     assert "Last log lines of copy-backup:" in output
 
@@ -121,9 +126,9 @@ def test_demo_checks_the_digests_it_claims() -> None:
     """No digest arrives (PublishMessage fails): every step says which digest is missing, the demo fails."""
     code, output, _ = run_demo("--fault", "PublishMessage")
     assert code == 1, output
-    assert "DEMO FAILED: 8 of 8 steps did not do what they should" in output
-    assert "no digest for '[ok] create-backup (event): 1 created'" in output
-    assert "no digest for '[ok] copy-backup (event): 1 copied'" in output
+    assert "DEMO FAILED: 6 of 8 steps did not do what they should" in output  # steps 1 and 2 publish nothing
+    assert "no digest for '[ok] create-backup (schedule, us-ashburn-1): 7 created, 7 deleted, 1 skipped'" in output
+    assert "no digest for '[ok] create-backup (http, us-ashburn-1): 1 created' (digest not published: " in output
     assert "Notifications received (0):" in output and "Subject:" not in output
 
 

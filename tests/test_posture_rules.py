@@ -81,6 +81,7 @@ def test_metrics_of_a_run() -> None:
         ("run_items", (*base, ("status", "copied"), ("trigger", "schedule"))): 2.0,
         ("run_items", (*base, ("status", "deferred"), ("trigger", "schedule"))): 1.0,
         ("run_items", (*base, ("status", "failed"), ("trigger", "schedule"))): 0.0,
+        ("run_failed", (*base, ("trigger", "schedule"))): 0.0,
         ("dr_sources_protected", (("destination", "us-phoenix-1"), *base, ("region", "us-ashburn-1"))): 1.0,
         ("dr_sources_unprotected", (("destination", "us-phoenix-1"), *base, ("region", "us-ashburn-1"))): 1.0,
     }

@@ -118,6 +118,7 @@ def test_event_names_and_tags_the_group_backup_and_its_members(
         "RETAG_FREEFORM_TAGS": "team=storage",
         "RETAG_DEFINED_TAGS": "Ops.env=prod",
         "COPY_DEFINED_TAG_NAMESPACES": "Finance",
+        "NOTIFY_ON_EVENTS": "all",  # this test reads the event runs' digests
     }
     fn = start_function(HANDLER, config)
 
@@ -150,7 +151,7 @@ def test_event_names_and_tags_the_group_backup_and_its_members(
     assert {items[m]["action"] for m in backup["volumeBackupIds"]} == {"retag-member"}
 
     (message,) = emu.messages(HOME_REGION, topic)
-    assert message["title"] == "[ok] retag-group-backup (event): 3 updated"
+    assert message["title"] == "[ok] retag-group-backup (event, us-ashburn-1): 3 updated"
     assert f"UPDATED  retag {wanted_name}" in message["body"]
     assert json.loads(message["body"].split("Result (JSON):\n", 1)[1])["counts"] == {"updated": 3}
 
@@ -161,7 +162,7 @@ def test_event_names_and_tags_the_group_backup_and_its_members(
     assert {item["reason"] for item in again["items"]} == {"already as wanted"}
     assert len(updates(emu)) == written
     assert read(signed_api, backup["id"])["etag"] == group_backup["etag"]
-    assert emu.messages(HOME_REGION, topic)[-1]["title"] == "[ok] retag-group-backup (event): 3 skipped"
+    assert emu.messages(HOME_REGION, topic)[-1]["title"] == "[ok] retag-group-backup (event, us-ashburn-1): 3 skipped"
 
 
 def test_event_of_a_failed_group_backup_changes_nothing(
@@ -352,7 +353,7 @@ def test_concurrent_writer_beyond_max_attempts_fails_and_a_rerun_finishes(
     tags = read(signed_api, backup["id"])["freeformTags"]
     assert tags["owner"] == "alice" and RETAGGED_BY_KEY not in tags
     title = emu.messages(HOME_REGION, topic)[-1]["title"]
-    assert title == "[FAILED] retag-group-backup (http): 1 updated, 1 failed"
+    assert title == "[FAILED] retag-group-backup (http, us-ashburn-1): 1 updated, 1 failed"
 
     rerun = fn.http({"volumeGroupBackupId": backup["id"]}, headers=GATEWAY_HEADERS).json()
     assert rerun["counts"] == {"updated": 1, "skipped": 1}
@@ -385,7 +386,10 @@ def test_schedule_sweeps_what_is_not_as_wanted(
     assert busy["id"] not in items  # not AVAILABLE yet: the event or the next sweep takes it
     assert result["counts"] == {"updated": 2, "skipped": 2}
     assert read(signed_api, other_app["id"])["displayName"] == "policy-backup"
-    assert emu.messages(HOME_REGION, topic)[-1]["title"] == "[ok] retag-group-backup (schedule): 2 updated, 2 skipped"
+    assert (
+        emu.messages(HOME_REGION, topic)[-1]["title"]
+        == "[ok] retag-group-backup (schedule, us-ashburn-1): 2 updated, 2 skipped"
+    )
 
     again = fn.call({"trigger": "schedule", "schedule": "hourly"}).json()
     assert again["counts"] == {"skipped": 3}
@@ -435,7 +439,7 @@ def test_dry_run_plans_and_changes_nothing(
     assert updates(emu) == []
     assert read(signed_api, backup["id"])["displayName"] == "policy-backup"
     title = emu.messages(HOME_REGION, topic)[-1]["title"]
-    assert title == "[ok] retag-group-backup (http) [dry-run]: 3 planned"
+    assert title == "[ok] retag-group-backup (http, us-ashburn-1) [dry-run]: 3 planned"
 
 
 # --- faults and refusals ----------------------------------------------------------------------

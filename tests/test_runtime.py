@@ -95,7 +95,7 @@ def test_http_success_returns_the_result_document(
     (item,) = result["items"]
     assert item["resourceId"] == volume_id and item["resultId"].startswith("ocid1.volumebackup.")
     (message,) = emu.messages(HOME_REGION, topic)
-    assert message["title"].startswith("[ok] create-backup (http): 1 created")
+    assert message["title"].startswith("[ok] create-backup (http, us-ashburn-1): 1 created")
 
 
 def test_event_of_another_function_is_refused(emu: EmulatorControl, start_function: StartFunction) -> None:

@@ -114,7 +114,7 @@ def test_smoke_invokes_each_function_once_as_a_dry_run_and_reads_its_digest(
     # the digests reached the topic, with the subjects the smoke printed
     subjects = [m["title"] for m in emu.messages(HOME_REGION, topic)]
     assert len(subjects) == 3 and all(f"digest subject: {s}" in output for s in subjects), output
-    assert "[ok] create-backup (schedule) [dry-run]: 1 planned" in subjects
+    assert "[ok] create-backup (schedule, us-ashburn-1) [dry-run]: 1 planned" in subjects
     # a dry run: nothing was written
     calls = emu.calls()
     assert not [c for c in calls if c.split()[1].startswith(("Create", "Copy", "Update", "Delete"))], calls

@@ -23,7 +23,7 @@ from shared.oci.client import OciClient, OciRequest
 from shared.oci.endpoints import Service
 from shared.oci.errors import OciError
 from shared.oci.models import OciModel, RequestModel
-from shared.oci.retry import NO_DEADLINE, Deadline
+from shared.oci.retry import NO_DEADLINE, Deadline, RetryPolicy
 
 MAX_STREAMS_PER_CALL: Final = 50
 MAX_DIMENSIONS: Final = 20
@@ -82,6 +82,7 @@ def post_metric_data(
     *,
     atomicity: BatchAtomicity = BatchAtomicity.NON_ATOMIC,
     deadline: Deadline = NO_DEADLINE,
+    retry: RetryPolicy | None = None,
 ) -> PostMetricDataResult:
     """One PostMetricData call; the answer says how many metrics Monitoring refused, and why."""
     streams = len({metric.stream for metric in metric_data})
@@ -89,7 +90,7 @@ def post_metric_data(
         raise TooManyStreams(f"{streams} metric streams; PostMetricData takes at most {MAX_STREAMS_PER_CALL} a call")
     details = PostMetricDataDetails(metric_data=list(metric_data), batch_atomicity=atomicity)
     request = OciRequest("PostMetricData", "POST", Service.TELEMETRY_INGESTION, region, "/metrics", body=details)
-    response = client.call(request._replace(deadline=deadline))
+    response = client.call(request._replace(deadline=deadline, retry=retry))
     result = PostMetricDataResult.model_validate(response.data)
     result.opc_request_id = response.opc_request_id
     return result
