@@ -235,6 +235,7 @@ _NEXT_STEPS: Final = {
     "create_backup": "the next scheduled sweep retries what failed",
     "copy_backup": "the hourly reconcile retries what failed",
     "retag_group_backup": "the next scheduled sweep retries what failed",
+    "restore_backup": "the restore posture lists what failed as unverified until a later test passes",
 }
 _OCID = re.compile(r"\b(ocid1\.[a-z0-9]+)\.[a-z0-9-]*\.[a-z0-9-]*\.([a-z0-9]{6,})\b")
 SHORT_ID_TAIL: Final = 6

@@ -168,7 +168,7 @@ def test_a_faulty_restore_is_failed_with_its_reason(
     posture = schedule(fn)
     assert posture["restorePosture"]["unverified"][0]["lastResult"] == "failed:FAULTY"
     digest = emu.messages(HOME_REGION, fn.config["NOTIFICATION_TOPIC_ID"])[-1]["body"]
-    assert f"failed: db-02 (backup {bad['id']} came up FAULTY)" in digest
+    assert f"failed: db-02 (backup ocid1.volumebackup...{bad['id'][-6:]} came up FAULTY)" in digest  # ids shortened
 
 
 def restore_by_hand(
