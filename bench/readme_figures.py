@@ -65,6 +65,14 @@ FIGURES: dict[str, Figure] = {
     "limit_sdk_share_min": Figure(lambda r: min(c["sdk_share_of_limit"] for c in _limited(r)), "{:.2f}"),
     "limit_product_lost": Figure(lambda r: sum(c["product_lost"] for c in _limited(r)), "{}"),
     "limit_sdk_lost": Figure(lambda r: sum(c["sdk_lost"] for c in _limited(r)), "{}"),
+    "sweep_vs_floor_max": Figure(lambda r: r["sweep_vs_floor_max"], "{:.2f}"),
+    "scale_volumes": Figure(lambda r: r["scale"]["volumes"], "{:,}"),
+    "scale_backups": Figure(lambda r: r["scale"]["backups"], "{:,}"),
+    "scale_runs": Figure(lambda r: r["scale"]["runs"], "{}"),
+    "scale_sweep_rss_mb": Figure(lambda r: r["scale"]["peak_rss_mb"]["create_sweep"], "{:.0f}"),
+    "scale_posture_rss_mb": Figure(lambda r: r["scale"]["peak_rss_mb"]["posture_request"], "{:.0f}"),
+    "scale_reconcile_rss_mb": Figure(lambda r: r["scale"]["peak_rss_mb"]["copy_reconcile"], "{:.0f}"),
+    "scale_backed_up": Figure(lambda r: r["scale"]["volumes_backed_up"], "{:,}"),
 }
 
 

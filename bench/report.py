@@ -255,7 +255,10 @@ def _scale(r: dict[str, Any]) -> list[str]:
         f"(dry run) | {peak['create_sweep']:.0f} / {peak['posture_request']:.0f} / {peak['copy_reconcile']:.0f} MB "
         f"| {_t('scale_peak_rss_mb')} (`function_memory_mb = {big['function_memory_mb']}`) "
         f"| {_met(r, 'scale_peak_rss_mb')} |",
-        f"| The sweep chain: runs, seconds per run | {big['runs']} runs: {runs} s | | |",
+        f"| The sweep chain: runs, seconds per run | {big['runs']} run(s): {runs} s | | |",
+        "| The sweep chain: each run's error (none: it answered without one) | "
+        + "; ".join(str(run.get("error") or "none") for run in big["chain"])
+        + " | | |",
         f"| The chain's time against the limit's floor ({big['volumes']:,} / {plan['limit_per_second']:g}/s = "
         f"{big['floor_s']:.0f} s) | {big['chain_run_seconds']:.0f} s, {big['chain_vs_floor']:.2f}x "
         f"| {_t('scale_chain_vs_floor')} | {_met(r, 'scale_chain_vs_floor')} |",

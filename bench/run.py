@@ -248,6 +248,7 @@ def measure_scale(out: Path, quick: bool) -> int:
     figures = scale.measure(plan, log)
     figures["bench_seconds"] = time.perf_counter() - started
     figures["quick"] = quick
+    figures["code"] = machine.code_version()
     path = out / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     if not results:
