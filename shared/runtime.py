@@ -38,6 +38,7 @@ from shared.oci.providers import resolve_credentials
 from shared.oci.retry import Deadline
 from shared.results import Item, ItemStatus, Report, RunResult, answer_json, digest
 from shared.rules.idempotency import idempotency_key
+from shared.rules.times import parse_time
 from shared.settings import HANDLER_NAMES, CommonSettings, ConfigError
 from shared.triggers import (
     EventTrigger,
@@ -176,7 +177,7 @@ def _prepare(
     method = _method_for(spec, trigger)
     log.bind(correlation_id=trigger.correlation_id or call.call_id)
     wall_deadline = (
-        _parse_deadline(call.headers.get("fn-deadline"))
+        parse_time(call.headers.get("fn-deadline"))
         or _detached_deadline(settings, call.headers)
         or _configured_deadline(settings, call.started)
     )
@@ -266,16 +267,6 @@ def _build_client(environ: Mapping[str, str], settings: CommonSettings) -> OciCl
         endpoint_template=settings.endpoint_template,
         pool_size=max(8, settings.max_concurrency * 2),
     )
-
-
-def _parse_deadline(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _detached_deadline(settings: CommonSettings, headers: Mapping[str, str]) -> datetime | None:

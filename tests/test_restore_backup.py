@@ -13,6 +13,7 @@ import pytest
 from emulator import EmulatorControl
 from emulator.api_client import SignedApi
 from shared.rules import restore as rules
+from shared.rules.times import parse_time
 from tests.conftest import DR_REGION, GATEWAY_HEADERS, HOME_REGION, StartFunction
 from tests.fdk_harness import FdkProcess
 
@@ -106,8 +107,8 @@ def test_each_kind_is_restored_checked_recorded_and_deleted(
         tags = resource["freeformTags"]
         assert tags[rules.RESTORE_SOURCE_BACKUP] == item["resourceId"] and tags[rules.RESTORE_TEST]
         started_at, expires = (
-            rules.parse_stamp(tags[rules.RESTORE_STARTED]),
-            rules.parse_stamp(tags[rules.RESTORE_EXPIRES]),
+            parse_time(tags[rules.RESTORE_STARTED]),
+            parse_time(tags[rules.RESTORE_EXPIRES]),
         )
         assert started_at and expires and expires - started_at == timedelta(minutes=120)
     volume_restore = signed_api.get(f"{V}/volumes/{started[backups['volume']['id']]['resultId']}").json()
@@ -125,7 +126,7 @@ def test_each_kind_is_restored_checked_recorded_and_deleted(
     for kind, backup in backups.items():
         tags = backup_tags(signed_api, backup)
         assert tags[rules.RESTORE_RESULT] == "verified", (kind, tags)
-        assert rules.parse_stamp(tags[rules.RESTORE_VERIFIED_AT]) is not None and int(tags[rules.RESTORE_SECONDS]) > 0
+        assert parse_time(tags[rules.RESTORE_VERIFIED_AT]) is not None and int(tags[rules.RESTORE_SECONDS]) > 0
     for item in started.values():
         assert state(signed_api, item["resultId"]) == "TERMINATING"
     group_id = started[backups["volumegroup"]["id"]]["resultId"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from shared.rules import restore as rules
+from shared.rules import times
 
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
 SANDBOX = "ocid1.compartment.oc1..sandbox"
@@ -110,3 +111,13 @@ def test_percentiles_are_nearest_rank() -> None:
     assert rules.percentile([5.0], 0.9) == 5.0
     values = [float(v) for v in range(1, 11)]
     assert (rules.percentile(values, 0.5), rules.percentile(values, 0.9), rules.percentile(values, 1.0)) == (5, 9, 10)
+
+
+def test_times_read_back_what_the_tags_hold_and_nothing_else() -> None:
+    """One RFC 3339 reader (``shared/rules/times.py``) for tags, events and the platform's ``Fn-Deadline``."""
+    assert times.stamp(NOW) == "2026-12-04T20:00:00Z"
+    assert times.parse_time(times.stamp(NOW)) == NOW
+    assert times.parse_time("2026-12-04T21:00:00+01:00") == NOW
+    assert times.parse_time("2026-12-04T20:00:00.250Z") == NOW + timedelta(milliseconds=250)
+    assert times.parse_time("2026-12-04T20:00:00") == NOW  # no zone: UTC
+    assert [times.parse_time(v) for v in (None, "", "yesterday", "2026-13-01T00:00:00Z")] == [None] * 4

@@ -32,11 +32,11 @@ def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
     from functions.restore_backup.outcomes import RestoreOutcomes
     from functions.restore_backup.sandbox import finish
     from functions.restore_backup.schedule import sandbox
-    from shared.rules.restore import parse_stamp
+    from shared.rules.times import parse_time
 
     outcomes = RestoreOutcomes([kind], [invocation.region], invocation.settings.restore_ttl_minutes)
     outcomes.add(
-        finish(sandbox(invocation, invocation.region), kind, event.data.resource_id, parse_stamp(event.event_time))
+        finish(sandbox(invocation, invocation.region), kind, event.data.resource_id, parse_time(event.event_time))
     )
     invocation.report.add_section(outcomes)
 

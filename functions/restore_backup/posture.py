@@ -8,6 +8,7 @@ from functions.restore_backup.coverage import Unit, backup_size
 from shared.results import Gauge
 from shared.rules import restore as rules
 from shared.rules.naming import clean
+from shared.rules.times import stamp
 
 KEY = "restorePosture"  # the result document's field
 RESOURCES_RESTORE_UNVERIFIED = "resources_restore_unverified"
@@ -50,7 +51,7 @@ class RestorePosture(NamedTuple):
                     "resourceId": u.resource_id,
                     "name": u.name,
                     "kind": u.kind,
-                    "lastVerifiedAt": rules.stamp(u.last_verified_at) if u.last_verified_at else None,
+                    "lastVerifiedAt": stamp(u.last_verified_at) if u.last_verified_at else None,
                     "lastResult": u.last_result,
                 }
                 for u in self.unverified[:LISTED]

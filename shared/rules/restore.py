@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final, NamedTuple, Protocol, TypeVar
+
+from shared.rules.times import parse_time, stamp
 
 if TYPE_CHECKING:
     import random
@@ -66,24 +68,6 @@ def pick_backup(backups: Sequence[B], how: Pick, rng: random.Random | None = Non
     return available[-1]
 
 
-# ---- times ------------------------------------------------------------------------------------------
-
-
-def stamp(at: datetime) -> str:
-    """``2026-12-04T20:15:00Z`` (UTC, seconds): what the time tags hold."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_stamp(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 # ---- the test resource's markers and the delete guards ---------------------------------------------------
 
 
@@ -122,12 +106,12 @@ def is_test_restore(compartment_id: str, freeform: Mapping[str, str], sandbox_id
 
 
 def started_at(freeform: Mapping[str, str]) -> datetime | None:
-    return parse_stamp(freeform.get(RESTORE_STARTED))
+    return parse_time(freeform.get(RESTORE_STARTED))
 
 
 def is_expired(freeform: Mapping[str, str], now: datetime) -> bool:
     """Past ``restore-expires`` (a leftover, whatever its state). No readable expiry: expired."""
-    expires = parse_stamp(freeform.get(RESTORE_EXPIRES))
+    expires = parse_time(freeform.get(RESTORE_EXPIRES))
     return expires is None or now >= expires
 
 
@@ -200,7 +184,7 @@ class LastResult(NamedTuple):
 
 
 def last_result(freeform: Mapping[str, str]) -> LastResult | None:
-    at = parse_stamp(freeform.get(RESTORE_VERIFIED_AT))
+    at = parse_time(freeform.get(RESTORE_VERIFIED_AT))
     if at is None:
         return None
     try:
