@@ -7,8 +7,6 @@ from typing import Any
 
 from ..core.clock import rfc3339
 from ..core.exceptions import IncorrectState, NotAuthorizedOrNotFound
-from ..core.ids import new_ocid
-from ..core.lifecycle import Stage
 from ..core.tag_limits import check_tags
 from ..events import FAILED, SUCCEEDED
 from . import locks
@@ -23,10 +21,7 @@ from .bodies import (
 from .resources import (
     AVAILABLE,
     BOOT_VOLUME_BACKUP,
-    COMMITTED,
-    CREATING,
     IN_PROGRESS,
-    REQUEST_RECEIVED,
     TERMINATED,
     TERMINATING,
     VOLUME_BACKUP,
@@ -73,16 +68,8 @@ class BackupsMixin(BlockstorageBase):
         backup.retention, backup.retention_expires_at = locks.new_lock(retention, backup.time_created)
         self.backups[backup.id] = backup
         self.busy_sources[source.id] = backup.id
-        self.emit(f"create{kind.event_noun}.begin", backup, self._backup_details(backup), backup.time_created)
-
-        def available(at: float) -> None:
-            self.busy_sources.pop(source.id, None)
-            details_ = {**self._backup_details(backup), "status": SUCCEEDED}
-            self.emit(f"create{kind.event_noun}.end", backup, details_, at)
-
-        self._lifecycle(
-            backup, backup.time_created, self._backup_stages(self.world.settings.available_after), available
-        )
+        stages = self._backup_stages(self.world.settings.available_after)
+        self._begin(backup, f"create{kind.event_noun}", self._backup_details(backup), stages, self._release(source.id))
         self.world.tick()
         return backup
 
@@ -120,15 +107,13 @@ class BackupsMixin(BlockstorageBase):
             retention=lock_fields,
             retention_expires_at=expires,
             restore_fails=restore_fails,
+            time_created=created,
+            time_request_received=created,
+            lifecycle_state=lifecycle_state,
         )
-        backup.time_created = backup.time_request_received = created
-        backup.lifecycle_state = lifecycle_state
         self.backups[backup.id] = backup
-        if announce and lifecycle_state in (AVAILABLE, "FAULTY"):
-            status = SUCCEEDED if lifecycle_state == AVAILABLE else FAILED
-            details = {**self._backup_details(backup), "status": status}
-            self.emit(f"create{kind.event_noun}.begin", backup, self._backup_details(backup), created)
-            self.emit(f"create{kind.event_noun}.end", backup, details, self.now)
+        if announce:
+            self._announce(kind.event_noun, backup)
         return backup
 
     def seed_group_backup(
@@ -148,14 +133,11 @@ class BackupsMixin(BlockstorageBase):
         """A finished volume group backup made "earlier" (control API only), one member backup per volume."""
         group = self.get_volume_group(group_id)
         created = self.now - age_seconds
-        group_backup = GroupBackup(
-            id=new_ocid("volumegroupbackup", self.region_info),
+        made = {"time_created": created, "time_request_received": created, "lifecycle_state": lifecycle_state}
+        group_backup = self._new_group_backup(
             compartment_id=group.compartment_id,
             display_name=display_name or f"{group.display_name} backup {rfc3339(created)}",
-            lifecycle_state=lifecycle_state,
-            time_created=created,
-            time_request_received=created,
-            seq=self.next_seq(),
+            **made,
             freeform_tags=merge_tags(group.freeform_tags, freeform_tags),
             defined_tags=merge_defined(group.defined_tags, defined_tags),
             volume_group_id=group.id,
@@ -165,29 +147,52 @@ class BackupsMixin(BlockstorageBase):
             restore_fails=restore_fails,
         )
         for member in (self.any_volume(vid) for vid in group.volume_ids):
-            kind = BOOT_VOLUME_BACKUP if isinstance(member, BootVolume) else VOLUME_BACKUP
-            backup = self._new_backup(
-                kind,
+            self._member_backup(
+                group_backup,
                 member,
-                compartment_id=group_backup.compartment_id,
-                display_name=f"{group_backup.display_name} ({member.display_name})",
-                freeform_tags=merge_tags(member.freeform_tags, freeform_tags),
-                defined_tags=merge_defined(member.defined_tags, defined_tags),
-                type=backup_type,
+                freeform_tags,
+                defined_tags,
                 source_type=source_type,
-                volume_group_backup_id=group_backup.id,
+                **made,
             )
-            backup.time_created = backup.time_request_received = created
-            backup.lifecycle_state = lifecycle_state
-            self.backups[backup.id] = backup
-            group_backup.volume_backup_ids.append(backup.id)
         self.group_backups[group_backup.id] = group_backup
-        if announce and lifecycle_state in (AVAILABLE, "FAULTY"):
-            status = SUCCEEDED if lifecycle_state == AVAILABLE else FAILED
-            details = self._backup_details(group_backup)
-            self.emit("createvolumegroupbackup.begin", group_backup, details, created)
-            self.emit("createvolumegroupbackup.end", group_backup, {**details, "status": status}, self.now)
+        if announce:
+            self._announce("volumegroupbackup", group_backup)
         return group_backup
+
+    def _member_backup(
+        self,
+        group_backup: GroupBackup,
+        member: Volume,
+        freeform_tags: Tags | None,
+        defined_tags: DefinedTags | None,
+        **fields: Any,
+    ) -> Backup:
+        """One member of a volume group backup: named after the group's, the member's tags with the request's."""
+        kind = BOOT_VOLUME_BACKUP if isinstance(member, BootVolume) else VOLUME_BACKUP
+        backup = self._new_backup(
+            kind,
+            member,
+            compartment_id=group_backup.compartment_id,
+            display_name=f"{group_backup.display_name} ({member.display_name})",
+            freeform_tags=merge_tags(member.freeform_tags, freeform_tags),
+            defined_tags=merge_defined(member.defined_tags, defined_tags),
+            type=group_backup.type,
+            volume_group_backup_id=group_backup.id,
+            **fields,
+        )
+        self.backups[backup.id] = backup
+        group_backup.volume_backup_ids.append(backup.id)
+        return backup
+
+    def _announce(self, noun: str, res: Backup | GroupBackup) -> None:
+        """A seeded backup's ``create<noun>.begin`` (when it was made) and ``.end`` (now), if it finished."""
+        if res.lifecycle_state not in (AVAILABLE, "FAULTY"):
+            return
+        details = self._backup_details(res)
+        status = SUCCEEDED if res.lifecycle_state == AVAILABLE else FAILED
+        self.emit(f"create{noun}.begin", res, details, res.time_created)
+        self.emit(f"create{noun}.end", res, {**details, "status": status}, self.now)
 
     def get_backup(self, kind: BackupKind, backup_id: str) -> Backup:
         backup: Backup = self._get(self.backups, backup_id)
@@ -274,14 +279,9 @@ class BackupsMixin(BlockstorageBase):
         for member in members:
             self._claim_source(member.id)
         backup_type = details.type or "INCREMENTAL"
-        group_backup = GroupBackup(
-            id=new_ocid("volumegroupbackup", self.region_info),
+        group_backup = self._new_group_backup(
             compartment_id=details.compartment_id or group.compartment_id,
             display_name=details.display_name or f"{group.display_name} backup {rfc3339(now)}",
-            lifecycle_state=REQUEST_RECEIVED,
-            time_created=now,
-            time_request_received=now,
-            seq=self.next_seq(),
             freeform_tags=merge_tags(group.freeform_tags, details.freeform_tags),
             defined_tags=merge_defined(group.defined_tags, details.defined_tags),
             volume_group_id=group.id,
@@ -290,43 +290,21 @@ class BackupsMixin(BlockstorageBase):
             retention=retention,
             retention_expires_at=expires,
         )
-        settings = self.world.settings
+        available_after = self.world.settings.available_after
         for member in members:
-            kind = BOOT_VOLUME_BACKUP if isinstance(member, BootVolume) else VOLUME_BACKUP
-            backup = self._new_backup(
-                kind,
+            backup = self._member_backup(
+                group_backup,
                 member,
-                compartment_id=group_backup.compartment_id,
-                display_name=f"{group_backup.display_name} ({member.display_name})",
-                freeform_tags=merge_tags(member.freeform_tags, details.freeform_tags),
-                defined_tags=merge_defined(member.defined_tags, details.defined_tags),
-                type=backup_type,
-                volume_group_backup_id=group_backup.id,
+                details.freeform_tags,
+                details.defined_tags,
                 retention=dict(retention),  # assumption: a group backup's lock is its members' lock too
                 retention_expires_at=expires,
             )
-            self.backups[backup.id] = backup
             self.busy_sources[member.id] = backup.id
-            group_backup.volume_backup_ids.append(backup.id)
-            self._lifecycle(
-                backup,
-                now,
-                self._backup_stages(settings.available_after),
-                self._release(member.id),
-            )
+            self._lifecycle(backup, now, self._backup_stages(available_after), self._release(member.id))
         self.group_backups[group_backup.id] = group_backup
-        self.emit("createvolumegroupbackup.begin", group_backup, self._backup_details(group_backup), now)
-
-        def available(at: float) -> None:
-            details_ = {**self._backup_details(group_backup), "status": SUCCEEDED}
-            self.emit("createvolumegroupbackup.end", group_backup, details_, at)
-
-        stages = [
-            Stage(CREATING, settings.creating_after),
-            Stage(COMMITTED, settings.committed_after),
-            Stage(AVAILABLE, settings.available_after),
-        ]
-        self._lifecycle(group_backup, now, stages, available)
+        details_ = self._backup_details(group_backup)
+        self._begin(group_backup, "createvolumegroupbackup", details_, self._group_stages(available_after))
         self.world.tick()
         return group_backup
 

@@ -12,10 +12,11 @@ from ..core.ids import new_ocid
 from ..core.lifecycle import Stage, schedule
 from ..core.regions import Region, find_region
 from ..core.state import GLOBAL, BaseBackend, World
-from ..events import make_event
+from ..events import SUCCEEDED, make_event
 from ..identity.models import IdentityBackend
 from .resources import (
     AVAILABLE,
+    COMMITTED,
     CREATING,
     IN_PROGRESS,
     REQUEST_RECEIVED,
@@ -141,21 +142,62 @@ class BlockstorageBase(BaseBackend):
 
         schedule(self.world.scheduler, start, stages, enter)
 
+    def _begin(
+        self,
+        res: Backup | GroupBackup,
+        event: str,
+        details: dict[str, Any],
+        stages: list[Stage],
+        settled: Callable[[float], None] | None = None,
+    ) -> None:
+        """A create or copy under way in this region: ``<event>.begin`` when the request arrived, then
+        ``stages``; on AVAILABLE ``settled`` (a slot freed) and ``<event>.end`` (SUCCEEDED)."""
+        start = res.time_request_received
+        self.emit(f"{event}.begin", res, details, start)
+
+        def available(at: float) -> None:
+            if settled is not None:
+                settled(at)
+            self.emit(f"{event}.end", res, {**details, "status": SUCCEEDED}, at)
+
+        self._lifecycle(res, start, stages, available)
+
     def _backup_stages(self, available_after: float) -> list[Stage]:
         return [Stage(CREATING, self.world.settings.creating_after), Stage(AVAILABLE, available_after)]
 
-    def _new_backup(self, kind: BackupKind, source: Volume, **fields: Any) -> Backup:
+    def _group_stages(self, available_after: float) -> list[Stage]:
+        """A volume group backup also passes through COMMITTED (its members' backups are taken)."""
+        settings = self.world.settings
+        return [
+            Stage(CREATING, settings.creating_after),
+            Stage(COMMITTED, settings.committed_after),
+            Stage(AVAILABLE, available_after),
+        ]
+
+    def _fresh(self, ocid_type: str) -> dict[str, Any]:
+        """The fields a backup record starts with in this region: a new id, REQUEST_RECEIVED now, its place
+        in listings. A caller's fields override them (a copy keeps its source's ``time_created``)."""
         now = self.now
+        return {
+            "id": new_ocid(ocid_type, self.region_info),
+            "lifecycle_state": REQUEST_RECEIVED,
+            "time_created": now,
+            "time_request_received": now,
+            "seq": self.next_seq(),
+        }
+
+    def _new_backup(self, kind: BackupKind, source: Volume, **fields: Any) -> Backup:
         return Backup(
-            id=new_ocid(kind.ocid_type, self.region_info),
-            lifecycle_state=REQUEST_RECEIVED,
-            time_created=now,
-            time_request_received=now,
-            seq=self.next_seq(),
-            kind=kind,
-            source_id=source.id,
-            size_in_gbs=source.size_in_gbs,
-            image_id=source.image_id if isinstance(source, BootVolume) else None,
-            image_type=source.image_type if isinstance(source, BootVolume) else "platform",
-            **fields,
+            **{
+                **self._fresh(kind.ocid_type),
+                "kind": kind,
+                "source_id": source.id,
+                "size_in_gbs": source.size_in_gbs,
+                "image_id": source.image_id if isinstance(source, BootVolume) else None,
+                "image_type": source.image_type if isinstance(source, BootVolume) else "platform",
+                **fields,
+            }
         )
+
+    def _new_group_backup(self, **fields: Any) -> GroupBackup:
+        return GroupBackup(**{**self._fresh("volumegroupbackup"), **fields})

@@ -7,17 +7,12 @@ from typing import Any, Self
 
 from ..core.exceptions import IncorrectState, InvalidParameter, LimitExceeded
 from ..core.ids import new_ocid
-from ..core.lifecycle import Stage
 from ..core.regions import find_region
-from ..events import SUCCEEDED
 from .base import BlockstorageBase
 from .bodies import CopyBackupDetails
 from .resources import (
     AVAILABLE,
     BOOT_VOLUME_BACKUP,
-    COMMITTED,
-    CREATING,
-    REQUEST_RECEIVED,
     Backup,
     GroupBackup,
     WorkRequest,
@@ -50,34 +45,39 @@ class CopiesMixin(BlockstorageBase):
                 f"At most {limit} volume backup copies may be in progress from {self.region} at a time."
             )
 
+    def _kept(self, src: Backup | GroupBackup, display_name: str | None) -> dict[str, Any]:
+        """What a copy (of either kind) keeps of its source: its compartment, name, time, tags, type and
+        size, where it came from, its expiration."""
+        return {
+            "compartment_id": src.compartment_id,
+            "display_name": display_name or src.display_name,
+            "time_created": src.time_created,
+            "freeform_tags": dict(src.freeform_tags),
+            "defined_tags": _copy.deepcopy(src.defined_tags),
+            "type": src.type,
+            "source_type": src.source_type,
+            "size_in_gbs": src.size_in_gbs,
+            "copied_from": src.id,
+            "source_region": self.region,
+            "expiration_time": src.expiration_time,
+            "restore_fails": src.restore_fails,  # assumption: a backup that restores FAULTY copies so
+        }
+
     def _copy_of(
         self, src: Backup, dest: BlockstorageBase, display_name: str | None, kms_key_id: str | None, **extra: Any
     ) -> Backup:
-        now = self.now
         return Backup(
-            id=new_ocid(src.kind.ocid_type, dest.region_info),
-            compartment_id=src.compartment_id,
-            display_name=display_name or src.display_name,
-            lifecycle_state=REQUEST_RECEIVED,
-            time_created=src.time_created,
-            time_request_received=now,
-            seq=dest.next_seq(),
-            freeform_tags=dict(src.freeform_tags),
-            defined_tags=_copy.deepcopy(src.defined_tags),
-            kind=src.kind,
-            source_id=src.source_id if self.world.settings.copies_keep_source_id else None,
-            type=src.type,
-            source_type=src.source_type,
-            size_in_gbs=src.size_in_gbs,
-            unique_size_in_gbs=src.unique_size_in_gbs,
-            kms_key_id=kms_key_id,
-            copied_from=src.id,
-            source_region=self.region,
-            expiration_time=src.expiration_time,
-            image_id=src.image_id,
-            image_type=src.image_type,
-            restore_fails=src.restore_fails,  # assumption: a backup that restores FAULTY copies so
-            **extra,
+            **{
+                **dest._fresh(src.kind.ocid_type),
+                **self._kept(src, display_name),
+                "kind": src.kind,
+                "source_id": src.source_id if self.world.settings.copies_keep_source_id else None,
+                "unique_size_in_gbs": src.unique_size_in_gbs,
+                "kms_key_id": kms_key_id,
+                "image_id": src.image_id,
+                "image_type": src.image_type,
+                **extra,
+            }
         )
 
     def copy_backup(self, src: Backup, details: CopyBackupDetails) -> tuple[Backup, WorkRequest]:
@@ -104,18 +104,15 @@ class CopiesMixin(BlockstorageBase):
             self.boot_copies_in_flight[src.source_id or src.id] = copy.id
         else:
             self.copies_in_flight.add(copy.id)
-        noun = src.kind.event_noun
-        dest.emit(f"copy{noun}.begin", copy, self._copy_details(copy), self.now)
 
-        def available(at: float) -> None:
+        def settled(at: float) -> None:
             if boot:
                 self.boot_copies_in_flight.pop(src.source_id or src.id, None)
             else:
                 self.copies_in_flight.discard(copy.id)
-            dest.emit(f"copy{noun}.end", copy, {**self._copy_details(copy), "status": SUCCEEDED}, at)
 
-        settings = self.world.settings
-        dest._lifecycle(copy, copy.time_request_received, self._backup_stages(settings.copy_available_after), available)
+        stages = self._backup_stages(self.world.settings.copy_available_after)
+        dest._begin(copy, f"copy{src.kind.event_noun}", self._copy_details(copy), stages, settled)
         work = WorkRequest(
             id=new_ocid("workrequest", self.region_info),
             operation_type="CopyBootVolumeBackup" if boot else "CopyVolumeBackup",
@@ -149,24 +146,8 @@ class CopiesMixin(BlockstorageBase):
             raise IncorrectState(f"{src.id} is {src.lifecycle_state}; only AVAILABLE backups can be copied.")
         self._check_copy_pool()
         now = self.now
-        group_copy = GroupBackup(
-            id=new_ocid("volumegroupbackup", dest.region_info),
-            compartment_id=src.compartment_id,
-            display_name=details.display_name or src.display_name,
-            lifecycle_state=REQUEST_RECEIVED,
-            time_created=src.time_created,
-            time_request_received=now,
-            seq=dest.next_seq(),
-            freeform_tags=dict(src.freeform_tags),
-            defined_tags=_copy.deepcopy(src.defined_tags),
-            volume_group_id=src.volume_group_id,
-            type=src.type,
-            source_type=src.source_type,
-            size_in_gbs=src.size_in_gbs,
-            copied_from=src.id,
-            source_region=self.region,
-            expiration_time=src.expiration_time,
-            restore_fails=src.restore_fails,
+        group_copy = dest._new_group_backup(
+            **self._kept(src, details.display_name), volume_group_id=src.volume_group_id
         )
         settings = self.world.settings
         for member_id in src.volume_backup_ids:
@@ -181,18 +162,14 @@ class CopiesMixin(BlockstorageBase):
         self.copies_in_flight.add(group_copy.id)  # one slot of the pool for the group and its members
         details_ = self._group_copy_details(group_copy)
         # Assumption: copyvolumegroupbackup.begin/.end like the other copies (the Events catalog lists no such type).
-        dest.emit("copyvolumegroupbackup.begin", group_copy, details_, now)
-
-        def available(at: float) -> None:
-            self.copies_in_flight.discard(group_copy.id)
-            dest.emit("copyvolumegroupbackup.end", group_copy, {**details_, "status": SUCCEEDED}, at)
-
-        stages = [
-            Stage(CREATING, settings.creating_after),
-            Stage(COMMITTED, settings.committed_after),
-            Stage(AVAILABLE, settings.copy_available_after),
-        ]
-        dest._lifecycle(group_copy, now, stages, available)
+        stages = dest._group_stages(settings.copy_available_after)
+        dest._begin(
+            group_copy,
+            "copyvolumegroupbackup",
+            details_,
+            stages,
+            lambda at: self.copies_in_flight.discard(group_copy.id),
+        )
         self.world.tick()
         return group_copy
 
