@@ -41,14 +41,24 @@ class CompartmentBody(_Body):
     description: str = ""
 
 
-class VolumeBody(_Body):
-    compartment_id: NonEmpty
-    display_name: NonEmpty
+class _Owned(_Body):
+    """What everything seeded may carry: its tags, its tenancy."""
+
     tenancy_id: NonEmpty = DEFAULT_TENANCY
     freeform_tags: dict[str, str] | None = None
     defined_tags: dict[str, dict[str, Any]] | None = None
-    size_in_gbs: Annotated[int, Field(ge=1, le=32768, alias="sizeInGBs")] = 50
+
+
+class _Resource(_Owned):
+    """A resource made in a compartment (a volume, a group, an instance)."""
+
+    compartment_id: NonEmpty
+    display_name: NonEmpty
     availability_domain: NonEmpty | None = None
+
+
+class VolumeBody(_Resource):
+    size_in_gbs: Annotated[int, Field(ge=1, le=32768, alias="sizeInGBs")] = 50
     volume_group_id: NonEmpty | None = None
 
 
@@ -57,30 +67,26 @@ class BootVolumeBody(VolumeBody):
     image_type: Literal["platform", "custom", "marketplace"] = "platform"
 
 
-class VolumeGroupBody(_Body):
-    compartment_id: NonEmpty
-    display_name: NonEmpty
+class VolumeGroupBody(_Resource):
     volume_ids: list[str]
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
-    freeform_tags: dict[str, str] | None = None
-    defined_tags: dict[str, dict[str, Any]] | None = None
-    availability_domain: NonEmpty | None = None
 
 
-class SeedBackupBody(_Body):
-    volume_id: NonEmpty | None = None
-    boot_volume_id: NonEmpty | None = None
+class _Seed(_Owned):
+    """A finished backup made ``ageSeconds`` ago; its events only with ``announce``."""
+
     display_name: NonEmpty | None = None
     source_type: Literal["MANUAL", "SCHEDULED"] = "MANUAL"
     type: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
     age_seconds: Annotated[float, Field(ge=0)] = 0.0
-    expires_in_seconds: float | None = None
     lifecycle_state: Literal["AVAILABLE", "FAULTY", "TERMINATED"] = "AVAILABLE"
-    freeform_tags: dict[str, str] | None = None
-    defined_tags: dict[str, dict[str, Any]] | None = None
     announce: bool = False
     restore_fails: bool = False  # restores of this backup (and of its copies) come up FAULTY
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
+
+
+class SeedBackupBody(_Seed):
+    volume_id: NonEmpty | None = None
+    boot_volume_id: NonEmpty | None = None
+    expires_in_seconds: float | None = None
     # the lock fields, as on Create*BackupDetails (wire names; the period counts from the seeded timeCreated)
     retention_period: RetentionDuration | None = None
     is_prevent_deletion_enabled: bool | None = None
@@ -91,20 +97,10 @@ class SeedBackupBody(_Body):
         return self.model_dump(include=set(RETENTION_FIELDS), by_alias=True, exclude_none=True)
 
 
-class SeedGroupBackupBody(_Body):
+class SeedGroupBackupBody(_Seed):
     """A finished volume group backup of ``volumeGroupId`` with one member backup per volume of the group."""
 
     volume_group_id: NonEmpty
-    display_name: NonEmpty | None = None
-    source_type: Literal["MANUAL", "SCHEDULED"] = "MANUAL"
-    type: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
-    age_seconds: Annotated[float, Field(ge=0)] = 0.0
-    lifecycle_state: Literal["AVAILABLE", "FAULTY", "TERMINATED"] = "AVAILABLE"
-    freeform_tags: dict[str, str] | None = None
-    defined_tags: dict[str, dict[str, Any]] | None = None
-    announce: bool = False
-    restore_fails: bool = False
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
 
 
 class TopicBody(_Body):
@@ -122,14 +118,8 @@ class FunctionBody(_Body):
     socket_path: NonEmpty | None = None  # a running fdk process: sync invokes run there (functions/agent.py)
 
 
-class InstanceBody(_Body):
-    compartment_id: NonEmpty
-    display_name: NonEmpty
-    availability_domain: NonEmpty | None = None
+class InstanceBody(_Resource):
     image_type: Literal["platform", "custom", "marketplace"] = "platform"
-    freeform_tags: dict[str, str] | None = None
-    defined_tags: dict[str, dict[str, Any]] | None = None
-    tenancy_id: NonEmpty = DEFAULT_TENANCY
 
 
 class TagGrantsBody(_Body):

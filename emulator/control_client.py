@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import requests
 
@@ -19,6 +19,56 @@ class EmulatorControlError(RuntimeError):
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
+
+
+class Owned(TypedDict, total=False):
+    """What every resource made through the control API may carry (left out: none, the emulator's tenancy)."""
+
+    freeform_tags: Mapping[str, str] | None
+    defined_tags: Mapping[str, Mapping[str, Any]] | None
+    tenancy_id: str | None
+
+
+class VolumeFields(Owned, total=False):
+    """A (boot) volume's own fields (left out: 50 GB, the region's first availability domain, no group)."""
+
+    size_in_gbs: int
+    availability_domain: str | None
+    volume_group_id: str | None
+
+
+class SeededBackup(Owned, total=False):
+    """A seeded backup's fields (left out: a generated name, MANUAL, INCREMENTAL, made now, AVAILABLE, no events,
+    restores that succeed)."""
+
+    display_name: str | None
+    source_type: str
+    backup_type: str
+    age_seconds: float
+    lifecycle_state: str
+    announce: bool
+    restore_fails: bool
+
+
+WIRE_NAMES = {"size_in_gbs": "sizeInGBs", "backup_type": "type"}  # where the wire name is not the camelCase one
+
+
+def _wire(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A body by its wire names (camelCase), JSON values (mappings and sequences copied), unset fields left out."""
+    return {WIRE_NAMES.get(key, _camel(key)): _json(value) for key, value in body.items() if value is not None}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_json(v) for v in value]
+    return value
 
 
 class EmulatorControl:
@@ -101,65 +151,29 @@ class EmulatorControl:
 
     # ---- resources -----------------------------------------------------------------------------------
 
-    def create_volume(
-        self,
-        region: str,
-        compartment_id: str,
-        display_name: str,
-        freeform_tags: Mapping[str, str] | None = None,
-        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
-        size_in_gbs: int = 50,
-        availability_domain: str | None = None,
-        volume_group_id: str | None = None,
-        tenancy_id: str | None = None,
-    ) -> dict[str, Any]:
-        body = self._volume_body(
-            compartment_id, display_name, freeform_tags, defined_tags, size_in_gbs, availability_domain, volume_group_id
-        )
-        body["tenancyId"] = tenancy_id
-        result: dict[str, Any] = self._call("POST", f"{region}/volumes", self._clean(body))
+    def _seed(self, region: str, collection: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Every resource the control API makes, one shape: ``POST /_emulator/{region}/{collection}`` with
+        the fields by their wire names (``_wire``), the answer the resource as OCI renders it."""
+        result: dict[str, Any] = self._call("POST", f"{region}/{collection}", _wire(body))
         return result
+
+    def create_volume(
+        self, region: str, compartment_id: str, display_name: str, **fields: Unpack[VolumeFields]
+    ) -> dict[str, Any]:
+        return self._seed(region, "volumes", {"compartment_id": compartment_id, "display_name": display_name, **fields})
 
     def create_boot_volume(
         self,
         region: str,
         compartment_id: str,
         display_name: str,
-        freeform_tags: Mapping[str, str] | None = None,
-        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
-        size_in_gbs: int = 50,
-        availability_domain: str | None = None,
-        volume_group_id: str | None = None,
-        tenancy_id: str | None = None,
+        *,
         image_type: str = "platform",
         image_id: str | None = None,
+        **fields: Unpack[VolumeFields],
     ) -> dict[str, Any]:
-        body = self._volume_body(
-            compartment_id, display_name, freeform_tags, defined_tags, size_in_gbs, availability_domain, volume_group_id
-        )
-        body.update(tenancyId=tenancy_id, imageType=image_type, imageId=image_id)
-        result: dict[str, Any] = self._call("POST", f"{region}/bootVolumes", self._clean(body))
-        return result
-
-    @staticmethod
-    def _volume_body(
-        compartment_id: str,
-        display_name: str,
-        freeform_tags: Mapping[str, str] | None,
-        defined_tags: Mapping[str, Mapping[str, Any]] | None,
-        size_in_gbs: int,
-        availability_domain: str | None,
-        volume_group_id: str | None,
-    ) -> dict[str, Any]:
-        return {
-            "compartmentId": compartment_id,
-            "displayName": display_name,
-            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
-            "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
-            "sizeInGBs": size_in_gbs,
-            "availabilityDomain": availability_domain,
-            "volumeGroupId": volume_group_id,
-        }
+        body = {"compartment_id": compartment_id, "display_name": display_name, **fields}
+        return self._seed(region, "bootVolumes", {**body, "image_type": image_type, "image_id": image_id})
 
     def create_volume_group(
         self,
@@ -167,20 +181,10 @@ class EmulatorControl:
         compartment_id: str,
         display_name: str,
         volume_ids: Sequence[str],
-        freeform_tags: Mapping[str, str] | None = None,
-        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
-        tenancy_id: str | None = None,
+        **fields: Unpack[Owned],
     ) -> dict[str, Any]:
-        body = {
-            "compartmentId": compartment_id,
-            "displayName": display_name,
-            "volumeIds": list(volume_ids),
-            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
-            "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
-            "tenancyId": tenancy_id,
-        }
-        result: dict[str, Any] = self._call("POST", f"{region}/volumeGroups", self._clean(body))
-        return result
+        body = {"compartment_id": compartment_id, "display_name": display_name, "volume_ids": volume_ids, **fields}
+        return self._seed(region, "volumeGroups", body)
 
     def seed_backup(
         self,
@@ -188,67 +192,20 @@ class EmulatorControl:
         volume_id: str,
         *,
         boot: bool = False,
-        display_name: str | None = None,
-        source_type: str = "MANUAL",
-        backup_type: str = "INCREMENTAL",
-        age_seconds: float = 0.0,
         expires_in_seconds: float | None = None,
-        lifecycle_state: str = "AVAILABLE",
-        freeform_tags: Mapping[str, str] | None = None,
-        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
-        announce: bool = False,
-        tenancy_id: str | None = None,
         lock: Mapping[str, Any] | None = None,
-        restore_fails: bool = False,
+        **fields: Unpack[SeededBackup],
     ) -> dict[str, Any]:
         """A finished backup made ``age_seconds`` ago (e.g. an old SCHEDULED one); events only if ``announce``.
 
         ``lock``: lock fields by their wire names (``isRetentionLockEnabled``, ``retentionPeriod``, ...)."""
-        body = {
-            ("bootVolumeId" if boot else "volumeId"): volume_id,
-            "displayName": display_name,
-            "sourceType": source_type,
-            "type": backup_type,
-            "ageSeconds": float(age_seconds),
-            "expiresInSeconds": float(expires_in_seconds) if expires_in_seconds is not None else None,
-            "lifecycleState": lifecycle_state,
-            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
-            "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
-            "announce": announce,
-            "restoreFails": restore_fails or None,
-            "tenancyId": tenancy_id,
-            **(lock or {}),
-        }
-        collection = "bootVolumeBackups" if boot else "volumeBackups"
-        result: dict[str, Any] = self._call("POST", f"{region}/{collection}", self._clean(body))
-        return result
+        source = "boot_volume_id" if boot else "volume_id"
+        body = {source: volume_id, "expires_in_seconds": expires_in_seconds, **fields}
+        return self._seed(region, "bootVolumeBackups" if boot else "volumeBackups", {**body, **(lock or {})})
 
-    def seed_group_backup(
-        self,
-        region: str,
-        volume_group_id: str,
-        *,
-        display_name: str | None = None,
-        age_seconds: float = 0.0,
-        backup_type: str = "INCREMENTAL",
-        freeform_tags: Mapping[str, str] | None = None,
-        announce: bool = False,
-        restore_fails: bool = False,
-        tenancy_id: str | None = None,
-    ) -> dict[str, Any]:
+    def seed_group_backup(self, region: str, volume_group_id: str, **fields: Unpack[SeededBackup]) -> dict[str, Any]:
         """A finished volume group backup (and one member backup per volume) made ``age_seconds`` ago."""
-        body = {
-            "volumeGroupId": volume_group_id,
-            "displayName": display_name,
-            "ageSeconds": float(age_seconds),
-            "type": backup_type,
-            "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
-            "announce": announce,
-            "restoreFails": restore_fails or None,
-            "tenancyId": tenancy_id,
-        }
-        result: dict[str, Any] = self._call("POST", f"{region}/volumeGroupBackups", self._clean(body))
-        return result
+        return self._seed(region, "volumeGroupBackups", {"volume_group_id": volume_group_id, **fields})
 
     def create_topic(
         self, region: str, compartment_id: str, name: str, tenancy_id: str | None = None
@@ -288,25 +245,14 @@ class EmulatorControl:
         *,
         availability_domain: str | None = None,
         image_type: str = "platform",
-        freeform_tags: Mapping[str, str] | None = None,
-        defined_tags: Mapping[str, Mapping[str, Any]] | None = None,
-        tenancy_id: str | None = None,
+        **fields: Unpack[Owned],
     ) -> dict[str, Any]:
         """Launch an instance: a boot volume, its attachment and a ``launchinstance.end`` event
         (-> the Instance JSON plus ``bootVolume``)."""
-        body = self._clean(
-            {
-                "compartmentId": compartment_id,
-                "displayName": display_name,
-                "availabilityDomain": availability_domain,
-                "imageType": image_type,
-                "freeformTags": dict(freeform_tags) if freeform_tags is not None else None,
-                "definedTags": {k: dict(v) for k, v in defined_tags.items()} if defined_tags is not None else None,
-                "tenancyId": tenancy_id,
-            }
+        body = {"compartment_id": compartment_id, "display_name": display_name, **fields}
+        return self._seed(
+            region, "instances", {**body, "availability_domain": availability_domain, "image_type": image_type}
         )
-        result: dict[str, Any] = self._call("POST", f"{region}/instances", body)
-        return result
 
     def grant_tag_namespaces(self, *namespaces: str, tenancy_id: str | None = None) -> list[str]:
         """Let the tenancy's callers write defined tags of these namespaces (replaces earlier grants)."""
