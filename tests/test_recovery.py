@@ -7,6 +7,7 @@ once; progress; each refused input a 400 naming its field; only RECOVERY_ALLOWED
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -32,11 +33,6 @@ def quick(emu: EmulatorControl) -> None:
     emu.settings(creating_after=0, committed_after=0, available_after=0, copy_available_after=0)
 
 
-@pytest.fixture
-def target(emu: EmulatorControl) -> str:
-    return str(emu.create_compartment("recovery")["id"])
-
-
 class Deployment(NamedTuple):
     target: str  # the recovery compartment
     topic: str  # the DR region's report topic
@@ -44,9 +40,31 @@ class Deployment(NamedTuple):
 
 
 @pytest.fixture
-def deployment(emu: EmulatorControl, compartment: str, target: str) -> Deployment:
+def deployment(emu: EmulatorControl, compartment: str) -> Deployment:
+    target = str(emu.create_compartment("recovery")["id"])
     topic = str(emu.create_topic(DR_REGION, compartment, "dr-results")["topicId"])
     return Deployment(target, topic, str(emu.create_compartment("restore-sandbox")["id"]))
+
+
+@pytest.fixture
+def fn(start_function: StartFunction, deployment: Deployment) -> FdkProcess:
+    return recovery_fn(start_function, deployment)
+
+
+Recover = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def recover(compartment: str, deployment: Deployment) -> Recover:
+    """``recover(**fields)``: the request recovering ``compartment`` into the deployment's target compartment
+    as it was three hours ago, in the DR region; ``fields`` (wire names) change or add to it."""
+
+    def request(**fields: Any) -> dict[str, Any]:
+        point = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+        base = {"region": DR_REGION, "compartmentId": compartment, "targetCompartmentId": deployment.target}
+        return {"recover": {**base, "pointInTime": point, **fields}}
+
+    return request
 
 
 def recovery_fn(start_function: StartFunction, deployment: Deployment, **config: str) -> FdkProcess:
@@ -107,26 +125,15 @@ class Fleet:
         return str(self.copies[backup["id"]]["id"])
 
 
-class Planned(NamedTuple):
-    fleet: Fleet
-    fn: FdkProcess
-    plan_id: str
+@pytest.fixture
+def fleet(emu: EmulatorControl, signed_api: SignedApi, compartment: str) -> Fleet:
+    return Fleet(emu, signed_api, compartment)
 
 
 @pytest.fixture
-def planned(
-    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi, deployment: Deployment
-) -> Planned:
-    """The fleet, restore-backup in the DR region, and the planId of its plan three hours ago."""
-    fleet = Fleet(emu, signed_api, compartment)
-    fn = recovery_fn(start_function, deployment)
-    return Planned(fleet, fn, fn.call(body(compartment, deployment.target)).json()["recovery"]["planId"])
-
-
-def body(compartment: str, target: str, **extra: Any) -> dict[str, Any]:
-    point = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
-    recover = {"region": DR_REGION, "compartmentId": compartment, "targetCompartmentId": target, "pointInTime": point}
-    return {"recover": {**recover, **extra}}
+def plan_id(fleet: Fleet, fn: FdkProcess, recover: Recover) -> str:
+    """The planId of restore-backup's plan (in the DR region) of the fleet three hours ago."""
+    return str(fn.call(recover()).json()["recovery"]["planId"])
 
 
 def creates(emu: EmulatorControl) -> int:
@@ -139,16 +146,9 @@ def etags(api: SignedApi, ids: list[tuple[str, str, str]]) -> dict[str, str]:
 
 
 def test_plan_picks_the_newest_copy_per_source_prefers_the_group_and_names_the_unusable(
-    emu: EmulatorControl,
-    start_function: StartFunction,
-    compartment: str,
-    target: str,
-    signed_api: SignedApi,
-    deployment: Deployment,
+    emu: EmulatorControl, fleet: Fleet, fn: FdkProcess, recover: Recover, deployment: Deployment
 ) -> None:
-    fleet = Fleet(emu, signed_api, compartment)
-    fn = recovery_fn(start_function, deployment)
-    answer = fn.call(body(compartment, target))
+    answer = fn.call(recover())
     assert answer.json()["status"] == 200, answer.body
     plan = answer.json()["recovery"]
     chosen = {s["sourceId"]: s for s in plan["sources"]}
@@ -169,14 +169,13 @@ def test_plan_picks_the_newest_copy_per_source_prefers_the_group_and_names_the_u
 
 
 def test_apply_creates_each_resource_once_even_twice_and_concurrently_and_writes_no_source(
-    emu: EmulatorControl, compartment: str, target: str, signed_api: SignedApi, planned: Planned
+    fleet: Fleet, fn: FdkProcess, recover: Recover, plan_id: str, signed_api: SignedApi, deployment: Deployment
 ) -> None:
-    fleet, fn, plan_id = planned
     watched = [("volumes", fleet.db["id"], HOME_REGION), ("volumeGroups", fleet.group["id"], HOME_REGION)]
     watched += [("volumeBackups", fleet.copy_of(fleet.db_newer), DR_REGION)]
     watched += [("volumeGroupBackups", fleet.copy_of(fleet.group_backup), DR_REGION)]
     before = etags(signed_api, watched)
-    apply = body(compartment, target, planId=plan_id)
+    apply = recover(planId=plan_id)
     with ThreadPoolExecutor(2) as pool:
         first, second = pool.map(lambda _: fn.call(apply).json(), range(2))
     for result in (first, second):
@@ -186,7 +185,7 @@ def test_apply_creates_each_resource_once_even_twice_and_concurrently_and_writes
     third = fn.call(apply).json()
     assert third["counts"] == {"skipped": 3}, third
     listed = {
-        coll: signed_api.get(f"{V}/{coll}", params={"compartmentId": target}, region=DR_REGION).json()
+        coll: signed_api.get(f"{V}/{coll}", params={"compartmentId": deployment.target}, region=DR_REGION).json()
         for coll in ("volumes", "bootVolumes", "volumeGroups")
     }
     groups = listed["volumeGroups"]
@@ -202,12 +201,11 @@ def test_apply_creates_each_resource_once_even_twice_and_concurrently_and_writes
 
 
 def test_a_stale_plan_id_is_409_with_the_new_plan_and_creates_nothing(
-    emu: EmulatorControl, compartment: str, target: str, signed_api: SignedApi, planned: Planned
+    emu: EmulatorControl, fleet: Fleet, fn: FdkProcess, recover: Recover, plan_id: str, signed_api: SignedApi
 ) -> None:
-    fleet, fn, plan_id = planned
     newer = emu.seed_backup(HOME_REGION, fleet.db["id"], display_name="db-01-newest", age_seconds=4 * HOUR)
     copy_to_dr(signed_api, newer)
-    answer = fn.call(body(compartment, target, planId=plan_id))
+    answer = fn.call(recover(planId=plan_id))
     assert answer.json()["status"] == 409, answer.body
     doc = answer.json()
     assert doc["error"]["field"] == "recover.planId"
@@ -222,17 +220,17 @@ def test_a_deadline_mid_apply_hands_over_and_finishes_exactly_once(
     emu: EmulatorControl,
     start_function: StartFunction,
     compartment: str,
-    target: str,
     signed_api: SignedApi,
     deployment: Deployment,
+    recover: Recover,
 ) -> None:
     volumes = [emu.create_volume(HOME_REGION, compartment, f"v-{n}", size_in_gbs=50) for n in range(6)]
     for volume in volumes:
         copy_to_dr(signed_api, emu.seed_backup(HOME_REGION, volume["id"], age_seconds=5 * HOUR))
     fn = recovery_fn(start_function, deployment, MAX_CONCURRENCY="1", DEADLINE_MARGIN_SECONDS="20")
-    plan_id = fn.call(body(compartment, target)).json()["recovery"]["planId"]
+    plan_id = fn.call(recover()).json()["recovery"]["planId"]
     emu.faults([{"operation": "CreateVolume", "latencySeconds": 1.5}])
-    first = fn.call(body(compartment, target, planId=plan_id), deadline_seconds=24)
+    first = fn.call(recover(planId=plan_id), deadline_seconds=24)
     assert first.json()["status"] == 202, first.body
     result = first.json()
     assert result["counts"].get("deferred", 0) > 0 and result["counts"].get("failed", 0) == 0, result
@@ -251,11 +249,10 @@ def test_a_deadline_mid_apply_hands_over_and_finishes_exactly_once(
 
 
 def test_progress_answers_created_available_failed(
-    emu: EmulatorControl, compartment: str, target: str, signed_api: SignedApi, planned: Planned
+    emu: EmulatorControl, fleet: Fleet, fn: FdkProcess, recover: Recover, plan_id: str
 ) -> None:
-    fleet, fn, plan_id = planned
-    assert fn.call(body(compartment, target, planId=plan_id)).json()["status"] == 200
-    status = {**body(compartment, target, planId=plan_id), "status": True}
+    assert fn.call(recover(planId=plan_id)).json()["status"] == 200
+    status = {**recover(planId=plan_id), "status": True}
     early = fn.call(status).json()["recoveryProgress"]
     assert early["planId"] == plan_id and early["counts"]["created"] == 3
     emu.advance(3600)
@@ -271,57 +268,43 @@ def refusal(fn: FdkProcess, doc: dict[str, Any]) -> tuple[int, str | None]:
     return doc["status"], doc.get("error", {}).get("field")
 
 
+@pytest.mark.usefixtures("fleet")
 def test_each_refused_input_is_a_400_naming_its_field(
-    emu: EmulatorControl,
-    start_function: StartFunction,
-    compartment: str,
-    target: str,
-    signed_api: SignedApi,
-    deployment: Deployment,
+    emu: EmulatorControl, start_function: StartFunction, fn: FdkProcess, recover: Recover, deployment: Deployment
 ) -> None:
-    Fleet(emu, signed_api, compartment)
     other = str(emu.create_compartment("elsewhere")["id"])
     empty = str(emu.create_compartment("empty")["id"])
     emu.settings(subscribed_regions=[HOME_REGION, DR_REGION])
-    fn = recovery_fn(start_function, deployment)
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     ancient = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     cases = {
-        "recover.region": body(compartment, target, region="eu-frankfurt-1"),
-        "recover.targetCompartmentId": body(compartment, other),
-        "recover.targetCompartmentId ": body(compartment, deployment.sandbox),
-        "recover.pointInTime": body(compartment, target, pointInTime=future),
-        "recover.compartmentId": body(empty, target),
-        "recover.selector": {"recover": {**body(compartment, target)["recover"], "selector": "app=none"}},
-        "recover.availabilityDomain": body(compartment, target, availabilityDomain="Uocm:NOWHERE-AD-9"),
+        "recover.region": recover(region="eu-frankfurt-1"),
+        "recover.targetCompartmentId": recover(targetCompartmentId=other),
+        "recover.targetCompartmentId ": recover(targetCompartmentId=deployment.sandbox),
+        "recover.pointInTime": recover(pointInTime=future),
+        "recover.compartmentId": recover(compartmentId=empty),
+        "recover.selector": recover(selector="app=none"),
+        "recover.availabilityDomain": recover(availabilityDomain="Uocm:NOWHERE-AD-9"),
     }
     cases["recover.selector"]["recover"].pop("compartmentId")
     for field, doc in cases.items():
         assert refusal(fn, doc) == (400, field.strip()), field
-    assert refusal(fn, body(compartment, target, pointInTime=ancient)) == (400, "recover.pointInTime")
-    assert refusal(fn, {**body(compartment, target), "status": True})[0] == 400
+    assert refusal(fn, recover(pointInTime=ancient)) == (400, "recover.pointInTime")
+    assert refusal(fn, {**recover(), "status": True})[0] == 400
     off = recovery_fn(start_function, deployment, RECOVERY_COMPARTMENT_IDS="")
-    assert refusal(off, body(compartment, target)) == (400, "recover")
+    assert refusal(off, recover()) == (400, "recover")
     assert creates(emu) == 0
 
 
+@pytest.mark.usefixtures("fleet")
 def test_only_allowed_subjects_apply_over_http_and_the_refusal_is_published(
-    emu: EmulatorControl,
-    start_function: StartFunction,
-    compartment: str,
-    target: str,
-    signed_api: SignedApi,
-    deployment: Deployment,
+    emu: EmulatorControl, fn: FdkProcess, recover: Recover, deployment: Deployment
 ) -> None:
-    Fleet(emu, signed_api, compartment)
-    fn = recovery_fn(start_function, deployment)
-    planned = fn.http(
-        body(compartment, target), headers={**GATEWAY_HEADERS, "X-Auth-Subject": "ocid1.user.oc1..intern"}
-    )
+    intern = {**GATEWAY_HEADERS, "X-Auth-Subject": "ocid1.user.oc1..intern"}
+    planned = fn.http(recover(), headers=intern)
     assert planned.http_status == 200  # planning is open to any authenticated caller
-    plan_id = planned.json()["recovery"]["planId"]
-    apply = body(compartment, target, planId=plan_id)
-    refused = fn.http(apply, headers={**GATEWAY_HEADERS, "X-Auth-Subject": "ocid1.user.oc1..intern"})
+    apply = recover(planId=planned.json()["recovery"]["planId"])
+    refused = fn.http(apply, headers=intern)
     assert refused.http_status == 403, refused.body
     assert creates(emu) == 0
     messages = emu.messages(DR_REGION, deployment.topic)
@@ -331,14 +314,13 @@ def test_only_allowed_subjects_apply_over_http_and_the_refusal_is_published(
 
 
 def test_copies_without_their_source_id_are_traced_through_their_originals(
-    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi, deployment: Deployment
+    emu: EmulatorControl, compartment: str, signed_api: SignedApi, fn: FdkProcess, recover: Recover
 ) -> None:
     """Where OCI does not keep volumeId / bootVolumeId on a copy, the plan reads the originals in the region
     the copy came from (its backup-source-region tag), while that region answers."""
     emu.settings(copies_keep_source_id=False)
-    fleet = Fleet(emu, signed_api, compartment)
-    fn = recovery_fn(start_function, deployment)
-    plan = fn.call(body(compartment, deployment.target)).json()["recovery"]
+    fleet = Fleet(emu, signed_api, compartment)  # copied under that setting
+    plan = fn.call(recover()).json()["recovery"]
     chosen = {s["sourceId"]: s["backupId"] for s in plan["sources"]}
     assert chosen == {
         fleet.db["id"]: fleet.copy_of(fleet.db_newer),
