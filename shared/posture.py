@@ -19,14 +19,16 @@ and its gauges (``resources_protected`` / ``resources_unprotected``; per destina
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from shared.oci.models import BackupBase, LifecycleState
+from shared.oci.backup_record import BackupFacts
+from shared.oci.models import LifecycleState
 from shared.results import Gauge
 
 LIST_LIMIT: Final = 50  # unprotected entries kept in the result document (the rest are counted)
@@ -150,10 +152,14 @@ class Coverage:
     last_at: datetime | None  # None: never
 
 
-def last_available(backups: Iterable[BackupBase]) -> datetime | None:
+def last_available(backups: Iterable[BackupFacts]) -> datetime | None:
     """When the newest AVAILABLE backup was taken; None when there is none."""
     times = [b.time_created for b in backups if b.lifecycle_state == LifecycleState.AVAILABLE]
     return max(times) if times else None
+
+
+def _worst_first(now: datetime) -> Callable[[Coverage], tuple[bool, datetime, str, str]]:
+    return lambda c: (c.last_at is not None, c.last_at or now, c.name, c.resource_id)
 
 
 def _split(coverages: Iterable[Coverage], rpo_hours: int, now: datetime) -> tuple[int, list[Coverage]]:
@@ -161,28 +167,74 @@ def _split(coverages: Iterable[Coverage], rpo_hours: int, now: datetime) -> tupl
     cutoff = now - timedelta(hours=rpo_hours)
     every = list(coverages)
     stale = [c for c in every if c.last_at is None or c.last_at < cutoff]
-    stale.sort(key=lambda c: (c.last_at is not None, c.last_at or now, c.name, c.resource_id))
+    stale.sort(key=_worst_first(now))
     return len(every), stale
 
 
-def protection_posture(coverages: Iterable[Coverage], rpo_hours: int, now: datetime) -> ProtectionPosture:
-    total, stale = _split(coverages, rpo_hours, now)
-    return ProtectionPosture(
-        rpo_hours=rpo_hours,
-        resources=total,
-        protected=total - len(stale),
-        unprotected=[
-            UnprotectedResource(
-                resource_id=c.resource_id,
-                name=c.name,
-                kind=c.kind,
-                compartment_id=c.compartment_id,
-                last_backup_at=c.last_at,
+class PostureTally:
+    """The protection posture counted as a listing goes: counts and the worst ``LIST_LIMIT`` unprotected
+    resources, however large the scope (a sweep adds one resource at a time, from any thread).
+
+    ``carried``: what earlier runs of a hand-over chain counted (the posture document they handed over),
+    so the run that finishes the listing reports the whole scope's posture."""
+
+    def __init__(self, rpo_hours: int, now: datetime, carried: ProtectionPosture | None = None) -> None:
+        self.rpo_hours = rpo_hours
+        self.now = now
+        self._cutoff = now - timedelta(hours=rpo_hours)
+        self._lock = threading.Lock()
+        self.resources = 0
+        self.protected = 0
+        self._stale = 0
+        self._worst: list[Coverage] = []
+        if carried is not None:
+            self.resources, self.protected = carried.resources, carried.protected
+            self._stale = carried.resources - carried.protected
+            self._worst = [
+                Coverage(u.resource_id, u.name, u.kind, u.compartment_id, u.last_backup_at) for u in carried.unprotected
+            ]
+
+    def add(self, coverage: Coverage) -> None:
+        with self._lock:
+            self.resources += 1
+            if coverage.last_at is not None and coverage.last_at >= self._cutoff:
+                self.protected += 1
+                return
+            self._stale += 1
+            self._worst.append(coverage)
+            if len(self._worst) > 2 * LIST_LIMIT:
+                self._cut()
+
+    def _cut(self) -> None:
+        self._worst.sort(key=_worst_first(self.now))
+        del self._worst[LIST_LIMIT:]
+
+    def posture(self) -> ProtectionPosture:
+        with self._lock:
+            self._cut()
+            return ProtectionPosture(
+                rpo_hours=self.rpo_hours,
+                resources=self.resources,
+                protected=self.protected,
+                unprotected=[
+                    UnprotectedResource(
+                        resource_id=c.resource_id,
+                        name=c.name,
+                        kind=c.kind,
+                        compartment_id=c.compartment_id,
+                        last_backup_at=c.last_at,
+                    )
+                    for c in self._worst
+                ],
+                unprotected_not_listed=self._stale - len(self._worst),
             )
-            for c in stale[:LIST_LIMIT]
-        ],
-        unprotected_not_listed=max(0, len(stale) - LIST_LIMIT),
-    )
+
+
+def protection_posture(coverages: Iterable[Coverage], rpo_hours: int, now: datetime) -> ProtectionPosture:
+    tally = PostureTally(rpo_hours, now)
+    for coverage in coverages:
+        tally.add(coverage)
+    return tally.posture()
 
 
 def destination_posture(coverages: Iterable[Coverage], rpo_hours: int, now: datetime) -> DestinationPosture:

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.app import Invocation
+from shared.oci.backup_record import BackupFacts
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.errors import Conflict, OciError, OciServiceError, TooManyRequests
-from shared.oci.models import BackupBase
 from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.locks import Lock, lock_of
 from shared.rules.retention import Expired, RetentionPolicy, locked_kept, plan_pruning
@@ -28,7 +28,7 @@ def prune_backups(
     invocation: Invocation[Any, Any],
     storage: BlockStorage,
     kind: BackupKind,
-    backups: Sequence[BackupBase],
+    backups: Sequence[BackupFacts],
     policy: RetentionPolicy,
     action: str,
 ) -> None:

@@ -119,12 +119,22 @@ def _wait_some(running: "set[Future[None]]") -> "set[Future[None]]":
     return pending
 
 
-def hand_over_from(invocation: Invocation[Any, Any], cursor: SweepCursor, left: int, what: str) -> None:
+def hand_over_from(
+    invocation: Invocation[Any, Any],
+    cursor: SweepCursor,
+    left: int,
+    what: str,
+    *,
+    posture: dict[str, Any] | None = None,
+) -> None:
     """Give the rest of a sweep to one detached invocation that goes on from ``cursor``.
 
     The body carries where to go on, not the ids of what is left: the next run lists only the rest.
-    ``left``: how many this run saw and did not start (said in the note; the next run may find more)."""
-    body = {"cursor": cursor.model_dump(by_alias=True, exclude_none=True)}
+    ``left``: how many this run saw and did not start (said in the note; the next run may find more).
+    ``posture``: the posture counted so far (a posture document), which the next run goes on counting."""
+    body: dict[str, Any] = {"cursor": cursor.model_dump(by_alias=True, exclude_none=True)}
+    if posture is not None:
+        body["posture"] = posture
     _hand_over(invocation, [body], [left], what)
 
 

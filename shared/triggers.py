@@ -151,12 +151,16 @@ class ScheduleRequest(BaseModel):
     slot: str | None = Field(default=None, max_length=64, pattern=r"^[0-9TZ:-]+$")
     resource_ids: list[str] | None = Field(default=None, alias="resourceIds", max_length=MAX_RESOURCE_IDS)
     cursor: SweepCursor | None = None
+    # a measuring sweep's posture counted so far (create-backup's posture document), handed over with the cursor
+    posture: dict[str, Any] | None = None
     dry_run: bool = Field(default=False, alias="dryRun")
 
     @model_validator(mode="after")
     def _one_remainder(self) -> "ScheduleRequest":
         if self.cursor is not None and self.resource_ids:
             raise ValueError("a hand-over names its remainder by resourceIds or by cursor, not both")
+        if self.posture is not None and self.cursor is None:
+            raise ValueError("a posture counted so far comes with the cursor of the sweep that counted it")
         return self
 
     @property

@@ -67,21 +67,38 @@ def test_a_hand_over_that_cannot_be_made_is_a_failure(
     assert message["title"].startswith("[FAILED]")
 
 
-def test_a_sweep_whose_posture_listing_does_not_fit_hands_over_and_says_so(
+def test_a_listing_that_fails_after_progress_hands_over_from_where_it_stopped(
     emu: EmulatorControl, start_function: StartFunction, compartment: str
 ) -> None:
-    """Work deadline passed at once; the backups of each compartment take 8 s to list: the run stops listing for
-    the posture while there is time for the hand-over and the digest, and says the posture was not measured."""
+    """The second compartment's backups cannot be listed (503 through every retry): the run backs up the first
+    compartment, hands the rest over from the second's first volume with the posture counted so far, and
+    the hand-over finishes the sweep and reports the posture of all four; nothing is backed up twice."""
     other = str(emu.create_compartment("second")["id"])
     ids = volumes(emu, compartment, 2) | {emu.create_volume(HOME_REGION, other, f"w{n}")["id"] for n in range(2)}
-    emu.faults([{"operation": "ListVolumeBackups", "latencySeconds": 8}])
-    fn = start_function("create_backup", {**DEFER_ALL, "COMPARTMENT_IDS": f"{compartment},{other}"})
-    result = fn.call(SWEEP, deadline_seconds=14).json()
-    assert "error" not in result and "posture" not in result, result
-    assert any(note.startswith("posture not measured") for note in result["notes"])
+    emu.faults([{"operation": "ListVolumeBackups", "after": 1, "count": 10, "errorRate": 1.0, "status": 503}])
+    fn = start_function("create_backup", {"BACKUP_KINDS": "volume", "COMPARTMENT_IDS": f"{compartment},{other}"})
+    first = fn.call(SWEEP, deadline_seconds=60).json()
+    assert "error" not in first and "posture" not in first and first["counts"] == {"created": 2}, first
+    assert any(note.startswith("the listing stopped on") for note in first["notes"]), first["notes"]
     (handed,) = [json.loads(i["body"]) for i in emu.invocations()]
-    assert handed["cursor"]["compartmentId"] == compartment and handed["cursor"]["startId"] in ids
-    assert calls(emu, "ListVolumeBackups") == 1  # the second compartment's did not fit
+    assert handed["cursor"]["compartmentId"] == other and handed["cursor"]["startId"] in ids
+    assert handed["posture"]["resources"] == 2
+    emu.faults([])
+    second = fn.call(handed, deadline_seconds=60).json()
+    assert second["counts"] == {"created": 2} and second["posture"]["resources"] == 4, second
+    backed_up = [e["data"]["additionalDetails"]["volumeId"] for e in emu.event_envelopes("createvolumebackup.begin")]
+    assert sorted(backed_up) == sorted(ids)
+
+
+def test_a_listing_that_fails_before_any_progress_is_the_runs_error(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    """No hand-over when nothing was done: the next would meet the same failure (no endless chain)."""
+    volumes(emu, compartment, 2)
+    emu.faults([{"operation": "ListVolumeBackups", "errorRate": 1.0, "status": 503}])
+    fn = start_function("create_backup", {"BACKUP_KINDS": "volume"})
+    result = fn.call(SWEEP, deadline_seconds=60).json()
+    assert "503" in result["error"] and emu.invocations() == [], result
 
 
 @pytest.mark.slow
@@ -99,7 +116,7 @@ def test_a_hand_over_of_more_than_the_cap_carries_a_cursor_and_each_resource_is_
     config = {**DEFER_ALL, "MAX_CONCURRENCY": "32"}
     fn = start_function("create_backup", config)
     first = fn.call(SWEEP, deadline_seconds=110).json()
-    assert first["counts"] == {"deferred": total} and "error" not in first
+    assert first["counts"] == {"deferred": 1000} and "error" not in first  # the page it stopped in; the rest unlisted
     (handed,) = [json.loads(i["body"]) for i in emu.invocations()]
     assert "resourceIds" not in handed and len(json.dumps(handed)) < 1000
 
@@ -117,20 +134,19 @@ def test_a_hand_over_of_more_than_the_cap_carries_a_cursor_and_each_resource_is_
 def test_a_chained_sweep_lists_each_page_of_sources_once_plus_one_per_hand_over(
     emu: EmulatorControl, start_function: StartFunction, compartment: str
 ) -> None:
-    """2,500 volumes, runs cut short by their deadline: each hand-over goes on from its cursor; the chain backs
-    up every volume exactly once, and its hand-over runs list the sources' pages once between them, plus the
-    page each resumes in."""
+    """2,500 volumes, runs cut short by their deadline: each hand-over goes on from its cursor with the posture
+    counted so far; the chain backs up every volume exactly once, lists the sources' pages once between its
+    runs plus the page each hand-over resumes in, and its last run reports the posture of all 2,500."""
     ids = volumes(emu, compartment, 2500)
     emu.set_latency(0.02)
     config = {"BACKUP_KINDS": "volume", "MAX_CONCURRENCY": "2", "DEADLINE_MARGIN_SECONDS": "25"}
     fn = start_function("create_backup", config)
     runs = [fn.call(SWEEP, deadline_seconds=30).json()]
-    first_listing = calls(emu, "ListVolumes")
-    assert first_listing == 3  # the posture: the whole scope, 1,000 a page
+    assert calls(emu, "ListVolumes") == 1  # no listing ahead of the work
     hand_overs = 0
     while len(emu.invocations()) > hand_overs:
         payload = json.loads(emu.invocations()[hand_overs]["body"])
-        assert set(payload) == {"trigger", "schedule", "slot", "cursor"}
+        assert set(payload) == {"trigger", "schedule", "slot", "cursor", "posture"}
         hand_overs += 1
         runs.append(fn.call(payload, deadline_seconds=30).json())
         assert len(runs) < 30, "the chain does not end"
@@ -141,7 +157,9 @@ def test_a_chained_sweep_lists_each_page_of_sources_once_plus_one_per_hand_over(
     backed_up = [e["data"]["additionalDetails"]["volumeId"] for e in emu.event_envelopes("createvolumebackup.begin")]
     assert sorted(backed_up) == sorted(ids)  # every volume once
     assert calls(emu, "CreateVolumeBackup") == len(ids)
-    assert calls(emu, "ListVolumes") - first_listing <= 3 + hand_overs
+    assert calls(emu, "ListVolumes") <= 3 + hand_overs
+    assert [r["posture"]["resources"] for r in runs if "posture" in r] == [len(ids)]  # the last run, whole scope
+    assert "posture" in runs[-1]
 
 
 def _seed(base_url: str, compartment: str, part: int) -> set[str]:

@@ -3,7 +3,8 @@
 A rule matches an operation name (or ``*``) and optionally a region. For each matching request, in
 rule order: ``count`` is consumed, ``latencySeconds`` is added, the token bucket may answer 429
 ``TooManyRequests``, ``dropRate`` may close the connection without an answer, ``errorRate`` may answer
-``status`` (429 or any 5xx, e.g. 500, 503, 505). A rule with ``count`` stops after that many matching requests.
+``status`` (429 or any 5xx, e.g. 500, 503, 505). A rule with ``after`` lets that many matching requests
+pass untouched first; a rule with ``count`` stops after that many matching requests (counted from then).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FaultRule(BaseModel):
     rate_limit_per_second: float | None = Field(None, gt=0, alias="rateLimitPerSecond")
     burst: int | None = Field(None, ge=1)
     count: int | None = Field(None, ge=1)
+    after: int | None = Field(None, ge=1)
 
     @field_validator("status")
     @classmethod
@@ -68,6 +70,7 @@ class _ActiveRule:
     rule: FaultRule
     remaining: int | None
     bucket: TokenBucket | None
+    passing: int = 0  # matching requests still let through untouched (``after``)
 
 
 @dataclass
@@ -93,7 +96,7 @@ class FaultInjector:
             if rule.rate_limit_per_second is not None:
                 capacity = float(rule.burst if rule.burst is not None else max(1, round(rule.rate_limit_per_second)))
                 bucket = TokenBucket(rule.rate_limit_per_second, capacity)
-            active.append(_ActiveRule(rule, rule.count, bucket))
+            active.append(_ActiveRule(rule, rule.count, bucket, rule.after or 0))
         with self._lock:
             self._rules = active
             if seed is not None:
@@ -114,6 +117,9 @@ class FaultInjector:
                     break
                 rule = active.rule
                 if not rule.matches(operation, region):
+                    continue
+                if active.passing:
+                    active.passing -= 1
                     continue
                 if active.remaining is not None:
                     if active.remaining <= 0:

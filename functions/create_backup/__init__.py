@@ -19,8 +19,9 @@ Triggers:
 
 Posture (``shared/posture.py``): a full schedule sweep (dry runs too) reports in ``posture`` which
 resources in scope have no AVAILABLE backup taken within ``RPO_HOURS``, from the sweep's own
-listings (sources, and backups per compartment and kind): no call of its own. A hand-over run
-(``cursor`` or ``resourceIds``) sweeps part of the fleet and reports none.
+listings (sources, and backups per compartment and kind): no call of its own. A sweep that hands
+over passes the posture it counted with its ``cursor``; the run that finishes the listing reports the
+whole scope's. A hand-over by ``resourceIds`` sweeps part of the fleet and reports none.
 
 Hand-over: a schedule run that meets its deadline hands the rest to a detached invocation of itself
 with a ``cursor`` (compartment, kind, page token and the first source not started), so the next run
@@ -102,16 +103,18 @@ def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
 def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
     """The sweep of ``COMPARTMENT_IDS`` (a hand-over: from its ``cursor`` on, or only its ``resourceIds``),
     then retention."""
-    from functions.create_backup.sweep import sweep  # listings and posture: not on the event path
+    from functions.create_backup.sweep import carried_posture, sweep  # listings and posture: not on the event path
 
+    carried = carried_posture(schedule.posture)
     sweep(
         invocation,
         None,
         only=schedule.only,
         prune=True,
         backup_type=None,
-        measure=not schedule.handed_over,
+        measure=not schedule.handed_over or carried is not None,
         cursor=schedule.cursor,
+        carried=carried,
     )
 
 

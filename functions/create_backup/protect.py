@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from functions.create_backup.settings import CREATE_RETRY, Run, Target
+from shared.oci.backup_record import BackupFacts
 from shared.oci.blockstorage import BackupKind, BlockStorage, Versioned
 from shared.oci.errors import (
     IncorrectState,
@@ -36,7 +38,7 @@ def protect(
     *,
     explicit: bool,
     prune: bool = False,
-    history: list[BackupBase] | None = None,
+    history: Sequence[BackupFacts] | None = None,
     first_backup: bool = False,
 ) -> None:
     """Back up one source (unless matched out, duplicated or busy), then prune its old backups.
@@ -68,12 +70,12 @@ def protect(
         invocation.report.add(Item(status=status_for(exc), reason=str(exc), **base))
 
 
-def is_group_member(backup: BackupBase) -> bool:
+def is_group_member(backup: BackupFacts) -> bool:
     return bool(backup.group_backup_id)
 
 
 def create_one(
-    invocation: Run, target: Target, history: list[BackupBase], base: dict[str, Any], first_backup: bool = False
+    invocation: Run, target: Target, history: Sequence[BackupFacts], base: dict[str, Any], first_backup: bool = False
 ) -> None:
     settings = invocation.settings
     source = target.source
@@ -203,7 +205,7 @@ def lock_days_for(invocation: Run) -> int:
     return max(invocation.settings.lock_days, asked or 0)
 
 
-def full_due(full_every: int, history: list[BackupBase]) -> bool:
+def full_due(full_every: int, history: Sequence[BackupFacts]) -> bool:
     """FULL when ``full_every`` backups (this one included) have passed since the last FULL."""
     if full_every <= 0:
         return False
@@ -254,7 +256,7 @@ def create_details(
     return spec.create_details(**fields)
 
 
-def prune_old(invocation: Run, target: Target, history: list[BackupBase]) -> None:
+def prune_old(invocation: Run, target: Target, history: Sequence[BackupFacts]) -> None:
     from shared.pruning import prune_backups  # a sweep only: not on the event path
 
     storage: BlockStorage = invocation.storage

@@ -1,41 +1,49 @@
 """The schedule sweep: list the sources and their backups, report the posture, protect each source.
 
 One pass, page by page: each page of sources is protected as it is listed, each compartment's backups
-of a kind listed when a source of it is first reached. A full run measures the posture on the way (and
-goes on listing after its deadline, since the posture needs the whole scope); a run handed a ``cursor``
-lists from where the last run stopped and nothing before it. A run that meets its deadline hands the
-rest over as a cursor.
+of a kind listed when a source of it is first reached and kept as small records (``BackupRecord``), the
+posture counted as it goes (``PostureTally``): what a run holds grows with a page and a compartment's
+backups, not with the fleet. A run handed a ``cursor`` lists from where the last run stopped and
+nothing before it. A run that meets its deadline, or whose listing fails on a transient error after it
+made progress, hands the rest over as a cursor; a measuring run hands its posture tally over with it,
+and the run that finishes the listing reports the whole scope's posture.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from pydantic import ValidationError
 
 from functions.create_backup.protect import protect
 from functions.create_backup.settings import Run, Target
+from shared.errors import BadRequest
+from shared.oci.backup_record import BackupRecord
 from shared.oci.blockstorage import BackupKind
-from shared.oci.errors import DeadlineExceeded
-from shared.oci.models import (
-    BackupBase,
-    BackupType,
-    LifecycleState,
-    Tagged,
-)
-from shared.posture import Coverage, last_available, protection_posture
+from shared.oci.errors import DeadlineExceeded, OciError, OciServiceError, OciTransportError
+from shared.oci.models import GONE_STATES, BackupType, LifecycleState, Tagged
+from shared.posture import Coverage, PostureTally, ProtectionPosture, last_available
+from shared.rules.tags import TOOL_KEYS
 from shared.sweep import deferred_item, hand_over, hand_over_from, run_bounded, scope
 from shared.triggers import SweepCursor
-
-POSTURE_RESERVE_SECONDS = 10.0  # a measuring run stops listing for the posture this long before its calls' deadline
 
 
 class Placed(NamedTuple):
     """A source to protect, its backups, and where the listing found it (the page's token)."""
 
     target: Target
-    history: list[BackupBase]
+    history: list[BackupRecord]
     page: str | None
+
+    @property
+    def cursor(self) -> SweepCursor:
+        """Where a run goes on to list from this source on."""
+        source = self.target.source
+        return SweepCursor(
+            compartment_id=source.compartment_id, kind=self.target.kind.word, page=self.page, start_id=source.id
+        )
 
 
 def sweep(
@@ -48,81 +56,90 @@ def sweep(
     measure: bool = False,
     posture_only: bool = False,
     cursor: SweepCursor | None = None,
+    carried: ProtectionPosture | None = None,
 ) -> None:
     """Back up every matching source of ``compartments`` (default ``COMPARTMENT_IDS``) from ``cursor`` on;
-    ``measure``: the posture too, ``posture_only``: the posture and nothing else.
-
-    One pass over the listing, page by page: what is kept across pages is one line per source for the
-    posture (``Coverage``) and per source not started its id and name, never the listed models."""
+    ``measure``: count the posture too (on top of ``carried``, what earlier runs of the chain counted),
+    ``posture_only``: the posture and nothing else."""
     settings = invocation.settings
-    listing = FleetListing(invocation, scope(invocation, compartments), only, backup_type is BackupType.FULL, cursor)
-    coverages: list[Coverage] = []
-    measured = measure or posture_only
-    whole = [True]  # the listing reached the end of the scope
-
-    def tapped() -> Iterator[Placed]:
-        stream = iter(listing)
-        taken = False
-        while True:
-            late = measure and invocation.deadline.expired() and taken  # only listing for the posture now
-            if late and invocation.call_deadline.remaining() < POSTURE_RESERVE_SECONDS:
-                whole[0] = False  # the hand-over and the digest need the time left
-                return
-            try:
-                placed = next(stream)
-            except StopIteration:
-                return
-            except DeadlineExceeded:
-                if not late:
-                    raise
-                whole[0] = False  # a listing for the posture did not fit: the hand-over and the digest first
-                return
-            if measured:
-                coverages.append(coverage(placed))
-            taken = True
-            yield placed
-
+    listing = FleetListing(
+        invocation,
+        scope(invocation, compartments),
+        only,
+        backup_type is BackupType.FULL,
+        cursor,
+        stop_on_error=not posture_only,
+    )
+    tally = PostureTally(settings.rpo_hours, invocation.now(), carried) if measure or posture_only else None
     if posture_only:
-        for _placed in tapped():
-            pass
-        invocation.report.add_section(protection_posture(coverages, settings.rpo_hours, invocation.now()))
+        assert tally is not None
+        for placed in listing:
+            tally.add(coverage(placed))
+        invocation.report.add_section(tally.posture())
         return
     first: list[Placed] = []
-    deferred: list[tuple[str, str | None]] = []
-
-    def defer(placed: Placed) -> None:
-        if not first:
-            first.append(placed)
-        deferred.append((placed.target.source.id, placed.target.source.display_name))
+    started: set[str] = set()
 
     def protect_one(placed: Placed) -> None:
+        if tally is not None:
+            tally.add(coverage(placed))
         protect(invocation, placed.target, explicit=False, prune=prune, history=placed.history)
 
-    # a measuring run goes on listing after its deadline (the posture needs the whole scope); others stop
+    def defer(placed: Placed) -> None:
+        first.append(placed)
+
+    def take() -> Iterator[Placed]:
+        for placed in listing:
+            yield placed
+            started.add(placed.target.source.id)
+
     run_bounded(
-        tapped(), protect_one, concurrency=settings.max_concurrency, deadline=invocation.deadline,
-        on_deferred=defer, drain=measured,
+        take(), protect_one, concurrency=settings.max_concurrency, deadline=invocation.deadline,
+        on_deferred=defer, drain=False,
     )  # fmt: skip
-    if measured and whole[0]:
-        invocation.report.add_section(protection_posture(coverages, settings.rpo_hours, invocation.now()))
-    elif measured:
-        invocation.report.note(
-            f"posture not measured: listing the whole scope did not fit before the deadline ({len(coverages)} "
-            "resources listed); a posture request measures it"
-        )
-    if not first:
+    stop = listing.stop
+    if stop is not None:
+        if not started:  # no progress: handing over would only meet the same failure again
+            raise stop.error
+        invocation.report.note(f"the listing stopped on {stop.error}; the rest is handed over")
+    if not first and stop is None:
+        if tally is not None:
+            invocation.report.add_section(tally.posture())
         return
-    deferred += [(t.source.id, t.source.display_name) for t in listing.rest_of_page()]
-    for resource_id, name in deferred:
-        invocation.report.add(deferred_item("backup", resource_id, name))
+    deferred = [p.target for p in first] + listing.rest_of_page()
+    for target in deferred:
+        invocation.report.add(deferred_item("backup", target.source.id, target.source.display_name))
     if only is not None:  # a hand-over by ids: the ids not started
-        hand_over(invocation, [resource_id for resource_id, _name in deferred], "resources")
+        hand_over(invocation, sorted(only - started), "resources")
         return
-    source = first[0].target.source
-    resume = SweepCursor(
-        compartment_id=source.compartment_id, kind=first[0].target.kind.word, page=first[0].page, start_id=source.id
-    )
-    hand_over_from(invocation, resume, len(deferred), "resources and the rest of the listing")
+    resume = first[0].cursor if first else stop.cursor  # type: ignore[union-attr]
+    carry = None
+    if tally is not None:
+        counted = tally.posture()
+        carry = counted.document()
+        invocation.report.note(
+            f"posture: {counted.resources} resources counted so far; the run that finishes the listing reports it"
+        )
+    hand_over_from(invocation, resume, len(deferred), "resources and the rest of the listing", posture=carry)
+
+
+def carried_posture(document: dict[str, Any] | None) -> ProtectionPosture | None:
+    """The posture an earlier run of the chain counted (a hand-over body's ``posture``), validated."""
+    if document is None:
+        return None
+    try:
+        return ProtectionPosture.model_validate(document)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in ("posture", *error["loc"]))
+        raise BadRequest(f"{where}: {error['msg']}", where) from None
+
+
+class Stop(NamedTuple):
+    """A listing that ended early on a transient error: where to go on, and why it stopped."""
+
+    cursor: SweepCursor
+    error: OciError
 
 
 class FleetListing:
@@ -130,19 +147,32 @@ class FleetListing:
 
     Iterating lists one page of sources at a time, and a compartment's backups of a kind once, when a
     source of that compartment and kind is first reached (one paged listing, 1,000 a page, instead of
-    one per source). ``rest_of_page``: what the current page holds that was not yet taken.
+    one per source), kept as records. ``rest_of_page``: what the current page holds that was not yet
+    taken. With ``stop_on_error``, a listing call that fails on a transient error (a timeout, a 5xx or a
+    429 left after the client's retries, the call deadline) ends the iteration and ``stop`` says where
+    to go on (the last source given out, or the one whose backups could not be listed); other errors
+    are raised.
     """
 
     def __init__(
-        self, invocation: Run, compartments: list[str], only: set[str] | None, full: bool, cursor: SweepCursor | None
+        self,
+        invocation: Run,
+        compartments: list[str],
+        only: set[str] | None,
+        full: bool,
+        cursor: SweepCursor | None,
+        *,
+        stop_on_error: bool = False,
     ) -> None:
         self.invocation = invocation
         self.compartments = compartments
         self.only = only
         self.full = full
         self.cursor = cursor
+        self.stop_on_error = stop_on_error
+        self.stop: Stop | None = None
         self._page: deque[Target] = deque()
-        self._histories: tuple[tuple[str, BackupKind], dict[str, list[BackupBase]]] | None = None
+        self._histories: tuple[tuple[str, BackupKind], dict[str, list[BackupRecord]]] | None = None
 
     def rest_of_page(self) -> list[Target]:
         rest = list(self._page)
@@ -150,6 +180,20 @@ class FleetListing:
         return rest
 
     def __iter__(self) -> Iterator[Placed]:
+        last: Placed | None = None
+        try:
+            for placed in self._walk():
+                last = placed
+                yield placed
+        except OciError as exc:
+            cause = exc.cause if isinstance(exc, _HistoryFailed) else exc
+            where = exc.at if isinstance(exc, _HistoryFailed) else last
+            if not (self.stop_on_error and transient(cause)) or where is None:  # None: no place to go on from
+                raise cause from None
+            self._page.clear()
+            self.stop = Stop(where.cursor, cause)
+
+    def _walk(self) -> Iterator[Placed]:
         storage = self.invocation.storage
         for compartment, kind, page, start_id in self._starts():
             for n, (token, listed) in enumerate(storage.source_pages(kind, compartment, page)):
@@ -159,7 +203,12 @@ class FleetListing:
                 self._page = deque(self._targets(kind, sources))
                 while self._page:
                     target = self._page.popleft()
-                    yield Placed(target, self._history(target), token)
+                    placed = Placed(target, [], token)
+                    try:
+                        history = self._history(target)
+                    except OciError as exc:
+                        raise _HistoryFailed(placed, exc) from exc
+                    yield placed._replace(history=history)
 
     def _starts(self) -> Iterator[tuple[str, BackupKind, str | None, str | None]]:
         """(compartment, kind, first page, first source) of each listing, from the cursor on (all of them
@@ -193,7 +242,7 @@ class FleetListing:
             chosen.append(Target(kind, source, self.full))
         return chosen
 
-    def _history(self, target: Target) -> list[BackupBase]:
+    def _history(self, target: Target) -> list[BackupRecord]:
         key = (target.source.compartment_id, target.kind)
         if self._histories is None or self._histories[0] != key:
             self._histories = (key, list_histories(self.invocation, *key))
@@ -207,13 +256,31 @@ def from_start(sources: list[Tagged], start_id: str) -> list[Tagged]:
     return sources[ids.index(start_id) :] if start_id in ids else sources
 
 
-def list_histories(invocation: Run, compartment: str, kind: BackupKind) -> dict[str, list[BackupBase]]:
-    """The backups of a compartment's sources of a kind, by source id, from one paged listing."""
-    histories: dict[str, list[BackupBase]] = {}
+def list_histories(invocation: Run, compartment: str, kind: BackupKind) -> dict[str, list[BackupRecord]]:
+    """The live backups of a compartment's sources of a kind, by source id, from one paged listing, as
+    records (members of a volume group backup left out: they are their group's)."""
+    histories: dict[str, list[BackupRecord]] = {}
     for backup in invocation.storage.list_backups(kind, compartment, limit=1000):
-        if backup.source_id:
-            histories.setdefault(backup.source_id, []).append(backup)
+        if backup.source_id and backup.lifecycle_state not in GONE_STATES and not backup.group_backup_id:
+            histories.setdefault(backup.source_id, []).append(BackupRecord.of(backup, TOOL_KEYS))
     return histories
+
+
+def transient(error: OciError) -> bool:
+    """A listing failure the next run may not meet: a timeout or lost connection, a 5xx or 429 left
+    after the client's retries, the call deadline."""
+    if isinstance(error, OciTransportError | DeadlineExceeded):
+        return True
+    return isinstance(error, OciServiceError) and (error.status >= 500 or error.status == 429)
+
+
+class _HistoryFailed(OciError):
+    """Listing the backups of ``at``'s compartment failed with ``cause``."""
+
+    def __init__(self, at: Placed, cause: OciError) -> None:
+        super().__init__(str(cause))
+        self.at = at
+        self.cause = cause
 
 
 def coverage(placed: Placed) -> Coverage:

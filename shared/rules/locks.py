@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from shared.oci.models import BackupBase, LockRequest, RetentionDuration, RetentionTimeUnit
+from shared.oci.backup_record import BackupFacts
+from shared.oci.models import LockRequest, RetentionDuration, RetentionTimeUnit
 
 MAX_LOCK_DAYS = 36500
 DAYS_PER_YEAR = 365  # a YEARS period is compared as 365 days a year (the SDK does not say how OCI counts)
@@ -66,12 +67,12 @@ def period_days(period: RetentionDuration | None) -> int:
     return period.retention_time_amount * per_unit
 
 
-def wanted_until(backup: BackupBase, days: int) -> datetime:
+def wanted_until(backup: BackupFacts, days: int) -> datetime:
     """When a lock of ``days`` days on ``backup`` ends at the earliest: ``days`` after it was asked for."""
     return (backup.time_request_received or backup.time_created) + timedelta(days=days)
 
 
-def has_lock(backup: BackupBase, days: int, now: datetime) -> bool:
+def has_lock(backup: BackupFacts, days: int, now: datetime) -> bool:
     """The backup is locked for (at least) ``days`` days: a lock of any kind that ends no earlier than
     ``wanted_until`` (a legal hold has no end)."""
     if days <= 0 or backup.is_indefinite_retention_enabled:
@@ -82,7 +83,7 @@ def has_lock(backup: BackupBase, days: int, now: datetime) -> bool:
     return lock is not None and (lock.until is None or lock.until >= wanted_until(backup, days))
 
 
-def lock_to_send(backup: BackupBase, days: int, now: datetime, *, from_created: bool = False) -> int:
+def lock_to_send(backup: BackupFacts, days: int, now: datetime, *, from_created: bool = False) -> int:
     """The retention period (days) an update must send so that ``backup`` is locked for ``days`` days;
     0 when it is already (``has_lock``).
 
@@ -102,7 +103,7 @@ def lock_to_send(backup: BackupBase, days: int, now: datetime, *, from_created: 
     return min(MAX_LOCK_DAYS, max(days, math.ceil((target - backup.time_created) / timedelta(days=1))))
 
 
-def lock_of(backup: BackupBase, now: datetime) -> Lock | None:
+def lock_of(backup: BackupFacts, now: datetime) -> Lock | None:
     """The lock that forbids deleting ``backup`` at ``now``, or None when it may be deleted."""
     if backup.is_indefinite_retention_enabled:
         return Lock(None, "legal hold")

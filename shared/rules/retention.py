@@ -17,7 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.oci.models import BackupBase, LifecycleState
+from shared.oci.backup_record import BackupFacts
+from shared.oci.models import LifecycleState
 from shared.rules.locks import Lock, lock_of
 from shared.rules.tags import is_managed
 
@@ -35,12 +36,12 @@ class RetentionPolicy:
 
 @dataclass(frozen=True)
 class Expired:
-    backup: BackupBase
+    backup: BackupFacts
     reason: str
     lock: Lock | None = None  # retention lets it go, but this lock keeps it: never sent a delete
 
 
-def candidates(backups: Sequence[BackupBase]) -> list[BackupBase]:
+def candidates(backups: Sequence[BackupFacts]) -> list[BackupFacts]:
     """The backups retention decides about (rules 1 and 2), newest first."""
     return sorted(
         (b for b in backups if b.lifecycle_state == LifecycleState.AVAILABLE and is_managed(b.freeform_tags)),
@@ -49,13 +50,13 @@ def candidates(backups: Sequence[BackupBase]) -> list[BackupBase]:
     )
 
 
-def locked_kept(backups: Sequence[BackupBase], expired: Sequence[Expired], now: datetime) -> int:
+def locked_kept(backups: Sequence[BackupFacts], expired: Sequence[Expired], now: datetime) -> int:
     """How many of the backups retention keeps (not planned to go) carry a lock."""
     going = {e.backup.id for e in expired}
     return sum(1 for b in candidates(backups) if b.id not in going and lock_of(b, now) is not None)
 
 
-def plan_pruning(backups: Sequence[BackupBase], policy: RetentionPolicy, now: datetime) -> list[Expired]:
+def plan_pruning(backups: Sequence[BackupFacts], policy: RetentionPolicy, now: datetime) -> list[Expired]:
     """The backups of ONE source that the policy lets go, oldest first."""
     if not policy.active:
         return []
@@ -63,11 +64,11 @@ def plan_pruning(backups: Sequence[BackupBase], policy: RetentionPolicy, now: da
     return [Expired(backup, reason, lock_of(backup, now)) for backup, reason in reversed(list(going))]
 
 
-def kept(backups: Sequence[BackupBase], policy: RetentionPolicy, now: datetime) -> set[str]:
+def kept(backups: Sequence[BackupFacts], policy: RetentionPolicy, now: datetime) -> set[str]:
     """Ids of the backups (of any sources, whoever made them) that the policy would keep: rules 3 and 4 only."""
     if not policy.active:
         return {b.id for b in backups}
-    by_source: dict[str, list[BackupBase]] = defaultdict(list)
+    by_source: dict[str, list[BackupFacts]] = defaultdict(list)
     for backup in backups:
         by_source[backup.source_id or backup.id].append(backup)
     keep: set[str] = set()
@@ -79,8 +80,8 @@ def kept(backups: Sequence[BackupBase], policy: RetentionPolicy, now: datetime) 
 
 
 def _going(
-    newest_first: Sequence[BackupBase], policy: RetentionPolicy, now: datetime
-) -> Iterator[tuple[BackupBase, str]]:
+    newest_first: Sequence[BackupFacts], policy: RetentionPolicy, now: datetime
+) -> Iterator[tuple[BackupFacts, str]]:
     """Rules 3 and 4 for the backups of one source, newest first: each that goes, and why."""
     guard = max(1, policy.min_keep)
     cutoff = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None

@@ -24,6 +24,7 @@ SOURCE_KEY: Final = "backup-source-id"  # the volume (or backup, for copies) it 
 SOURCE_REGION_KEY: Final = "backup-source-region"
 ORACLE_TAGS: Final = "Oracle-Tags"  # OCI's own namespace (CreatedBy, CreatedOn): never written
 CALL_KEY: Final = "backup-call"  # the call that asked for it: a concurrent run's replay is refused, not counted twice
+TOOL_KEYS: Final = frozenset({MANAGED_BY_KEY, TRIGGER_KEY, RUN_KEY, SOURCE_KEY, SOURCE_REGION_KEY, CALL_KEY})
 MAX_TAGS: Final = 64  # per resource, free-form and defined together
 MAX_TAG_KEY: Final = 100
 MAX_TAG_VALUE: Final = 256
