@@ -188,8 +188,11 @@ class Report:
             return list(self._result.items)
 
     def finish(self, finished_at: datetime) -> RunResult:
+        """The result so far (items are never changed once added: the lists are copied, not the items)."""
         with self._lock:
-            result = self._result.model_copy(deep=True)
+            result = self._result.model_copy(
+                update={"items": list(self._result.items), "notes": list(self._result.notes)}
+            )
             result._sections = dict(self._sections)
         counter = Counter(item.status.value for item in result.items)
         result.counts = {
@@ -202,26 +205,39 @@ class Report:
 def answer_json(result: RunResult, budget: int = ANSWER_BUDGET) -> str:
     """The result document as the function answers it: every count exact, but at most ``budget`` bytes
     of items (failed and deferred first); what was left out is counted in ``itemsCut``, said in a note
-    and logged, 100 items a line."""
-    text = result.to_json()
-    if len(text.encode()) <= budget:
-        return text
+    and logged, 100 items a line. Items are serialized one by one, so a large run never holds its
+    whole document twice."""
+    if not result.items:
+        return result.to_json()
     ordered = sorted(result.items, key=_failures_first)
-    kept = len(ordered)
-    while kept and len(text.encode()) > budget:
-        kept //= 2
-        cut = len(ordered) - kept
-        note = (
-            f"{cut} of {len(ordered)} items left out of this answer (response size limit); the counts cover "
-            "every item, the left-out items are in the function's logs"
-        )
-        trimmed = result.model_copy(update={"items": ordered[:kept], "items_cut": cut, "notes": [*result.notes, note]})
-        text = trimmed.to_json()
+    texts = [item.model_dump_json(by_alias=True, exclude_none=True) for item in ordered]
+    rest = len(result.model_copy(update={"items": []}).to_json().encode()) + 512  # room for the cut's note
+    kept, size = 0, rest
+    for text in texts:
+        size += len(text.encode()) + 1
+        if size > budget:
+            break
+        kept += 1
+    cut = len(ordered) - kept
+    if not cut:
+        return _with_items(result, texts)
+    note = (
+        f"{cut} of {len(ordered)} items left out of this answer (response size limit); the counts cover "
+        "every item, the left-out items are in the function's logs"
+    )
+    trimmed = result.model_copy(update={"items": [], "items_cut": cut, "notes": [*result.notes, note]})
     left_out = ordered[kept:]
     for start in range(0, len(left_out), 100):
         chunk = left_out[start : start + 100]
         log.event("items left out of the answer", items=[i.model_dump(by_alias=True, exclude_none=True) for i in chunk])
-    return text
+    return _with_items(trimmed, texts[:kept])
+
+
+def _with_items(result: RunResult, items: list[str]) -> str:
+    """``result``'s document with ``items`` (each already JSON) as its items."""
+    document = result.model_copy(update={"items": []}).to_json()
+    head, tail = document.split('"items":[]', 1)
+    return f'{head}"items":[{",".join(items)}]{tail}'
 
 
 _TITLES: Final = {
@@ -291,9 +307,17 @@ def digest(result: RunResult, deployment: str | None = None, extra: Sequence[str
         head.append(f"Locked: {result.locked_kept} of the kept backups carry a lock (not deletable before it expires).")
     head.extend(f"Note: {note}" for note in result.notes)
     head = [clean(short_ids(line)) for line in head]  # names and OCI's messages: no control characters to people
-    lines = [clean(short_ids(_item_line(item))) for item in sorted(result.items, key=_failures_first)]
-    attached = result.to_json()
+    lines = []
+    room = DIGEST_BUDGET
+    for item in sorted(result.items, key=_failures_first):  # no more lines than could fit
+        lines.append(clean(short_ids(_item_line(item))))
+        room -= len(lines[-1].encode()) + 1
+        if room < 0:
+            break
+    attached = result.to_json() if room >= 0 and len(result.items) <= DIGEST_BUDGET // 64 else None
     body = _assemble(head, lines, attached)
+    if len(body.encode()) > DIGEST_BUDGET and attached is not None:
+        body = _assemble(head, lines, None)
     while len(body.encode()) > DIGEST_BUDGET and lines:
         lines = lines[: max(len(lines) // 2, 0)]
         cut = len(result.items) - len(lines)
