@@ -23,13 +23,15 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from shared.oci.backup_record import BackupFacts
 from shared.oci.models import LifecycleState
 from shared.results import Gauge
+
+if TYPE_CHECKING:
+    from shared.oci.backup_record import BackupFacts
 
 LIST_LIMIT: Final = 50  # unprotected entries kept in the result document (the rest are counted)
 DIGEST_NAMES: Final = 10  # unprotected names spelled out in a digest line

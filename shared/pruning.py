@@ -13,15 +13,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.app import Invocation
-from shared.oci.backup_record import BackupFacts
 from shared.oci.blockstorage import BackupKind, BlockStorage
 from shared.oci.errors import Conflict, OciError, OciServiceError, TooManyRequests
 from shared.results import ALREADY_DELETED, Item, ItemStatus, status_for
 from shared.rules.locks import Lock, lock_of
 from shared.rules.retention import Expired, RetentionPolicy, locked_kept, plan_pruning
+
+if TYPE_CHECKING:
+    from shared.oci.backup_record import BackupFacts
 
 
 def prune_backups(

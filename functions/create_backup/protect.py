@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.create_backup.settings import CREATE_RETRY, Run, Target
-from shared.oci.backup_record import BackupFacts
 from shared.oci.blockstorage import BackupKind, BlockStorage, Versioned
 from shared.oci.errors import (
     IncorrectState,
@@ -30,6 +29,9 @@ from shared.rules.locks import lock_request
 from shared.rules.naming import render
 from shared.rules.tags import CALL_KEY, RUN_KEY, TRIGGER_KEY, copyable_defined, fit, is_managed, marker, run_tag
 from shared.triggers import RequestTrigger
+
+if TYPE_CHECKING:
+    from shared.oci.backup_record import BackupFacts
 
 
 def protect(

@@ -22,13 +22,17 @@ was asked for; ``timeCreated`` when absent). A lock that ends before the backup'
 sent.
 """
 
+from __future__ import annotations
+
 import math
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from shared.oci.backup_record import BackupFacts
 from shared.oci.models import LockRequest, RetentionDuration, RetentionTimeUnit
+
+if TYPE_CHECKING:
+    from shared.oci.backup_record import BackupFacts
 
 MAX_LOCK_DAYS = 36500
 DAYS_PER_YEAR = 365  # a YEARS period is compared as 365 days a year (the SDK does not say how OCI counts)

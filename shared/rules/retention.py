@@ -16,11 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from shared.oci.backup_record import BackupFacts
 from shared.oci.models import LifecycleState
 from shared.rules.locks import Lock, lock_of
 from shared.rules.tags import is_managed
+
+if TYPE_CHECKING:
+    from shared.oci.backup_record import BackupFacts
 
 
 @dataclass(frozen=True)
