@@ -62,7 +62,7 @@ def creates(stage: Stage) -> int:
 
 def step_recovery_drill(stage: Stage, scene: Scene, step: Step) -> None:
     control = stage.control
-    ledger = str(control.create_compartment("ledger")["id"])
+    ledger = str(control.create_compartment("ledger", parent_id=stage.compartment_id)["id"])  # in the functions' scope
     say("The ledger stack (compartment ledger): ledger-db (200 GB, backed up 26 h and 3 h ago), ledger-app (boot")
     say("volume, 5 h ago), ledger-vg (two volumes, a group backup 4 h ago) and ledger-queue (30 min ago).")
     backups = ledger_stack(stage, ledger)

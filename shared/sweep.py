@@ -40,7 +40,7 @@ def scope(invocation: Invocation[Any, Any], compartments: list[str] | None = Non
     (IAM stays the outer boundary)."""
     settings = invocation.settings
     if compartments is not None:
-        _within_scope(invocation, compartments)
+        within_scope(invocation, compartments)
     chosen = settings.compartment_ids if compartments is None else compartments
     if not chosen:
         raise BadRequest("no compartments in scope: set COMPARTMENT_IDS", "COMPARTMENT_IDS")
@@ -49,7 +49,9 @@ def scope(invocation: Invocation[Any, Any], compartments: list[str] | None = Non
     return compartment_tree(invocation.client, invocation.region, list(chosen), invocation.call_deadline)
 
 
-def _within_scope(invocation: Invocation[Any, Any], compartments: list[str]) -> None:
+def within_scope(invocation: Invocation[Any, Any], compartments: list[str], field: str = "compartmentId") -> None:
+    """Each of a request's ``compartments`` is one of ``COMPARTMENT_IDS`` or below one, else a 400 naming
+    ``field``."""
     configured = invocation.settings.compartment_ids
     outside = [c for c in compartments if c not in configured]
     if outside and configured:  # below a configured compartment? (one walk of the configured subtrees)
@@ -58,7 +60,7 @@ def _within_scope(invocation: Invocation[Any, Any], compartments: list[str]) -> 
     if outside:
         raise BadRequest(
             f"{outside[0]} is not in COMPARTMENT_IDS or below them; a request acts within the function's scope",
-            "compartmentId",
+            field,
         )
 
 

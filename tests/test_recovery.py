@@ -2,7 +2,8 @@
 newest copy at or before the point in time per source, prefers the group backup and names the sources
 without a usable backup; a stale planId is 409 and creates nothing; apply twice and concurrently creates
 each resource once; sources and backups unchanged; a deadline mid-apply hands over and finishes exactly
-once; progress; each refused input a 400 naming its field; only RECOVERY_ALLOWED_SUBJECTS apply over HTTP."""
+once; progress; each refused input a 400 naming its field, a compartmentId outside COMPARTMENT_IDS (and
+their subtrees) among them; only RECOVERY_ALLOWED_SUBJECTS apply over HTTP."""
 
 from __future__ import annotations
 
@@ -270,10 +271,15 @@ def refusal(fn: FdkProcess, doc: dict[str, Any]) -> tuple[int, str | None]:
 
 @pytest.mark.usefixtures("fleet")
 def test_each_refused_input_is_a_400_naming_its_field(
-    emu: EmulatorControl, start_function: StartFunction, fn: FdkProcess, recover: Recover, deployment: Deployment
+    emu: EmulatorControl,
+    start_function: StartFunction,
+    compartment: str,
+    fn: FdkProcess,
+    recover: Recover,
+    deployment: Deployment,
 ) -> None:
     other = str(emu.create_compartment("elsewhere")["id"])
-    empty = str(emu.create_compartment("empty")["id"])
+    empty = str(emu.create_compartment("empty", parent_id=compartment)["id"])  # in scope, no backup
     emu.settings(subscribed_regions=[HOME_REGION, DR_REGION])
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     ancient = (datetime.now(UTC) - timedelta(days=30)).isoformat()
@@ -294,6 +300,36 @@ def test_each_refused_input_is_a_400_naming_its_field(
     off = recovery_fn(start_function, deployment, RECOVERY_COMPARTMENT_IDS="")
     assert refusal(off, recover()) == (400, "recover")
     assert creates(emu) == 0
+
+
+def test_a_recovery_reads_only_within_the_functions_scope(
+    emu: EmulatorControl,
+    signed_api: SignedApi,
+    compartment: str,
+    fn: FdkProcess,
+    recover: Recover,
+    deployment: Deployment,
+) -> None:
+    """``compartmentId`` must be one of COMPARTMENT_IDS or below one, as in every request: a compartment with
+    copies the function could read, outside its configuration, is a 400 naming recover.compartmentId for a
+    plan, an apply and a progress question alike, and nothing is created or published."""
+    below = str(emu.create_compartment("team", parent_id=compartment)["id"])
+    outside = str(emu.create_compartment("elsewhere")["id"])
+    for where, name in ((below, "team-db"), (outside, "other-db")):
+        volume = emu.create_volume(HOME_REGION, where, name, size_in_gbs=50)
+        copy_to_dr(signed_api, emu.seed_backup(HOME_REGION, volume["id"], age_seconds=5 * HOUR))
+    planned = fn.call(recover(compartmentId=below)).json()
+    assert planned["status"] == 200 and len(planned["recovery"]["sources"]) == 1, planned
+    plan_id = planned["recovery"]["planId"]
+    asked = [recover(compartmentId=outside), recover(compartmentId=outside, planId=plan_id)]
+    asked.append({**recover(compartmentId=outside, planId=plan_id), "status": True})
+    answered = [fn.call(doc).json() for doc in asked]
+    answered.append(fn.http(recover(compartmentId=outside, planId=plan_id), headers=GATEWAY_HEADERS).json())
+    for refused in answered:
+        assert refused["status"] == 400 and refused["error"]["field"] == "recover.compartmentId", refused
+        assert f"{outside} is not in COMPARTMENT_IDS or below them" in refused["error"]["message"]
+    assert creates(emu) == 0
+    assert emu.messages(DR_REGION, deployment.topic) == []
 
 
 @pytest.mark.usefixtures("fleet")

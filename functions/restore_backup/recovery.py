@@ -15,9 +15,15 @@ idempotent. HTTP / direct only.
 - **progress** (``"status": true``): read-only; the resources the plan created, their state, and the
   restore time as far as it was seen (an upper bound: from ``timeCreated`` to when it was read AVAILABLE).
 
+Scope: what a recovery reads is the function's scope, as for every request: ``compartmentId`` must be
+one of ``COMPARTMENT_IDS`` or below one (the compartments the function is granted to read), a
+``selector`` matches within ``COMPARTMENT_IDS`` (and their subtrees with ``INCLUDE_SUBCOMPARTMENTS``);
+what it creates goes only into ``RECOVERY_COMPARTMENT_IDS``.
+
 Refusals (400 naming the field, nothing created): recovery off (``RECOVERY_COMPARTMENT_IDS`` unset), a
-target outside it, a region the tenancy has not enabled, an availability domain the region does not
-have, a point in time before the oldest kept backup in scope, a scope that matches nothing.
+target outside it, a ``compartmentId`` outside the function's scope, a region the tenancy has not enabled,
+an availability domain the region does not have, a point in time before the oldest kept backup in scope,
+a scope that matches nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ from shared.oci.restores import (
 from shared.results import Item, ItemStatus, status_for
 from shared.rules import recovery as rules
 from shared.rules.tags import CALL_KEY, MAX_TAG_VALUE, SOURCE_REGION_KEY
-from shared.sweep import deferred_item, run_bounded, scope
+from shared.sweep import deferred_item, run_bounded, scope, within_scope
 from shared.triggers import TriggerKind
 
 RecoveryRun = Invocation[Any, Any]  # restore-backup's: its settings are RecoveryKeys
@@ -59,6 +65,8 @@ def recover(invocation: RecoveryRun, request: Recover, status: bool) -> None:
     """Plan, apply or progress, by the request's form."""
     check_shape(request, status)
     _check_target(invocation.settings, request)
+    if request.compartment_id is not None:
+        within_scope(invocation, [request.compartment_id], "recover.compartmentId")
     if status:
         progress(invocation, request)
         return
