@@ -378,7 +378,7 @@ def test_http_copies_one_backup_to_given_regions_with_dry_run(
     vol = volume(emu, compartment, "db04")
     backup = seed(emu, vol, "db04-bk", tags={"owner": "dba"})  # not the tool's: an explicit request copies it
     fn = copy_fn(start_function)
-    body = {"backupId": backup["id"], "regions": [DR2_REGION, "us-sanjose-1", DR2_REGION], "dryRun": True}
+    body = {"backupId": backup["id"], "regions": [DR2_REGION, "us-sanjose-1"], "dryRun": True}
 
     planned = fn.http(body, headers=GATEWAY_HEADERS)
     assert planned.http_status == 200
@@ -393,10 +393,36 @@ def test_http_copies_one_backup_to_given_regions_with_dry_run(
     assert len(copies(signed_api, DR2_REGION, compartment)) == len(copies(signed_api, "us-sanjose-1", compartment)) == 1
     assert copies(signed_api, DR_REGION, compartment) == []  # only the regions asked for
 
-    direct = fn.call({"backupId": backup["id"], "regions": [DR2_REGION, HOME_REGION]}).json()
+    direct = fn.call({"backupId": backup["id"], "regions": [DR2_REGION]}).json()
     assert direct["trigger"] == "direct"
-    assert sorted(i["reason"] for i in direct["items"])[0].startswith("already copied")
-    assert any(i["reason"] == "destination is the source region" for i in direct["items"])
+    assert [i["reason"][: len("already copied")] for i in direct["items"]] == ["already copied"]
+
+
+@pytest.mark.parametrize(
+    ("regions", "says"),
+    [
+        ([DR2_REGION, HOME_REGION], f"{HOME_REGION} is the function's own region"),
+        ([DR2_REGION, "us-sanjose-1", DR2_REGION], f"{DR2_REGION} is listed twice"),
+    ],
+)
+def test_a_request_naming_the_own_region_or_a_region_twice_is_a_400_that_changes_nothing(
+    emu: EmulatorControl,
+    start_function: StartFunction,
+    compartment: str,
+    signed_api: SignedApi,
+    regions: list[str],
+    says: str,
+) -> None:
+    """As COPY_DESTINATION_REGIONS refuses them: over HTTP and invoked directly, before anything is read."""
+    backup = seed(emu, volume(emu, compartment, "db06"), "db06-bk")
+    fn = copy_fn(start_function)
+    body = {"backupId": backup["id"], "regions": regions}
+    answered = [fn.http(body, headers=GATEWAY_HEADERS).json(), fn.call(body).json()]
+    for doc in answered:
+        assert doc["status"] == 400 and doc["error"]["field"] == "regions", doc
+        assert says in doc["error"]["message"], doc
+    assert all(copies(signed_api, region, compartment) == [] for region in (DR2_REGION, "us-sanjose-1", DR_REGION))
+    assert not [op for op in emu.calls() if op.endswith(("GetVolumeBackup", "CopyVolumeBackup"))]
 
 
 BAD_REQUESTS: list[tuple[dict[str, Any], int, str | None]] = [

@@ -58,14 +58,7 @@ class CopyBackupSettings(CommonSettings):
     def _regions(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if not value:
             raise ValueError("give at least one destination region name, e.g. us-phoenix-1")
-        for region in value:
-            if not is_region_name(region):
-                raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
-            if value.count(region) > 1:
-                raise ValueError(f"{region} is listed twice")
-            if region == info.data.get("own_region"):
-                raise ValueError(f"{region} is the function's own region; a copy goes to another region")
-        return value
+        return check_destinations(value, info.data.get("own_region"))
 
     @field_validator("kms_key_ids")
     @classmethod
@@ -128,6 +121,18 @@ class CopyBackupSettings(CommonSettings):
         return self.copy_all or is_managed(backup.freeform_tags)
 
 
+def check_destinations(regions: list[str], own_region: str | None) -> list[str]:
+    """Copy destinations: region names, each once, never the function's own region."""
+    for region in regions:
+        if not is_region_name(region):
+            raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
+        if regions.count(region) > 1:
+            raise ValueError(f"{region} is listed twice")
+        if region == own_region:
+            raise ValueError(f"{region} is the function's own region; a copy goes to another region")
+    return regions
+
+
 def check_region_keys(value: dict[str, Any], info: ValidationInfo) -> None:
     """A per-region entry must name one of COPY_DESTINATION_REGIONS (a typo would be ignored silently)."""
     destinations = info.data.get("destination_regions")
@@ -169,12 +174,14 @@ class CopyBackupRequest(BaseModel):
     @field_validator("regions")
     @classmethod
     def _region_names(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        if value is not None and info.data.get("dr_posture"):
+        """As ``COPY_DESTINATION_REGIONS``: each once, never the function's own region (the validation
+        context's ``region``)."""
+        if value is None:
+            return None
+        if info.data.get("dr_posture"):
             raise ValueError("not with drPosture")
-        for region in value or []:
-            if not is_region_name(region):
-                raise ValueError(f"{region!r} is not a region name (e.g. us-phoenix-1)")
-        return list(dict.fromkeys(value)) if value is not None else None
+        own = info.context.get("region") if isinstance(info.context, dict) else None
+        return check_destinations(value, own)
 
     @property
     def read_only(self) -> bool:
