@@ -131,7 +131,8 @@ class RunResult(BaseModel):
 
     @property
     def all_failed(self) -> bool:
-        return bool(self.items) and all(i.status is ItemStatus.FAILED for i in self.items)
+        failed = ItemStatus.FAILED
+        return bool(self.items) and all(i.status is failed for i in self.items) and set(self.counts) <= {failed.value}
 
     @property
     def has_failures(self) -> bool:
@@ -139,7 +140,9 @@ class RunResult(BaseModel):
 
     @property
     def has_deferred(self) -> bool:
-        return any(i.status is ItemStatus.DEFERRED for i in self.items)
+        return bool(self.counts.get(ItemStatus.DEFERRED.value)) or any(
+            i.status is ItemStatus.DEFERRED for i in self.items
+        )
 
 
 class Report:
@@ -159,11 +162,18 @@ class Report:
             function=function, trigger=trigger, dry_run=dry_run, started_at=started_at, call_id=call_id, region=region
         )
         self._sections: dict[str, Section] = {}
+        self._more: Counter[str] = Counter()
 
     def add(self, item: Item) -> Item:
         with self._lock:
             self._result.items.append(item)
         return item
+
+    def count_more(self, status: ItemStatus, count: int) -> None:
+        """``count`` more items of ``status`` that are counted, not listed one by one (a backlog the run
+        says as a number, in a note of its own)."""
+        with self._lock:
+            self._more[status.value] += count
 
     def note(self, text: str) -> None:
         with self._lock:
@@ -194,7 +204,8 @@ class Report:
                 update={"items": list(self._result.items), "notes": list(self._result.notes)}
             )
             result._sections = dict(self._sections)
-        counter = Counter(item.status.value for item in result.items)
+            more = Counter(self._more)
+        counter = Counter(item.status.value for item in result.items) + more
         result.counts = {
             status.value: counter.get(status.value, 0) for status in ItemStatus if counter.get(status.value)
         }

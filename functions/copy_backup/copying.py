@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from functions.copy_backup.limits import Limits, limits_for
 from functions.copy_backup.settings import COPY_RETRY, Run
+from functions.copy_backup.source import SourceBackup
 from functions.copy_backup.upkeep import Updated, Upkeep, copy_name, made_by_tool, update_copy, upkeep_for
 from shared.oci.blockstorage import BackupKind, Versioned
 from shared.oci.errors import (
@@ -122,7 +123,7 @@ class Destination(NamedTuple):
 
 
 def destination(
-    invocation: Run, kind: BackupKind, backup: BackupBase, region: str, copies: Iterable[BackupBase]
+    invocation: Run, kind: BackupKind, backup: SourceBackup, region: str, copies: Iterable[BackupBase]
 ) -> Destination:
     """What ``copies`` (copies in ``region``; those of other backups are passed over) hold for ``backup``."""
     live: list[BackupBase] = []
@@ -149,7 +150,7 @@ def copy_token(kind: BackupKind, backup_id: str, region: str, replaced: int, ren
 
 
 def copy_with_renewal(
-    invocation: Run, kind: BackupKind, backup: BackupBase, details: CopyBackupDetails, replaced: int
+    invocation: Run, kind: BackupKind, backup: SourceBackup, details: CopyBackupDetails, replaced: int
 ) -> Versioned[BackupBase] | None:
     """Copy; when OCI says the copy an earlier call made with this token was deleted (409
     ``InvalidatedRetryToken``, or a replay answers it TERMINATING / TERMINATED), copy again with the
@@ -166,7 +167,12 @@ def copy_with_renewal(
 
 
 def copy_to(
-    invocation: Run, kind: BackupKind, backup: BackupBase, region: str, limits: Limits, seen: Destination | None = None
+    invocation: Run,
+    kind: BackupKind,
+    backup: SourceBackup,
+    region: str,
+    limits: Limits,
+    seen: Destination | None = None,
 ) -> BackupBase | None:
     """Copy one backup to one region, unless a copy is there already; never raises for OCI errors.
 
@@ -212,7 +218,7 @@ def copy_to(
 
 
 def refused(
-    invocation: Run, kind: BackupKind, backup: BackupBase, limits: Limits, exc: OciServiceError, base: dict[str, Any]
+    invocation: Run, kind: BackupKind, backup: SourceBackup, limits: Limits, exc: OciServiceError, base: dict[str, Any]
 ) -> None:
     """OCI refused the copy: "not now" is deferred, anything else failed with OCI's reason."""
     request_id = exc.opc_request_id
@@ -237,7 +243,7 @@ def refused(
 def after_copy(
     invocation: Run,
     kind: BackupKind,
-    backup: BackupBase,
+    backup: SourceBackup,
     seen: Destination,
     copy: BackupBase,
     request_id: str | None,
@@ -281,7 +287,7 @@ def _done_words(done: Updated, lock_days: int) -> str:
 
 
 def existing_copy(
-    invocation: Run, kind: BackupKind, backup: BackupBase, seen: Destination, base: dict[str, Any]
+    invocation: Run, kind: BackupKind, backup: SourceBackup, seen: Destination, base: dict[str, Any]
 ) -> BackupBase | None:
     """Already copied: nothing to do, bring the tool's copy up to date (tags, lock, its source's name and
     tags), or leave someone else's copy alone."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from functions.copy_backup.settings import COPYING_STATES, OCI_MAX_IN_FLIGHT, Run
+from functions.copy_backup.source import SourceBackup
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import OciError
 from shared.oci.models import IN_PROGRESS_STATES, BackupBase
@@ -34,7 +35,7 @@ class Limits:
                 else:
                     self.budget -= 1
 
-    def claim(self, kind: BackupKind, backup: BackupBase) -> str | None:
+    def claim(self, kind: BackupKind, backup: SourceBackup) -> str | None:
         """Take a slot for a copy; the reason it has to wait otherwise."""
         with self.lock:
             if kind is BackupKind.BOOT_VOLUME:
@@ -54,7 +55,7 @@ class Limits:
             self.budget -= 1
             return None
 
-    def release(self, kind: BackupKind, backup: BackupBase) -> None:
+    def release(self, kind: BackupKind, backup: SourceBackup) -> None:
         with self.lock:
             if kind is BackupKind.BOOT_VOLUME:
                 self.busy_boot_volumes.discard(backup.source_id or backup.id)
@@ -76,7 +77,7 @@ def in_flight_from(copy: BackupBase, source_region: str) -> bool:
     return copy.freeform_tags.get(SOURCE_REGION_KEY, source_region) == source_region
 
 
-def limits_for(invocation: Run, kind: BackupKind, backup: BackupBase, regions: list[str]) -> Limits:
+def limits_for(invocation: Run, kind: BackupKind, backup: SourceBackup, regions: list[str]) -> Limits:
     """Copies of ``kind`` in flight from this region, in every destination we know of.
 
     A boot volume's copies in flight are recognised by ``bootVolumeId`` and, should a copy not keep

@@ -11,11 +11,16 @@ that counts is when the source backup was taken (a copy keeps it as its ``timeCr
 A source's ``name`` is the name of its newest backup in scope: the reconcile lists backups, not the
 volumes themselves. A destination whose copies could not be listed is left out (the run reports it
 as a failed item).
+
+What is kept across the listings is one small line per source (its newest backup in scope and, per
+destination, when the backup behind its newest copy there was taken), never the listed backups: a copy
+lives in its source backup's compartment, so the backups a copy is traced through are those of the
+compartment and kind being listed (``listed``), let go when the reconcile moves on (``next_listing``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,61 +29,62 @@ from shared.oci.models import BackupBase, LifecycleState
 from shared.posture import Coverage, DrPosture, destination_posture
 
 
+@dataclass(slots=True)
+class _Source:
+    kind: str = ""  # "" until a backup of it is in scope
+    name: str = ""
+    compartment_id: str = ""
+    newest: datetime | None = None  # its newest backup in scope
+    copied: dict[str, datetime] = field(default_factory=dict)  # destination -> when its newest copy's backup was taken
+
+
 @dataclass
 class DrTally:
     regions: list[str]
-    backups: dict[str, BackupBase] = field(default_factory=dict)  # every AVAILABLE source-region backup, by id
-    scope: dict[str, tuple[BackupKind, BackupBase]] = field(default_factory=dict)  # source id -> newest candidate
-    copies: dict[str, list[BackupBase]] = field(default_factory=dict)  # destination -> copies listed there
     failed: set[str] = field(default_factory=set)
+    _sources: dict[str, _Source] = field(default_factory=dict)  # source id -> its line
+    _taken: dict[str, tuple[str | None, datetime]] = field(default_factory=dict)  # backup id -> (source, taken)
 
-    def add_sources(self, kind: BackupKind, listed: Iterable[BackupBase], candidates: Iterable[BackupBase]) -> None:
-        for backup in listed:
-            self.backups[backup.id] = backup
-        for backup in candidates:
-            source = backup.source_id
-            if not source:
-                continue
-            known = self.scope.get(source)
-            if known is None or backup.time_created > known[1].time_created:
-                self.scope[source] = (kind, backup)
+    def listed(self, backup: BackupBase) -> None:
+        """An AVAILABLE backup of the compartment and kind being listed: copies of it are traced through it."""
+        self._taken[backup.id] = (backup.source_id, backup.time_created)
 
-    def add_copies(self, region: str, copies: Iterable[BackupBase]) -> None:
-        self.copies.setdefault(region, []).extend(copies)
+    def candidate(self, kind: BackupKind, backup: BackupBase) -> None:
+        """A backup the reconcile would copy: its source is in scope."""
+        if not backup.source_id:
+            return
+        line = self._sources.setdefault(backup.source_id, _Source())
+        if line.newest is None or backup.time_created > line.newest:
+            line.kind, line.name, line.compartment_id = kind.word, backup.display_name, backup.compartment_id
+            line.newest = backup.time_created
+
+    def copy(self, region: str, copy: BackupBase) -> None:
+        """A copy listed in ``region`` (of a backup of the compartment and kind being listed)."""
+        if copy.lifecycle_state != LifecycleState.AVAILABLE:
+            return
+        source, taken = self._taken.get(copy.copied_from or "", (copy.source_id, copy.time_created))
+        if not source:
+            return
+        line = self._sources.setdefault(source, _Source())
+        known = line.copied.get(region)
+        if known is None or taken > known:
+            line.copied[region] = taken
+
+    def next_listing(self) -> None:
+        self._taken.clear()
 
     def unknown(self, region: str) -> None:
         self.failed.add(region)
 
     def posture(self, rpo_hours: int, now: datetime) -> DrPosture:
-        destinations = {}
-        for region in self.regions:
-            if region in self.failed:
-                continue
-            newest = self._newest_copies(self.copies.get(region, []))
-            coverages = [
-                Coverage(
-                    resource_id=source,
-                    name=backup.display_name,
-                    kind=kind.word,
-                    compartment_id=backup.compartment_id,
-                    last_at=newest.get(source),
-                )
-                for source, (kind, backup) in self.scope.items()
-            ]
-            destinations[region] = destination_posture(coverages, rpo_hours, now)
+        destinations = {
+            region: destination_posture(self._coverages(region), rpo_hours, now)
+            for region in self.regions
+            if region not in self.failed
+        }
         return DrPosture(rpo_hours=rpo_hours, destinations=destinations)
 
-    def _newest_copies(self, copies: Iterable[BackupBase]) -> dict[str, datetime]:
-        """Source id -> when the backup behind its newest AVAILABLE copy was taken."""
-        newest: dict[str, datetime] = {}
-        for copy in copies:
-            if copy.lifecycle_state != LifecycleState.AVAILABLE:
-                continue
-            original = self.backups.get(copy.copied_from or "")
-            source = original.source_id if original is not None else copy.source_id
-            if not source or source not in self.scope:
-                continue
-            taken = original.time_created if original is not None else copy.time_created
-            if source not in newest or taken > newest[source]:
-                newest[source] = taken
-        return newest
+    def _coverages(self, region: str) -> Iterator[Coverage]:
+        for source, line in self._sources.items():
+            if line.newest is not None:  # in scope
+                yield Coverage(source, line.name, line.kind, line.compartment_id, line.copied.get(region))

@@ -1,21 +1,34 @@
 """The schedule run: what each destination lacks (copies, tags), copied newest first, then pruned.
 
-On the way it measures the DR posture (``posture.DrTally``) from the listings it makes anyway.
+Listing goes one compartment and kind at a time, page by page: its AVAILABLE backups (what the run may
+copy is kept as a ``Candidate``), then each destination's copies of them, which are counted into the copy
+limits and the DR posture (``posture.DrTally``), matched with their backups (what the destination lacks)
+and planned for pruning by the destination's retention; then they are let go. What the run keeps across
+the listings is small: a ``Candidate`` per backup of the compartment and kind being listed, a line per
+source for the DR posture, and the work it can start in one run (``Backlog``): the newest
+``COPY_MAX_IN_FLIGHT`` copies of volume and volume group backups (OCI's pool of copy slots from this
+region), and the newest ``HELD`` boot volume backup copies, copies to bring up to date and copies to
+delete. The rest is counted (``deferred`` in the counts) and said in a note.
+
+No hand-over: copies go newest first into copy slots that free up only as OCI finishes earlier copies
+(minutes to hours later), so a detached run seconds later would find the slots still taken; the next
+(hourly) reconcile plans afresh from its own listings, newest first.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from functions.copy_backup.backlog import Newest
 from functions.copy_backup.copying import Destination, copy_to, destination
 from functions.copy_backup.limits import Limits
 from functions.copy_backup.posture import DrTally
-from functions.copy_backup.pruning import prune
+from functions.copy_backup.pruning import Deletions
 from functions.copy_backup.settings import COPY_KINDS, Run
+from functions.copy_backup.source import Candidate
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import OciError
 from shared.oci.models import BackupBase, LifecycleState
@@ -23,38 +36,70 @@ from shared.results import Item, ItemStatus
 from shared.rules.retention import kept
 from shared.sweep import deferred_item, run_bounded, scope
 
+HELD = 2000  # boot volume copies, copies to bring up to date, copies to delete: each kept for one run at most
+PAGE = 1000  # backups a listing asks for per page (the most OCI answers)
+NOT_STARTED = "not started before the deadline; the next reconcile copies it"
+
 
 class Task(NamedTuple):
     """A backup to copy to a region, or whose copy there to bring up to date, with what its listing showed."""
 
     kind: BackupKind
-    backup: BackupBase
+    backup: Candidate
     seen: Destination
 
 
-class Listings:
-    """Each destination's copies, listed once per compartment and kind, and as the run's own calls left them."""
+class Backlog:
+    """The work a reconcile found: the newest it can start in one run, the rest counted."""
+
+    def __init__(self, slots: int) -> None:
+        self.pool: Newest[Task] = Newest(slots)  # copies of volume and volume group backups: OCI's shared slots
+        self.boot: Newest[Task] = Newest(HELD)  # boot volume backup copies: one slot per boot volume
+        self.upkeep: Newest[Task] = Newest(HELD)  # copies the tool made that lack their name, tags or lock
+        self.too_old = 0  # copies not made: the destination's retention would delete them
+
+    def add(self, task: Task) -> None:
+        at = task.backup.time_created
+        if task.seen.live:
+            self.upkeep.add(at, task)
+        elif task.kind is BackupKind.BOOT_VOLUME:
+            self.boot.add(at, task)
+        else:
+            self.pool.add(at, task)
+
+    def newest_first(self) -> list[Task]:
+        held = [*self.pool.newest_first(), *self.boot.newest_first(), *self.upkeep.newest_first()]
+        return sorted(held, key=lambda t: t.backup.time_created, reverse=True)
+
+    def notes(self, source_region: str, slots: int) -> list[str]:
+        notes = []
+        waiting = self.pool.left + self.boot.left
+        if waiting:
+            notes.append(
+                f"{waiting} more backup copies wait for a copy slot (OCI allows {slots} volume backup copies in "
+                f"flight from {source_region}, one per boot volume); the next reconcile copies them, newest first"
+            )
+        if self.upkeep.left:
+            notes.append(f"{self.upkeep.left} more copies lack their name, tags or lock; the next reconcile does them")
+        if self.too_old:
+            notes.append(f"{self.too_old} backup copies not made: the destination's retention would delete them")
+        return notes
+
+
+class Learned:
+    """The copies the run made or updated, as its own calls left them (pruning reads their locks)."""
 
     def __init__(self) -> None:
-        self._copies: dict[tuple[str, BackupKind, str], dict[str, BackupBase]] = {}
+        self._copies: dict[str, BackupBase] = {}
         self._lock = threading.Lock()
 
-    def listed(self, region: str, kind: BackupKind, compartment: str, copies: Iterable[BackupBase]) -> None:
+    def add(self, copy: BackupBase) -> None:
         with self._lock:
-            self._copies[(region, kind, compartment)] = {c.id: c for c in copies}
+            self._copies[copy.id] = copy
 
-    def learn(self, region: str, kind: BackupKind, copy: BackupBase) -> None:
-        """A copy the run made or updated: its latest state replaces what the listing showed."""
+    def get(self, copy_id: str) -> BackupBase | None:
         with self._lock:
-            known = self._copies.get((region, kind, copy.compartment_id))
-            if known is not None:
-                known[copy.id] = copy
-
-    def copies(self, region: str, kind: BackupKind, compartment: str) -> list[BackupBase] | None:
-        """None: that destination could not be listed."""
-        with self._lock:
-            known = self._copies.get((region, kind, compartment))
-            return None if known is None else list(known.values())
+            return self._copies.get(copy_id)
 
 
 def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
@@ -64,32 +109,29 @@ def reconcile(invocation: Run, *, posture_only: bool = False) -> None:
     regions = [r for r in settings.destination_regions if r != invocation.region]
     limits = Limits(invocation.region, settings.max_in_flight)
     tally = DrTally(regions)
-    listings = Listings()
-    tasks = plan(invocation, compartments, regions, limits, listings, tally)
+    backlog = Backlog(settings.max_in_flight)
+    deletions = Deletions(HELD)
+    plan(invocation, compartments, regions, limits, backlog, deletions, tally)
     invocation.report.add_section(tally.posture(settings.dr_rpo_hours, invocation.now()))
     if posture_only:
         return
-    tasks.sort(key=lambda t: t.backup.time_created, reverse=True)  # newest first get the copy slots
+    for note in backlog.notes(invocation.region, settings.max_in_flight):
+        invocation.report.note(note)
+    invocation.report.count_more(ItemStatus.DEFERRED, backlog.pool.left + backlog.boot.left + backlog.upkeep.left)
+    learned = Learned()
 
     def copy(task: Task) -> None:
         done = copy_to(invocation, task.kind, task.backup, task.seen.region, limits, task.seen)
         if done is not None:
-            listings.learn(task.seen.region, task.kind, done)
+            learned.add(done)
 
     def defer(task: Task) -> None:
-        reason = "not started before the deadline; the next reconcile copies it"
-        invocation.report.add(deferred_item("copy", task.backup.id, task.backup.display_name, reason, task.seen.region))
+        backup = task.backup
+        invocation.report.add(deferred_item("copy", backup.id, backup.display_name, NOT_STARTED, task.seen.region))
 
+    tasks = backlog.newest_first()  # newest first get the copy slots
     run_bounded(tasks, copy, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
-    for region in regions:
-        for kind in COPY_KINDS:
-            for compartment in compartments:
-                if invocation.deadline.expired():
-                    invocation.report.note(f"pruning of copies in {region} left for the next run (deadline)")
-                    break
-                copies = listings.copies(region, kind, compartment)
-                if copies is not None:  # not listed: reported failed already
-                    prune(invocation, region, kind, copies)
+    deletions.apply(invocation, learned.get)
 
 
 def plan(
@@ -97,42 +139,31 @@ def plan(
     compartments: list[str],
     regions: list[str],
     limits: Limits,
-    listings: Listings,
-    tally: DrTally | None = None,
-) -> list[Task]:
-    """What each destination lacks; counts the copies in flight into ``limits`` (and the posture into
-    ``tally``) on the way, and keeps each destination's listing in ``listings``."""
+    backlog: Backlog,
+    deletions: Deletions,
+    tally: DrTally,
+) -> None:
+    """What each destination lacks, into ``backlog``, and what its retention lets go, into ``deletions``;
+    counts the copies in flight into ``limits`` and the DR posture into ``tally`` on the way."""
     settings = invocation.settings
     now = invocation.now()
     cutoff = now - timedelta(days=settings.lookback_days)
-    tasks: list[Task] = []
-    too_old = 0
     failed_regions: set[str] = set()
     for compartment in compartments:
         for kind in COPY_KINDS:
-            listed = [  # group backups cannot be listed by state: filtered here
-                b
-                for b in invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE")
-                if b.lifecycle_state == LifecycleState.AVAILABLE
-            ]
-            sources = [
-                b
-                for b in listed
-                if copy_candidate(b, cutoff)
-                and settings.wants(b)
-                and not settings.is_test_restore(b.compartment_id, b.freeform_tags)
-            ]
-            if tally is not None:
-                tally.add_sources(kind, listed, sources)
+            sources = candidates(invocation, kind, compartment, cutoff, tally)
             for region in regions:
                 if region in failed_regions:
                     continue
                 try:
-                    copies = [c for c in invocation.storage_in(region).list_backups(kind, compartment) if c.copied_from]
+                    copies = [
+                        c
+                        for c in invocation.storage_in(region).list_backups(kind, compartment, limit=PAGE)
+                        if c.copied_from
+                    ]
                 except OciError as exc:
                     failed_regions.add(region)
-                    if tally is not None:
-                        tally.unknown(region)
+                    tally.unknown(region)
                     invocation.report.add(
                         Item(
                             status=ItemStatus.FAILED,
@@ -143,23 +174,55 @@ def plan(
                         )
                     )
                     continue
-                listings.listed(region, kind, compartment, copies)
                 limits.count(kind, copies)
-                if tally is not None:
-                    tally.add_copies(region, copies)
-                keep = kept(sources, settings.retention(region), now)
-                copies_of: dict[str, list[BackupBase]] = defaultdict(list)
                 for copy in copies:
-                    copies_of[copy.copied_from or ""].append(copy)
-                for backup in sources:
-                    seen = destination(invocation, kind, backup, region, copies_of.get(backup.id, []))
-                    if seen.upkeep or (not seen.live and backup.id in keep):
-                        tasks.append(Task(kind, backup, seen))
-                    elif not seen.live:
-                        too_old += 1
-    if too_old:
-        invocation.report.note(f"{too_old} backup copies not made: the destination's retention would delete them")
-    return tasks
+                    tally.copy(region, copy)
+                deletions.plan(invocation, region, kind, copies)
+                lacking(invocation, kind, region, sources, copies, backlog, now)
+            tally.next_listing()
+
+
+def candidates(
+    invocation: Run, kind: BackupKind, compartment: str, cutoff: datetime, tally: DrTally
+) -> list[Candidate]:
+    """The compartment's AVAILABLE backups of ``kind`` the reconcile may copy, listed page by page."""
+    settings = invocation.settings
+    namespaces = settings.copy_defined_tag_namespaces
+    kept_here: list[Candidate] = []
+    for backup in invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE", limit=PAGE):
+        if backup.lifecycle_state != LifecycleState.AVAILABLE:  # group backups cannot be listed by state
+            continue
+        tally.listed(backup)
+        if (
+            copy_candidate(backup, cutoff)
+            and settings.wants(backup)
+            and not settings.is_test_restore(backup.compartment_id, backup.freeform_tags)
+        ):
+            tally.candidate(kind, backup)
+            kept_here.append(Candidate.of(backup, namespaces))
+    return kept_here
+
+
+def lacking(
+    invocation: Run,
+    kind: BackupKind,
+    region: str,
+    sources: list[Candidate],
+    copies: list[BackupBase],
+    backlog: Backlog,
+    now: datetime,
+) -> None:
+    """What ``region`` lacks of ``sources`` (``copies``: its copies of them), into ``backlog``."""
+    keep = kept(sources, invocation.settings.retention(region), now)
+    copies_of: dict[str, list[BackupBase]] = defaultdict(list)
+    for copy in copies:
+        copies_of[copy.copied_from or ""].append(copy)
+    for backup in sources:
+        seen = destination(invocation, kind, backup, region, copies_of.get(backup.id, []))
+        if seen.upkeep or (not seen.live and backup.id in keep):
+            backlog.add(Task(kind, backup, seen))
+        elif not seen.live:
+            backlog.too_old += 1
 
 
 def copy_candidate(backup: BackupBase, cutoff: datetime) -> bool:

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from functions.copy_backup.settings import TAG_ATTEMPTS, Run
+from functions.copy_backup.source import SourceBackup
 from shared.oci.blockstorage import BackupKind, BlockStorage, Versioned
 from shared.oci.boot_group_models import VolumeGroupBackup
 from shared.oci.errors import KeptChanging, OciError
@@ -46,7 +47,7 @@ from shared.rules.tags import (
 )
 
 
-def copy_name(invocation: Run, kind: BackupKind, backup: BackupBase, region: str) -> str:
+def copy_name(invocation: Run, kind: BackupKind, backup: SourceBackup, region: str) -> str:
     """Deterministic for a (backup, region): a replayed request is the very same request."""
     taken = backup.time_created
     values = {
@@ -60,7 +61,7 @@ def copy_name(invocation: Run, kind: BackupKind, backup: BackupBase, region: str
     return render(invocation.settings.template(region), values)
 
 
-def wanted_tags(backup: BackupBase, source_region: str) -> dict[str, str]:
+def wanted_tags(backup: SourceBackup, source_region: str) -> dict[str, str]:
     return {MANAGED_BY_KEY: MANAGED_BY_VALUE, SOURCE_KEY: backup.id, SOURCE_REGION_KEY: source_region}
 
 
@@ -83,7 +84,7 @@ class Upkeep(NamedTuple):
         return bool(self.summary)
 
 
-def upkeep_for(invocation: Run, backup: BackupBase, region: str, copy: BackupBase, name: str) -> Upkeep:
+def upkeep_for(invocation: Run, backup: SourceBackup, region: str, copy: BackupBase, name: str) -> Upkeep:
     """The name (``name``: ``copy_name``), tags and lock the tool's copy ``copy`` of ``backup`` should have,
     compared with what it has."""
     # only the namespaces the tool may write (COPY_DEFINED_TAG_NAMESPACES), never Oracle-Tags
@@ -129,7 +130,7 @@ def update_copy(
     invocation: Run,
     kind: BackupKind,
     region: str,
-    backup: BackupBase,
+    backup: SourceBackup,
     name: str,
     copy_id: str,
     seen: tuple[BackupBase, Upkeep] | None = None,

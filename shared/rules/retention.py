@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from shared.oci.models import LifecycleState
 from shared.rules.locks import Lock, lock_of
@@ -24,6 +24,20 @@ from shared.rules.tags import is_managed
 
 if TYPE_CHECKING:
     from shared.oci.backup_record import BackupFacts
+
+
+class Dated(Protocol):
+    """What rules 3 and 4 read of a backup: which source it is of, and when it was taken."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source_id(self) -> str | None: ...
+    @property
+    def time_created(self) -> datetime: ...
+
+
+D = TypeVar("D", bound=Dated)
 
 
 @dataclass(frozen=True)
@@ -67,11 +81,11 @@ def plan_pruning(backups: Sequence[BackupFacts], policy: RetentionPolicy, now: d
     return [Expired(backup, reason, lock_of(backup, now)) for backup, reason in reversed(list(going))]
 
 
-def kept(backups: Sequence[BackupFacts], policy: RetentionPolicy, now: datetime) -> set[str]:
+def kept(backups: Sequence[Dated], policy: RetentionPolicy, now: datetime) -> set[str]:
     """Ids of the backups (of any sources, whoever made them) that the policy would keep: rules 3 and 4 only."""
     if not policy.active:
         return {b.id for b in backups}
-    by_source: dict[str, list[BackupFacts]] = defaultdict(list)
+    by_source: dict[str, list[Dated]] = defaultdict(list)
     for backup in backups:
         by_source[backup.source_id or backup.id].append(backup)
     keep: set[str] = set()
@@ -82,9 +96,7 @@ def kept(backups: Sequence[BackupFacts], policy: RetentionPolicy, now: datetime)
     return keep
 
 
-def _going(
-    newest_first: Sequence[BackupFacts], policy: RetentionPolicy, now: datetime
-) -> Iterator[tuple[BackupFacts, str]]:
+def _going(newest_first: Sequence[D], policy: RetentionPolicy, now: datetime) -> Iterator[tuple[D, str]]:
     """Rules 3 and 4 for the backups of one source, newest first: each that goes, and why."""
     guard = max(1, policy.min_keep)
     cutoff = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
