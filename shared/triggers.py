@@ -3,7 +3,8 @@
 - ``EventTrigger``: an OCI Events rule delivers a CloudEvents 0.1 envelope (``cloudEventsVersion``).
 - ``ScheduleTrigger``: a Resource Scheduler schedule sends its BODY parameter, ``{"trigger": "schedule",
   "schedule": "<name>"}``; a bare invoke with an empty body counts as a schedule run too. A sweep that
-  hands over its remainder re-invokes itself with the same body plus ``slot`` and ``resourceIds``.
+  hands over its remainder re-invokes itself with the same body plus ``slot`` and a ``cursor`` (or
+  ``resourceIds``).
 - ``RequestTrigger``: a JSON body for the handler's request model, through API Gateway (``Fn-Intent:
   httprequest``, authenticated first by ``shared/gateway.py``) or a direct ``fn invoke`` / OCI invoke.
 
@@ -119,7 +120,8 @@ class OciEvent(BaseModel):
 class SweepCursor(BaseModel):
     """Where a handed-over sweep goes on: the compartment and kind it had reached, the page of that
     listing holding the first resource not started (``page``: the token that lists it, none for the first
-    page) and that resource's id (``startId``). The next run lists from there on: what came before it in
+    page) and that resource's id (``startId``: a volume, boot volume or volume group for create-backup, a
+    volume group backup for retag-group-backup). The next run lists from there on: what came before it in
     the page is skipped, what came before the page and the compartments and kinds already done are not
     listed again."""
 
@@ -138,7 +140,7 @@ class SweepCursor(BaseModel):
     @field_validator("start_id")
     @classmethod
     def _start(cls, value: str, info: ValidationInfo) -> str:
-        return region_ocid(value, info, ("volume", "bootvolume", "volumegroup"))
+        return region_ocid(value, info, ("volume", "bootvolume", "volumegroup", "volumegroupbackup"))
 
 
 class ScheduleRequest(BaseModel):

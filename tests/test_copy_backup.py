@@ -331,6 +331,52 @@ def test_eleventh_copy_is_deferred_not_failed(
     assert len(copies(signed_api, DR_REGION, compartment)) == 11
 
 
+def test_a_large_fleet_keeps_only_what_one_run_can_start_newest_first(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str, signed_api: SignedApi
+) -> None:
+    """2,440 backups over 3 compartments: each run copies the newest the copy slots allow (10 volume backups,
+    and one per boot volume), counts the rest as deferred with one note, and lists each destination once per
+    compartment and kind; the DR posture counts every source."""
+    compartments = [compartment, *(str(emu.create_compartment(f"big-{n}")["id"]) for n in range(2))]
+
+    def seed_part(part: int) -> list[dict[str, Any]]:
+        seeded = []
+        for n in range(part, 620, 4):
+            where = compartments[n % 3]
+            boot = n >= 600
+            source = volume(emu, where, f"v{n:03d}", boot=boot)
+            for b in range(2 if boot else 4):  # newest first: every volume's first backup, then the second, ...
+                seeded.append(seed(emu, source, f"v{n:03d}-{b}", boot=boot, age_days=(b * 620 + n) / 86400))
+        return seeded
+
+    with ThreadPoolExecutor(4) as pool:
+        backups = [b for part in pool.map(seed_part, range(4)) for b in part]
+    assert len(backups) == 2440
+    newest = sorted((b for b in backups if "bootvolume" not in b["id"]), key=lambda b: b["timeCreated"], reverse=True)
+    fn = copy_fn(start_function, COMPARTMENT_IDS=",".join(compartments))
+
+    before = Counter(emu.calls())
+    first = fn.call(b"").json()
+    assert first["counts"] == {"copied": 30, "deferred": 2410}, first["counts"]
+    copied = {i["resourceId"] for i in items(first, "copied")}
+    assert copied >= {b["id"] for b in newest[:10]} and len(copied - {b["id"] for b in newest[:10]}) == 20
+    assert len(first["items"]) == 50 and not first.get("itemsCut")  # the 20 older boot backups wait, listed
+    assert any(n.startswith("2390 more backup copies wait for a copy slot") for n in first["notes"]), first["notes"]
+    calls = Counter(emu.calls()) - before
+    for listing in ("ListVolumeBackups", "ListBootVolumeBackups", "ListVolumeGroupBackups"):
+        assert calls[f"{DR_REGION} {listing}"] == 3, (listing, calls)  # 1,000 a page: one per compartment
+    dr = first["drPosture"]["destinations"][DR_REGION]
+    assert (dr["sources"], dr["protected"], dr["unprotectedNotListed"]) == (620, 0, 570)
+
+    emu.advance(61)  # the copies finish: the slots free up
+    second = fn.call(b"").json()
+    assert second["counts"] == {"copied": 30, "deferred": 2380}, second["counts"]
+    assert {i["resourceId"] for i in items(second, "copied") if "bootvolume" not in i["resourceId"]} == {
+        b["id"] for b in newest[10:20]
+    }
+    assert second["drPosture"]["destinations"][DR_REGION]["protected"] == 30
+
+
 def test_boot_limits_and_copies_oci_refuses(
     emu: EmulatorControl, start_function: StartFunction, compartment: str, topic: str, signed_api: SignedApi
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -408,13 +409,63 @@ def test_schedule_hands_over_what_the_deadline_leaves(
     (invocation,) = emu.invocations()
     assert invocation["invokeType"] == "detached"
     handed = json.loads(invocation["body"])
-    assert handed["schedule"] == "hourly" and sorted(handed["resourceIds"]) == sorted([first["id"], second["id"]])
+    deferred = [i["resourceId"] for i in result["items"]]
+    assert sorted(deferred) == sorted([first["id"], second["id"]])
+    assert handed["schedule"] == "hourly" and "resourceIds" not in handed
+    assert handed["cursor"] == {"compartmentId": compartment, "kind": "volumegroup", "startId": deferred[0]}
     assert updates(emu) == []
 
-    handed["resourceIds"] = [first["id"]]
+    before = Counter(emu.calls())
     rest = fn.call(handed).json()
-    assert rest["counts"] == {"updated": 2}
-    assert set(items_by_id(rest)) == {first["id"], *first["volumeBackupIds"]}
+    assert rest["counts"] == {"updated": 4}
+    assert set(items_by_id(rest)) == {first["id"], *first["volumeBackupIds"], second["id"], *second["volumeBackupIds"]}
+    assert (Counter(emu.calls()) - before)[f"{HOME_REGION} ListVolumeGroupBackups"] == 1
+
+
+def test_a_hand_over_mid_listing_goes_on_from_its_page(
+    emu: EmulatorControl, signed_api: SignedApi, start_function: StartFunction, compartment: str
+) -> None:
+    """More group backups than a page: the run that meets its deadline hands over the page and the first group
+    backup not started; the next run lists from that page on (one list call) and acts on nothing before it."""
+    volume = emu.create_volume(HOME_REGION, compartment, "erp-data")["id"]
+    group = emu.create_volume_group(HOME_REGION, compartment, "erp-vg", [volume])["id"]
+    as_wanted = {ORIGINAL_NAME_KEY: "policy-backup", **MARKER}
+    # listed newest first: 110 as wanted already (no calls), then 3 to retag, on the second page of 100
+    todo = [emu.seed_group_backup(HOME_REGION, group, display_name=f"todo-{n}", age_seconds=600 + n) for n in range(3)]
+    for n in range(110):
+        emu.seed_group_backup(HOME_REGION, group, display_name=f"done-{n}", age_seconds=n, freeform_tags=as_wanted)
+    fn = start_function(HANDLER, {"MAX_CONCURRENCY": "1", "DEADLINE_MARGIN_SECONDS": "6"})
+    emu.faults([{"operation": "UpdateVolumeBackup", "latencySeconds": 4.0, "count": 1}])  # the first member update
+
+    body = {"trigger": "schedule", "schedule": "hourly", "slot": "2026-12-04T23:00Z"}
+    first = fn.call(body, deadline_seconds=10).json()
+    assert first["counts"] == {"skipped": 110, "updated": 2, "deferred": 2}, first["counts"]
+    done = {i["resourceId"] for i in first["items"] if i["status"] == "updated"}
+    assert done == {todo[0]["id"], *todo[0]["volumeBackupIds"]}
+    (invocation,) = emu.invocations()
+    handed = json.loads(invocation["body"])
+    cursor = handed["cursor"]
+    assert (cursor["compartmentId"], cursor["kind"], cursor["startId"]) == (compartment, "volumegroup", todo[1]["id"])
+    assert cursor["page"]  # the second page's token: the first page is not listed again
+
+    before = Counter(emu.calls())
+    rest = fn.call(handed).json()
+    assert rest["counts"] == {"updated": 4}, rest
+    assert set(items_by_id(rest)) == {b for t in todo[1:] for b in (t["id"], *t["volumeBackupIds"])}
+    assert (Counter(emu.calls()) - before)[f"{HOME_REGION} ListVolumeGroupBackups"] == 1
+
+
+def test_a_bad_cursor_is_refused_naming_its_field(emu: EmulatorControl, start_function: StartFunction) -> None:
+    fn = start_function(HANDLER)
+    cursor = {"compartmentId": "ocid1.compartment.oc1..c", "kind": "volumegroup", "startId": "ocid1.volume.oc1.iad.v"}
+    for bad, field in (
+        ({**cursor, "startId": "ocid1.volumebackup.oc1.iad.x"}, "cursor.startId"),
+        ({**cursor, "page": " "}, "cursor.page"),
+        ({**cursor, "kind": "bucket"}, "cursor.kind"),
+    ):
+        answer = fn.call({"trigger": "schedule", "cursor": bad}).json()
+        assert answer["status"] == 400 and answer["error"]["field"] == field, answer
+    assert not [call for call in emu.calls() if "VolumeGroupBackup" in call]  # nothing listed, nothing changed
 
 
 def test_schedule_without_compartments_is_a_config_error(start_function: StartFunction) -> None:

@@ -178,6 +178,7 @@ def test_schedule_body_with_a_cursor() -> None:
     [
         ({**CURSOR, "compartmentId": "ocid1.volume.oc1.iad.v1"}, "cursor.compartmentId"),
         ({**CURSOR, "startId": "ocid1.volume.oc1.phx.v1"}, "cursor.startId"),  # another region
+        ({**CURSOR, "startId": "ocid1.volumebackup.oc1.iad.v1"}, "cursor.startId"),  # no sweep starts at one
         ({**CURSOR, "kind": "bucket"}, "cursor.kind"),
         ({**CURSOR, "page": "a b"}, "cursor.page"),
         ({**CURSOR, "extra": 1}, "cursor.extra"),

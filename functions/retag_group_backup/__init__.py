@@ -7,8 +7,9 @@ Triggers:
 - event ``createvolumegroupbackup.end``: the new group backup (failed-status events are only reported);
 - schedule: the AVAILABLE group backups of ``COMPARTMENT_IDS`` (and children with
   ``INCLUDE_SUBCOMPARTMENTS``) created in the last ``RETAG_LOOKBACK_DAYS`` that do not carry the wanted
-  name and tags yet (those that do are reported ``skipped`` without further calls); a run that reaches
-  its deadline hands the rest to a detached invocation of itself;
+  name and tags yet (those that do are reported ``skipped`` without further calls), listed page by page;
+  a run that reaches its deadline hands the rest to a detached invocation of itself as a ``cursor``
+  (compartment, page, first group backup not started), so the next run lists only what is left;
 - HTTP / direct: ``{"volumeGroupBackupId": ..., "displayName"?, "freeformTags"?, "definedTags"?,
   "dryRun"?}`` for one group backup (an explicit ``displayName`` wins over the template; request tags
   win over configured ones).
@@ -44,6 +45,7 @@ from datetime import timedelta
 from typing import Any
 
 from functions.retag_group_backup.changes import Change, Wanted, change_for
+from functions.retag_group_backup.listing import GroupBackups, Placed
 from functions.retag_group_backup.settings import (
     ACTION,
     EVENT_KINDS,
@@ -63,13 +65,12 @@ from shared.oci.errors import KeptChanging, NotAuthorizedOrNotFound, OciError
 from shared.oci.models import (
     GONE_STATES,
     BackupBase,
-    LifecycleState,
     TagsUpdate,
 )
 from shared.results import Item, ItemStatus, status_for
 from shared.rules.naming import render
 from shared.rules.tags import copyable_defined, is_managed, merge_defined, merge_freeform
-from shared.sweep import deferred_item, hand_over, run_bounded, scope
+from shared.sweep import deferred_item, hand_over, hand_over_from, run_bounded, scope
 from shared.triggers import OciEvent, ScheduleRequest
 
 
@@ -124,32 +125,33 @@ def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
 
 
 def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
-    """The recent AVAILABLE group backups of the scope not named and tagged as wanted yet."""
+    """The recent AVAILABLE group backups of the scope not named and tagged as wanted yet, page by page (a
+    hand-over: from its ``cursor`` on, or only its ``resourceIds``); what the deadline leaves is handed over."""
     context = Context(invocation)
     settings = context.settings
-    compartments = scope(invocation)
-    only = schedule.only
     cutoff = invocation.now() - timedelta(days=settings.lookback_days)
-    candidates = [
-        backup
-        for compartment in compartments
-        for backup in invocation.storage.list_backups(BackupKind.VOLUME_GROUP, compartment)
-        if backup.lifecycle_state == LifecycleState.AVAILABLE
-        and backup.time_created >= cutoff
-        and (only is None or backup.id in only)
-    ]
-    deferred: list[str] = []
+    only = schedule.only
+    listing = GroupBackups(invocation, scope(invocation), cutoff, only, schedule.cursor)
+    left: list[Placed] = []
 
-    def defer(backup: BackupBase) -> None:
-        deferred.append(backup.id)
-        invocation.report.add(deferred_item(ACTION, backup.id, backup.display_name))
+    def work(placed: Placed) -> None:
+        _retag(context, placed.backup.id, None, listed=placed.backup)
 
-    def work(backup: BackupBase) -> None:
-        _retag(context, backup.id, None, listed=backup)
-
-    run_bounded(candidates, work, concurrency=settings.max_concurrency, deadline=invocation.deadline, on_deferred=defer)
-    if deferred:
-        hand_over(invocation, deferred, "group backups")
+    # a hand-over by ids lists on to find every id not started; a cursor stops listing where it stopped
+    drain = only is not None
+    run_bounded(
+        listing, work, concurrency=settings.max_concurrency, deadline=invocation.deadline,
+        on_deferred=left.append, drain=drain,
+    )  # fmt: skip
+    if not left:
+        return
+    left += listing.rest_of_page()
+    for placed in left:
+        invocation.report.add(deferred_item(ACTION, placed.backup.id, placed.backup.display_name))
+    if drain:
+        hand_over(invocation, [placed.backup.id for placed in left], "group backups")
+        return
+    hand_over_from(invocation, GroupBackups.cursor_at(left[0]), len(left), "group backups and the rest of the listing")
 
 
 # --- HTTP / direct ------------------------------------------------------------------------------

@@ -229,6 +229,17 @@ class BlockStorage:
         params["displayName"] = display_name
         return self._list(spec.model, f"List{spec.name}s", spec.path, params)
 
+    def backup_pages(
+        self, kind: BackupKind, compartment_id: str, page: str | None = None, limit: int = 100
+    ) -> Iterator[tuple[str | None, list[BackupBase]]]:
+        """The compartment's backups of ``kind`` page by page from ``page`` on, each with the token that lists it."""
+        spec = kind.spec
+        request = self.request(f"List{spec.name}s", "GET", spec.path)
+        for token, items in self.client.pages(
+            request._replace(params={"compartmentId": compartment_id, "limit": limit}), page
+        ):
+            yield token, [spec.model.model_validate(item) for item in items]
+
     def update_backup(
         self, kind: BackupKind, backup_id: str, details: TagsUpdate, if_match: str | None = None
     ) -> Versioned[BackupBase]:
