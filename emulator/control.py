@@ -195,7 +195,8 @@ class ControlApi:
         return self._ok({"invocations": items, "next": cursor})
 
     def calls(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
-        return self._ok({"calls": dict(self.world.calls), "refused": dict(self.world.refused)})
+        world = self.world
+        return self._ok({"calls": dict(world.calls), "refused": dict(world.refused), "connections": world.connections})
 
     def metrics(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         monitoring = self.world.backend(MonitoringBackend, request.args.get("tenancyId", DEFAULT_TENANCY), GLOBAL)

@@ -298,6 +298,10 @@ class EmulatorControl:
         """Requests answered by an injected fault (429 of a rate limit, 5xx), by ``"<region> <Operation> <status>"``."""
         return dict(self._call("GET", "calls")["refused"])
 
+    def connections(self) -> int:
+        """TCP connections the emulator accepted since it started (each client connection kept alive counts once)."""
+        return int(self._call("GET", "calls")["connections"])
+
     # ---- clock, faults, settings ---------------------------------------------------------------------
 
     def advance(self, seconds: float) -> dict[str, Any]:

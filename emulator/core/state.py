@@ -79,6 +79,7 @@ class World:
         self.invocations = Recorder()
         self.calls: Counter[str] = Counter()  # "<region> <Operation>" -> authenticated API requests
         self.refused: Counter[str] = Counter()  # "<region> <Operation> <status>" -> injected faults answered
+        self.connections = 0  # TCP connections accepted since the server started (a reset keeps the count)
         self.faults = FaultInjector()
         self.tag_grants: dict[str, set[str]] = {}  # tenancy -> defined-tag namespaces it may write (lower case)
         self._dicts: dict[type[BaseBackend], BackendDict[Any]] = {}

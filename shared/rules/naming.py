@@ -38,6 +38,8 @@ def check_template(template: str, allowed: Iterable[str]) -> str:
 def clean(text: str) -> str:
     """``text`` without control or format characters (newlines, tabs, escapes, bidi overrides): each
     becomes a space, so a name cannot break a digest line or hide what it says."""
+    if text.isprintable():  # no Cc or Cf character (the common case, checked at C speed)
+        return text
     return "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
 
 
