@@ -150,6 +150,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         *_grid(r),
         "",
+        *_time_parts(r),
         *_scale(r),
         "## Supporting figures",
         "",
@@ -198,8 +199,8 @@ def _grid(r: dict[str, Any]) -> list[str]:
     rows = [
         "| Latency | Limit (CreateVolumeBackup) | Workers | Ours | SDK pool | SDK / ours | Share of the limit: "
         "ours / SDK | 429s: ours / SDK | Requests: ours / SDK | Lost: ours / SDK | Ours no worse | Floor "
-        "| Ours / floor | SDK / floor | Emulator CPU / ours | How it ran |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Ours / floor | SDK / floor | Emulator CPU / ours | Connections: ours / SDK | How it ran |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in r["sweep_grid"]:
         share = f"{c['product_share_of_limit']:.2f} / {c['sdk_share_of_limit']:.2f}" if c["limit_per_second"] else "—"
@@ -210,10 +211,50 @@ def _grid(r: dict[str, Any]) -> list[str]:
             f"| {c['sdk_seconds']:.1f} s | {c['speedup']:.2f}x | {share} "
             f"| {c['product_throttled']:.0f} / {c['sdk_throttled']:.0f} "
             f"| {c['product_requests']:.0f} / {c['sdk_requests']:.0f} | {c['product_lost']} / {c['sdk_lost']} "
-            f"| {'yes' if c['no_worse'] else '**no**'} | {_floor_cells(c)} "
+            f"| {'yes' if c['no_worse'] else '**no**'} | {_floor_cells(c)} | {_connections(c)} "
             f"| {how}, {c['runs_per_side']} run(s) per side |"
         )
     return rows
+
+
+def _connections(c: dict[str, Any]) -> str:
+    if "product_connections" not in c:
+        return "n/a"
+    return f"{c['product_connections']:.0f} / {c['sdk_connections']:.0f}"
+
+
+def _time_parts(r: dict[str, Any]) -> list[str]:
+    """The cells without a limit: where our time above the floor went, beside the bare client's time."""
+    cells = [c for c in r["sweep_grid"] if "product_parts" in c and "bare_seconds" in c]
+    if not cells:
+        return []
+    rows = [
+        "### Where the time above the floor went (cells without a limit)",
+        "",
+        "Ours taken apart from its log (each API call's end and duration): the listings before the first create; "
+        "per create, the time in the call beyond the injected latency (our sending and reading, the emulator's "
+        "work, both processes' waits for a CPU) and a worker's time between calls (our code per volume, its wait "
+        "for the next one); the digest and answer after the last create. The four add up to ours minus the floor. "
+        "The *bare client* (`bench/bare_sweep.py`) makes the same creates with nothing but a signature on "
+        "kept-alive connections: its time is what this host and the emulator allow any Python client.",
+        "",
+        "| Latency | Workers | Floor | Ours | Above the floor | Listings before the first create | In calls beyond "
+        "the latency | Between calls | Digest and answer | Bare client | Bare / floor | Ours / bare "
+        "| CPU per create: ours / bare / emulator |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in cells:
+        p, creates = c["product_parts"], c["volumes"]
+        rows.append(
+            f"| {c['latency_ms']} ms | {c['concurrency']} | {c['floor_s']:.2f} s | {c['product_seconds']:.2f} s "
+            f"| {c['product_seconds'] - c['floor_s']:.2f} s | {p['lead_in_seconds']:.2f} s "
+            f"| {p['in_call_above_latency_seconds']:.2f} s ({p['in_call_above_latency_ms']:.1f} ms each) "
+            f"| {p['between_seconds']:.2f} s ({p['between_ms']:.1f} ms each) | {p['tail_seconds']:.2f} s "
+            f"| {c['bare_seconds']:.2f} s | {c['bare_vs_floor']:.2f} | {c['product_vs_bare']:.2f} "
+            f"| {c['product_cpu_seconds'] / creates * 1000:.2f} / {c['bare_cpu_seconds'] / creates * 1000:.2f} "
+            f"/ {c['product_emulator_cpu_seconds'] / creates * 1000:.2f} ms |"
+        )
+    return [*rows, ""]
 
 
 def _work_floor_rows(r: dict[str, Any]) -> list[str]:
@@ -361,6 +402,9 @@ def _floor_conclusion(r: dict[str, Any]) -> list[str]:
         + ("met." if not over else f"missed in {len(over)} of {len(grid)} cells. ")
     )
     for c in over:
+        if "bare_seconds" in c and "product_parts" in c:
+            text += _gap_explained(c, limit)
+            continue
         emulator = c["product_emulator_cpu_seconds"]
         host_floor = max(c["floor_s"], emulator)
         cause = (
@@ -375,6 +419,37 @@ def _floor_conclusion(r: dict[str, Any]) -> list[str]:
             f"floor of {c['floor_s']:.1f} s; {cause}. "
         )
     return [text.rstrip()]
+
+
+def _gap_explained(c: dict[str, Any], limit: float) -> str:
+    """One cell over the target: the host's floor (the bare client) against the cell's, and the largest part of
+    ours above it (computed)."""
+    p = c["product_parts"]
+    parts = {
+        "the listings before the first create": p["lead_in_seconds"],
+        "the time in calls beyond the latency": p["in_call_above_latency_seconds"],
+        "the time between calls": p["between_seconds"],
+        "the digest and answer": p["tail_seconds"],
+    }
+    largest = max(parts, key=lambda k: parts[k])
+    head = (
+        f"{c['latency_ms']} ms, {c['concurrency']} workers: {c['product_seconds']:.2f} s vs a floor of "
+        f"{c['floor_s']:.2f} s, {c['product_seconds'] - c['floor_s']:.2f} s above it ("
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts.items())
+        + f"; the largest: {largest}). "
+    )
+    if c["bare_vs_floor"] > limit:
+        return head + (
+            f"The bare client, which does nothing but sign and send, took {c['bare_seconds']:.2f} s "
+            f"({c['bare_vs_floor']:.2f}x the floor): on this host no Python client meets {limit:g}x in this cell, "
+            f"so the host and the emulator are the cause of at least {c['bare_seconds'] - c['floor_s']:.2f} s; "
+            f"ours took {c['product_vs_bare']:.2f}x the bare client. "
+        )
+    return head + (
+        f"The bare client took {c['bare_seconds']:.2f} s ({c['bare_vs_floor']:.2f}x the floor): the host allows the "
+        f"target here, so the {c['product_seconds'] - c['bare_seconds']:.2f} s ours took beyond the bare client is "
+        "ours. "
+    )
 
 
 def _cpu_share_of_gap(c: dict[str, Any]) -> str:
@@ -521,11 +596,14 @@ def _method(r: dict[str, Any]) -> list[str]:
         "SDK's default retry strategy (8 attempts, exponential backoff with decorrelated jitter from 1 s, 429 and 5xx "
         "retried) and its default circuit breaker; timed inside the script after its imports and signer. "
         "*Lost*: listed volumes without a backup at the end. *429s* and *requests* are counted by the emulator "
-        "(every authenticated request, refused ones included). *Share of the limit* = backups created / (limit x "
+        "(every authenticated request, refused ones included); *connections*: the TCP connections the emulator "
+        "accepted during the run (it keeps them alive, as OCI does: a client that pools them opens one per worker). "
+        "*Share of the limit* = backups created / (limit x "
         "seconds + bucket depth): the part of what the limit let through that was used. "
         "Cells without a limit are CPU-bound on a small machine, so each runs alone, one side at a time, the sides "
-        f"alternating (ABBA), {plan['alone_runs']} run(s) per side. Cells under a limit wait on the bucket most of the "
-        "time, so they all run at once, once, each side of each cell against its own emulator process "
+        f"and the bare client in turn (ABC CBA), {plan['alone_runs']} run(s) of each. Cells under a limit wait on the "
+        "bucket most of the time, so they all run at once, once, each side of each cell against its own emulator "
+        "process "
         f"({'; '.join(waves) if waves else 'none'}); how much of the machine's CPU other processes took during the "
         "wave is in the grid (machine busy time from `/proc/stat` minus ours). *No worse* = ours lost no more volumes "
         "and backed up at least as many per second.",

@@ -13,9 +13,15 @@ side is ``sdk_handler/sweep.py`` (one listing, a ``ThreadPoolExecutor`` of the s
 default retry strategy), timed inside the script after its imports and signer.
 
 Cells without a limit are CPU-bound on a small machine, so they run alone, one side at a time, the
-sides alternating (ABBA). Cells under a limit spend their time waiting for the bucket, so they all
-run at the same time, each side in its own emulator process (a wave); the CPU other processes
-took during the wave is recorded beside it.
+sides alternating (ABBA); with them runs a third side, the *bare client* (``bench/bare_sweep.py``: the
+same creates with nothing but a signature on kept-alive connections), whose time is the floor this host
+and the emulator allow any Python client. Each run of ours is also taken apart from its log (every API
+call's end and duration): the listing before the first create, the time in calls beyond the latency, the
+time a worker spends between calls, the digest and answer after the last create.
+
+Cells under a limit spend their time waiting for the bucket, so they all run at the same time, each
+side in its own emulator process (a wave); the CPU other processes took during the wave is recorded
+beside it.
 """
 
 from __future__ import annotations
@@ -23,19 +29,23 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bench.lab import Lab, lab
 from bench.procs import PRODUCT, SDK, BenchFunction, cpu_count, machine_busy_seconds, self_cpu_seconds
 from bench.stats import alternating, median
+from tests.fdk_harness import ROOT
 
 SIDES = ("product", "sdk")
+BARE = "bare"  # the bare client: cells without a limit only
 CALL_DEADLINE_SECONDS = 300.0  # func.yaml's timeout, the longest OCI Functions allows
 WARM_UP_VOLUME = "ocid1.volume.oc1.iad.benchwarmup"  # a dry run for a volume that does not exist: 404
 
@@ -81,6 +91,8 @@ class SideRun:
     emulator_cpu_seconds: float
     process_cpu_seconds: float  # of the client process, all of it (start, imports and warm-up included)
     problem: str = ""
+    connections: int = 0  # TCP connections the emulator accepted during the run
+    parts: dict[str, float] = field(default_factory=dict)  # ours: where the time went (``time_parts``)
 
 
 def prepare(the_lab: Lab, cell: Cell, volumes: int) -> None:
@@ -92,10 +104,51 @@ def prepare(the_lab: Lab, cell: Cell, volumes: int) -> None:
         the_lab.control.faults([rule])
 
 
-def _counted(the_lab: Lab) -> tuple[int, int]:
+def _counted(the_lab: Lab) -> tuple[int, int, int]:
+    """(API requests, 429s, TCP connections) the emulator saw so far."""
     requests = sum(the_lab.control.calls().values())
     throttled = sum(n for key, n in the_lab.control.refused().items() if key.endswith(" 429"))
-    return requests, throttled
+    return requests, throttled, the_lab.control.connections()
+
+
+def time_parts(lines: list[dict[str, Any]], cell: Cell, seconds: float) -> dict[str, float]:
+    """Where a sweep of ours spent its ``seconds``, from its log (each API call's end and duration, ms).
+
+    ``lead_in``: the call's start to the first create sent (the listings); ``tail``: the last create's answer
+    to ours (digest, publish, answer); between them each of the ``workers`` spends per create ``in_call``
+    (sent to answered) and ``between`` (its own code and its wait for the next volume). Exactly:
+    seconds = lead_in + creates / workers x (in_call + between) + tail, and the floor is creates / workers x
+    latency, so the time above the floor is lead_in + tail + creates / workers x (in_call - latency + between).
+    """
+    starts = [line for line in lines if line.get("message") == "invocation" and line.get("trigger") == "schedule"]
+    if not starts:
+        return {}
+    call = starts[-1]
+    calls = [line for line in lines if line.get("call_id") == call["call_id"] and line.get("message") == "oci call"]
+    creates = [line for line in calls if line.get("operation") == "CreateVolumeBackup"]
+    if not creates:
+        return {}
+
+    def at(line: dict[str, Any]) -> float:
+        return datetime.fromisoformat(line["timestamp"]).timestamp()
+
+    durations = [float(line["duration_ms"]) / 1000 for line in creates]
+    first = min(at(line) - d for line, d in zip(creates, durations, strict=True))
+    last = max(at(line) for line in creates)
+    work, n, workers = last - first, len(creates), cell.concurrency
+    lead_in = first - at(call)
+    in_call = sum(durations) / n
+    between = max(0.0, (work * workers - sum(durations)) / n)
+    return {
+        "lead_in_seconds": lead_in,
+        "tail_seconds": seconds - lead_in - work,
+        "creates": n,
+        "in_call_ms": in_call * 1000,
+        "in_call_above_latency_ms": (in_call - cell.latency) * 1000,
+        "between_ms": between * 1000,
+        "in_call_above_latency_seconds": n / workers * (in_call - cell.latency),
+        "between_seconds": n / workers * between,
+    }
 
 
 def run_product(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
@@ -111,6 +164,7 @@ def run_product(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
         seconds = time.perf_counter() - started
         process_cpu = function.cpu_seconds()
         cpu, emulator_cpu = process_cpu - cpu, the_lab.emulator_cpu_seconds() - emulator_cpu
+        parts = time_parts(function.log_lines(), cell, seconds)
     finally:
         function.stop()
     result: dict[str, Any] = json.loads(answer.body) if answer.status == 200 else {}
@@ -119,18 +173,19 @@ def run_product(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
     if created != volumes:
         reasons = sorted({str(i.get("reason", ""))[:120] for i in result.get("items", []) if i["status"] != "created"})
         problem = f"product {cell.label}: {result.get('counts') or answer.body[:300]!r}; {reasons[:3]}"
-    requests, throttled = (after - warm_up for after, warm_up in zip(_counted(the_lab), before, strict=True))
+    requests, throttled, connections = (after - start for after, start in zip(_counted(the_lab), before, strict=True))
     lost = volumes - created
-    return SideRun("product", seconds, created, lost, throttled, requests, cpu, emulator_cpu, process_cpu, problem)
+    return SideRun(
+        "product", seconds, created, lost, throttled, requests, cpu, emulator_cpu, process_cpu, problem, connections,
+        parts,
+    )  # fmt: skip
 
 
-def run_sdk(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
-    env = {**the_lab.function_config(), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(SDK.python_path)}
-    env.pop("NOTIFICATION_TOPIC_ID")  # the script publishes nothing: no GetTopic for the topic's endpoint
-    command = [str(SDK.python), str(SDK.python_path / "sweep.py"), "--concurrency", str(cell.concurrency)]
-    emulator_cpu = the_lab.emulator_cpu_seconds()
+def run_script(the_lab: Lab, cell: Cell, volumes: int, side: str, command: list[str], env: dict[str, str]) -> SideRun:
+    """A sweep script that prints one JSON line (``created``, ``seconds``, ``cpuSeconds``) as its last."""
+    emulator_cpu, connections_before = the_lab.emulator_cpu_seconds(), the_lab.control.connections()
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen([*command, "--run-id", run_id], env=env, stdout=subprocess.PIPE, stderr=stderr)
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT)
         assert process.stdout is not None
         out = process.stdout.read().decode()
         process.stdout.close()
@@ -140,20 +195,38 @@ def run_sdk(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
         err = stderr.read().decode(errors="replace")
     process_cpu = usage.ru_utime + usage.ru_stime
     emulator_cpu = the_lab.emulator_cpu_seconds() - emulator_cpu
-    requests, throttled = _counted(the_lab)
+    requests, throttled, connections = _counted(the_lab)
+    connections -= connections_before
     if process.returncode != 0 or not out.strip():
-        problem = f"sdk {cell.label}: exit {process.returncode}: {err[-500:]}"
+        problem = f"{side} {cell.label}: exit {process.returncode}: {err[-500:]}"
         nan = float("nan")
-        return SideRun("sdk", nan, 0, volumes, throttled, requests, nan, emulator_cpu, process_cpu, problem)
+        return SideRun(side, nan, 0, volumes, throttled, requests, nan, emulator_cpu, process_cpu, problem, connections)
     result = json.loads(out.strip().splitlines()[-1])
     created = int(result["created"])
-    problem = "" if created == volumes else f"sdk {cell.label}: {created} of {volumes}; {result['errors'][:3]}"
+    errors = result.get("errors", [])[:3]
+    problem = "" if created == volumes else f"{side} {cell.label}: {created} of {volumes}; {errors}"
     seconds, cpu, lost = float(result["seconds"]), float(result["cpuSeconds"]), volumes - created
-    return SideRun("sdk", seconds, created, lost, throttled, requests, cpu, emulator_cpu, process_cpu, problem)
+    return SideRun(
+        side, seconds, created, lost, throttled, requests, cpu, emulator_cpu, process_cpu, problem, connections
+    )
+
+
+def run_sdk(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
+    env = {**the_lab.function_config(), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(SDK.python_path)}
+    env.pop("NOTIFICATION_TOPIC_ID")  # the script publishes nothing: no GetTopic for the topic's endpoint
+    command = [str(SDK.python), str(SDK.python_path / "sweep.py"), "--concurrency", str(cell.concurrency)]
+    return run_script(the_lab, cell, volumes, "sdk", [*command, "--run-id", run_id], env)
+
+
+def run_bare(the_lab: Lab, cell: Cell, volumes: int, run_id: str) -> SideRun:
+    """The bare client (``bench/bare_sweep.py``) on our interpreter: the host's floor for this cell."""
+    env = {**the_lab.function_config(), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bench.bare_sweep", "--concurrency", str(cell.concurrency)]
+    return run_script(the_lab, cell, volumes, BARE, command, env)
 
 
 def run_side(the_lab: Lab, cell: Cell, side: str, volumes: int, run_id: str) -> SideRun:
-    run = run_product if side == "product" else run_sdk
+    run = {"product": run_product, "sdk": run_sdk, BARE: run_bare}[side]
     return run(the_lab, cell, volumes, run_id)
 
 
@@ -188,6 +261,16 @@ class CellRuns:
                 out[f"{side}_share_of_limit"] = created / (self.cell.limit * seconds + self.cell.burst)
             out[f"{side}_emulator_cpu_seconds"] = median([r.emulator_cpu_seconds for r in runs])
             out[f"{side}_cpu_seconds"] = median([r.cpu_seconds for r in runs])
+            out[f"{side}_connections"] = median([r.connections for r in runs])
+        bare = [r.seconds for r in self.side(BARE) if r.seconds == r.seconds]
+        if bare:
+            out["bare_seconds"] = median(bare)
+            out["bare_cpu_seconds"] = median([r.cpu_seconds for r in self.side(BARE)])
+            out["bare_emulator_cpu_seconds"] = median([r.emulator_cpu_seconds for r in self.side(BARE)])
+            out["bare_connections"] = median([r.connections for r in self.side(BARE)])
+        parts = [r.parts for r in self.side("product") if r.parts]
+        if parts:
+            out["product_parts"] = {key: median([p[key] for p in parts]) for key in parts[0]}
         add_floor(out)
         out["speedup"] = out["sdk_seconds"] / out["product_seconds"]
         out["no_worse"] = bool(
@@ -211,6 +294,9 @@ def add_floor(summary: dict[str, Any]) -> dict[str, Any]:
         seconds = summary[f"{side}_seconds"]
         summary[f"{side}_vs_floor"] = seconds / summary["floor_s"]
         summary[f"{side}_emulator_busy_share"] = summary[f"{side}_emulator_cpu_seconds"] / seconds
+    if "bare_seconds" in summary:
+        summary["bare_vs_floor"] = summary["bare_seconds"] / summary["floor_s"]
+        summary["product_vs_bare"] = summary["product_seconds"] / summary["bare_seconds"]
     return summary
 
 
@@ -218,12 +304,13 @@ Log = Callable[[str], None]
 
 
 def measure_alone(cells: list[Cell], runs: int, volumes: int, log: Log) -> Iterator[CellRuns]:
-    """Each cell alone on the machine, ``runs`` per side, sides alternating, one emulator reused."""
+    """Each cell alone on the machine, ``runs`` per side and of the bare client, in turn (ABC CBA), one emulator
+    reused."""
     with lab() as the_lab:
         for cell in cells:
-            log(f"  cell {cell.label}: {runs} runs per side, alone")
+            log(f"  cell {cell.label}: {runs} runs per side and of the bare client, alone")
             done = []
-            for n, side in enumerate(alternating(SIDES, runs)):
+            for n, side in enumerate(alternating((*SIDES, BARE), runs)):
                 prepare(the_lab, cell, volumes)
                 done.append(run_side(the_lab, cell, side, volumes, f"grid-{n}"))
             yield CellRuns(cell, done, "alone")

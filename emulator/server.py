@@ -17,7 +17,7 @@ from .control_client import EmulatorControl
 from .core.settings import Settings
 from .core.state import World
 
-IDLE_SECONDS = 60.0  # a kept-alive connection without a request this long is closed (the client reconnects)
+IDLE_SECONDS = 300.0  # a kept-alive connection idle this long is closed (the longest a function call lasts)
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -13,8 +13,9 @@ through many resources within one deadline:
 
 import contextvars
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from shared import log
 from shared.app import Invocation
@@ -24,9 +25,6 @@ from shared.oci.identity import compartment_tree
 from shared.oci.retry import Deadline
 from shared.results import Item, ItemStatus
 from shared.triggers import MAX_RESOURCE_IDS, ScheduleTrigger, SweepCursor
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 T = TypeVar("T")
 HANDED_OVER = "not started before the deadline; handed over"
@@ -87,38 +85,71 @@ def run_bounded(
     ``on_deferred`` (reported, handed over), so the function is never killed mid-flight. With
     ``drain=False`` only the first item not started goes to ``on_deferred`` and ``work`` is not iterated
     further (a lazy listing, which would list the rest only to hand it over, says where it stopped).
-    Each task runs in a copy of the caller's context, so what a worker logs carries the call's
-    ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines.
-    Returns how many items were started.
+    Each worker takes its next item itself, one at a time (``work`` is iterated under a lock): no thread
+    hands the items out, so a worker that finishes one starts the next without waiting for another thread
+    to wake. Each item runs in a copy of the caller's context, so what a worker logs carries the call's
+    ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines. What
+    ``work`` or ``action`` raises (actions report their own failures: anything raised is a bug) stops the
+    taking, and is raised here once the items started have ended. Returns how many items were started.
     """
-    from concurrent.futures import ThreadPoolExecutor  # sweeps only: an event runs no pool
+    pool = _Pool(iter(work), deadline, on_deferred, drain)
+    context = contextvars.copy_context()
 
-    started = 0
-    items: Iterator[T] = iter(work)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="obb") as pool:
-        running: set[Future[None]] = set()
-        for item in items:
-            while len(running) >= concurrency:
-                running = _wait_some(running)
-            if deadline.expired():
-                on_deferred(item)
-                for rest in items if drain else ():
-                    on_deferred(rest)
-                break
-            running.add(pool.submit(contextvars.copy_context().run, action, item))
-            started += 1
-        for future in running:
-            future.result()
-    return started
+    def worker() -> None:
+        while (taken := pool.take()) is not None:
+            try:
+                context.copy().run(action, taken[0])
+            except BaseException as exc:  # raised in the caller's thread below
+                pool.stop(exc)
+                return
+
+    threads = [threading.Thread(target=worker, name=f"obb-{n}") for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if pool.errors:
+        raise pool.errors[0]
+    return pool.started
 
 
-def _wait_some(running: "set[Future[None]]") -> "set[Future[None]]":
-    from concurrent.futures import FIRST_COMPLETED, wait
+class _Pool(Generic[T]):
+    """The items of ``run_bounded``, taken one at a time by its workers."""
 
-    done, pending = wait(running, return_when=FIRST_COMPLETED)
-    for future in done:
-        future.result()  # actions report their own failures; anything raised here is a bug
-    return pending
+    def __init__(self, items: Iterator[T], deadline: Deadline, on_deferred: Callable[[T], None], drain: bool) -> None:
+        self.items, self.deadline, self.on_deferred, self.drain = items, deadline, on_deferred, drain
+        self.lock = threading.Lock()
+        self.started = 0
+        self.stopped = False
+        self.errors: list[BaseException] = []
+
+    def take(self) -> tuple[T] | None:
+        """The next item to start (in a tuple: an item may be None), or None when there is none to start."""
+        with self.lock:
+            if self.stopped:
+                return None
+            try:
+                item = next(self.items)
+                if self.deadline.expired():
+                    self.stopped = True
+                    self.on_deferred(item)
+                    for rest in self.items if self.drain else ():
+                        self.on_deferred(rest)
+                    return None
+            except StopIteration:
+                self.stopped = True
+                return None
+            except BaseException as exc:  # a listing that failed: raised in the caller's thread
+                self.stopped = True
+                self.errors.append(exc)
+                return None
+            self.started += 1
+            return (item,)
+
+    def stop(self, error: BaseException) -> None:
+        with self.lock:
+            self.stopped = True
+            self.errors.append(error)
 
 
 def hand_over_from(
