@@ -87,23 +87,26 @@ def run_bounded(
     further (a lazy listing, which would list the rest only to hand it over, says where it stopped).
     Each worker takes its next item itself, one at a time (``work`` is iterated under a lock): no thread
     hands the items out, so a worker that finishes one starts the next without waiting for another thread
-    to wake. Each item runs in a copy of the caller's context, so what a worker logs carries the call's
-    ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the caller's lines. What
-    ``work`` or ``action`` raises (actions report their own failures: anything raised is a bug) stops the
-    taking, and is raised here once the items started have ended. Returns how many items were started.
+    to wake. Each worker, and each item, runs in a copy of the caller's context, so what a worker logs
+    carries the call's ``function``, ``call_id`` and ``correlation_id`` (``shared.log.bind``) like the
+    caller's lines. What ``work`` or ``action`` raises (actions report their own failures: anything raised
+    is a bug) stops the taking, and is raised here once the items started have ended. Returns how many
+    items were started.
     """
     pool = _Pool(iter(work), deadline, on_deferred, drain)
-    context = contextvars.copy_context()
 
-    def worker() -> None:
+    def worker() -> None:  # in a copy of the caller's context: ``work`` (a lazy listing) logs from here too
         while (taken := pool.take()) is not None:
             try:
-                context.copy().run(action, taken[0])
+                contextvars.copy_context().run(action, taken[0])
             except BaseException as exc:  # raised in the caller's thread below
                 pool.stop(exc)
                 return
 
-    threads = [threading.Thread(target=worker, name=f"obb-{n}") for n in range(concurrency)]
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(worker,), name=f"obb-{n}")
+        for n in range(concurrency)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
