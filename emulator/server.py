@@ -31,7 +31,8 @@ class _QuietHandler(WSGIRequestHandler):
     its end), so the next request on the connection starts where this one ended, and each answer goes
     out with its ``Content-Length``. The connection is closed when the client asks (``Connection:
     close``, HTTP/1.0), after a chunked body, an injected dropped connection, an answer that failed, or
-    ``IDLE_SECONDS`` without a request. Assumption: OCI keeps idle connections open at least as long.
+    ``IDLE_SECONDS`` without a request. Assumption: OCI's endpoints also keep an idle connection open a
+    while (for how long is not verified here); a client that finds one closed opens another.
     """
 
     protocol_version = "HTTP/1.1"
