@@ -30,7 +30,7 @@ class _QuietHandler(WSGIRequestHandler):
     the body is read whole before the application runs (``Content-Length`` bytes, or a chunked body to
     its end), so the next request on the connection starts where this one ended, and each answer goes
     out with its ``Content-Length``. The connection is closed when the client asks (``Connection:
-    close``, HTTP/1.0), after a chunked body, an injected dropped connection, an answer that failed, or
+    close``, HTTP/1.0), after a chunked body, a body it could not read, an injected dropped connection, or
     ``IDLE_SECONDS`` without a request. Assumption: OCI's endpoints also keep an idle connection open a
     while (for how long is not verified here); a client that finds one closed opens another.
     """
