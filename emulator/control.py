@@ -288,17 +288,9 @@ class ControlApi:
         backup = backend.seed_backup(
             kind,
             source_id,
-            display_name=body.display_name,
-            source_type=body.source_type,
-            backup_type=body.type,
-            age_seconds=body.age_seconds,
+            **body.seeded(),
             expires_in_seconds=body.expires_in_seconds,
-            lifecycle_state=body.lifecycle_state,
-            freeform_tags=body.freeform_tags,
-            defined_tags=body.defined_tags,
-            announce=body.announce,
             retention=body.retention_json(),
-            restore_fails=body.restore_fails,
         )
         return self._ok(backup.to_json())
 
@@ -311,18 +303,7 @@ class ControlApi:
     def seed_volume_group_backup(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         body: SeedGroupBackupBody = self._body(request, SeedGroupBackupBody)
         backend = self._blockstorage(body.tenancy_id, params["region"])
-        group_backup = backend.seed_group_backup(
-            body.volume_group_id,
-            display_name=body.display_name,
-            source_type=body.source_type,
-            backup_type=body.type,
-            age_seconds=body.age_seconds,
-            lifecycle_state=body.lifecycle_state,
-            freeform_tags=body.freeform_tags,
-            defined_tags=body.defined_tags,
-            announce=body.announce,
-            restore_fails=body.restore_fails,
-        )
+        group_backup = backend.seed_group_backup(body.volume_group_id, **body.seeded())
         return self._ok(group_backup.to_json())
 
     def create_topic(self, request: Request, params: Mapping[str, str]) -> ApiResponse:

@@ -82,6 +82,20 @@ class _Seed(_Owned):
     announce: bool = False
     restore_fails: bool = False  # restores of this backup (and of its copies) come up FAULTY
 
+    def seeded(self) -> dict[str, Any]:
+        """What every seed passes on to the backend (``seed_backup``, ``seed_group_backup``), by its names."""
+        return {
+            "display_name": self.display_name,
+            "source_type": self.source_type,
+            "backup_type": self.type,
+            "age_seconds": self.age_seconds,
+            "lifecycle_state": self.lifecycle_state,
+            "freeform_tags": self.freeform_tags,
+            "defined_tags": self.defined_tags,
+            "announce": self.announce,
+            "restore_fails": self.restore_fails,
+        }
+
 
 class SeedBackupBody(_Seed):
     volume_id: NonEmpty | None = None

@@ -210,9 +210,7 @@ class EmulatorControl:
     def create_topic(
         self, region: str, compartment_id: str, name: str, tenancy_id: str | None = None
     ) -> dict[str, Any]:
-        body = self._clean({"compartmentId": compartment_id, "name": name, "tenancyId": tenancy_id})
-        result: dict[str, Any] = self._call("POST", f"{region}/topics", body)
-        return result
+        return self._seed(region, "topics", {"compartment_id": compartment_id, "name": name, "tenancy_id": tenancy_id})
 
     def create_function(
         self,
@@ -225,17 +223,8 @@ class EmulatorControl:
     ) -> dict[str, Any]:
         """A function (GetFunction answers it) with its own ``invokeEndpoint``; with ``socket_path`` (a
         running fdk process) a sync InvokeFunction runs there (``functions/agent.py``)."""
-        body = self._clean(
-            {
-                "compartmentId": compartment_id,
-                "displayName": display_name,
-                "applicationId": application_id,
-                "tenancyId": tenancy_id,
-                "socketPath": socket_path,
-            }
-        )
-        result: dict[str, Any] = self._call("POST", f"{region}/functions", body)
-        return result
+        body = {"compartment_id": compartment_id, "display_name": display_name, "application_id": application_id}
+        return self._seed(region, "functions", {**body, "tenancy_id": tenancy_id, "socket_path": socket_path})
 
     def launch_instance(
         self,
