@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
+
+from .core.clock import rfc3339
 
 PREFIX = "com.oraclecloud.blockvolumes."
 SUCCEEDED = "operationSucceed"
@@ -21,9 +22,8 @@ FAILED = "operationFailed"
 
 
 def event_time(ts: float | None = None) -> str:
-    """RFC 3339 in UTC with milliseconds, e.g. ``2026-11-22T10:02:41.077Z``."""
-    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """RFC 3339 in UTC with milliseconds, e.g. ``2026-11-22T10:02:41.077Z`` (default: now)."""
+    return rfc3339(time.time() if ts is None else ts)
 
 
 def full_event_type(event_type: str) -> str:

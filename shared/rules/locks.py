@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from shared.oci.models import LockRequest, RetentionDuration, RetentionTimeUnit
+from shared.rules.times import stamp
 
 if TYPE_CHECKING:
     from shared.oci.backup_record import BackupFacts
@@ -50,7 +51,7 @@ class Lock(NamedTuple):
     kind: str
 
     def describe(self) -> str:
-        when = self.until.strftime("%Y-%m-%dT%H:%M:%SZ") if self.until else "further notice"
+        when = stamp(self.until) if self.until else "further notice"
         return f"locked until {when} ({self.kind})"
 
 
