@@ -638,7 +638,7 @@ def show_posture(posture: ProtectionPosture | None, now: datetime) -> None:
 
 
 def show_posture_metrics(stage: Stage) -> None:
-    names = ("resources_protected", "resources_unprotected")
+    names = ("resources_protected", "resources_unprotected", "backup_headroom_days")
     say(table(["METRIC", "LATEST VALUE"], [(name, latest_metric(stage, name)) for name in names]))
 
 
@@ -663,14 +663,14 @@ def alarm_firing(stage: Stage, alarm: AlarmModel) -> bool | None:
     return alarm.statistic(window) > 0
 
 
-def protection_line(stage: Stage) -> str:
-    """The posture line of the newest create-backup schedule digest on the topic."""
+def protection_line(stage: Stage, prefix: str = "Protection:") -> str:
+    """The posture line (or another, by its start) of the newest create-backup schedule digest on the topic."""
     for message in reversed(stage.control.messages(HOME_REGION, stage.topic_id)):
         if str(message.get("title", "")).startswith(
             ("[ok] create-backup (schedule, ", "[FAILED] create-backup (schedule, ")
         ):
             body = str(message.get("body") or "")
-            return next((line for line in body.splitlines() if line.startswith("Protection:")), "")
+            return next((line for line in body.splitlines() if line.startswith(prefix)), "")
     return ""
 
 
@@ -695,6 +695,14 @@ def step_posture(stage: Stage, scene: Scene, step: Step) -> None:
         f"unprotected: db-legacy (last backup {LEGACY_AGE_DAYS} d ago)" in line,
         "the digest names db-legacy and the age of its last backup",
         line,
+    )
+    headroom = protection_line(stage, "Backup limit:")
+    subheading("And how far the tenancy is from its backup limit (the Limits service's figures), in one line:")
+    say(f"  {headroom}")
+    step.expect(
+        "(Limits service)" in headroom and "at this retention the tenancy never reaches 100,000 backups" in headroom,
+        "the digest says the tenancy never reaches its backup limit at this retention",
+        headroom,
     )
     subheading("Monitoring (PostMetricData, namespace block_backup, function=create-backup) received:")
     show_posture_metrics(stage)

@@ -288,6 +288,7 @@ def stage(compartment_name: str = "prod", topic_name: str = "backup-reports") ->
     try:
         control = EmulatorControl(emulator.base_url)
         compartment = str(control.create_compartment(compartment_name)["id"])
+        control.grant_resource_availability()  # the deployment's `read resource-availability` (iam.tf)
         topic = str(control.create_topic(HOME_REGION, compartment, topic_name)["topicId"])
         sandbox = str(control.create_compartment("restore-sandbox")["id"])
         built = Stage(emulator, control, compartment, topic, operator_client(control), sandbox)

@@ -21,6 +21,7 @@ from .control_bodies import (
     FunctionBody,
     InstanceBody,
     KeyBody,
+    ResourceAvailabilityGrantBody,
     ResourcePrincipalBody,
     RevokeBody,
     SeedBackupBody,
@@ -82,6 +83,7 @@ class ControlApi:
         ("POST", "/{region}/instances", "launch_instance"),
         ("GET", "/tag-namespaces", "get_tag_grants"),
         ("POST", "/tag-namespaces", "set_tag_grants"),
+        ("POST", "/resource-availability", "set_resource_availability_grant"),
         ("GET", "/{region}/topics/{topicId}/messages", "messages"),
     )
 
@@ -347,6 +349,16 @@ class ControlApi:
             raise InvalidParameter(f"{ORACLE_TAGS} is Oracle's own namespace; it cannot be granted.")
         self.world.tag_grants[body.tenancy_id] = names
         return self._ok({"tenancyId": body.tenancy_id, "namespaces": sorted(names)})
+
+    def set_resource_availability_grant(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
+        """Grant (or take back) the tenancy's ``read resource-availability`` (the Limits service's usage)."""
+        body: ResourceAvailabilityGrantBody = self._body(request, ResourceAvailabilityGrantBody)
+        grants = self.world.resource_availability_grants
+        if body.granted:
+            grants.add(body.tenancy_id)
+        else:
+            grants.discard(body.tenancy_id)
+        return self._ok({"tenancyId": body.tenancy_id, "granted": body.granted})
 
     def messages(self, request: Request, params: Mapping[str, str]) -> ApiResponse:
         region = self._region(params["region"])

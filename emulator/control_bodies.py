@@ -141,6 +141,11 @@ class TagGrantsBody(_Body):
     tenancy_id: NonEmpty = DEFAULT_TENANCY
 
 
+class ResourceAvailabilityGrantBody(_Body):
+    granted: bool
+    tenancy_id: NonEmpty = DEFAULT_TENANCY
+
+
 class ClockBody(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
     advance_seconds: Annotated[float, Field(ge=0)] = 0.0

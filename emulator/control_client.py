@@ -248,6 +248,11 @@ class EmulatorControl:
         body = self._clean({"namespaces": list(namespaces), "tenancyId": tenancy_id})
         return list(self._call("POST", "tag-namespaces", body)["namespaces"])
 
+    def grant_resource_availability(self, granted: bool = True, tenancy_id: str | None = None) -> bool:
+        """Let the tenancy's callers read the Limits service's usage figures (``False``: take it back)."""
+        body = self._clean({"granted": granted, "tenancyId": tenancy_id})
+        return bool(self._call("POST", "resource-availability", body)["granted"])
+
     # ---- recordings ----------------------------------------------------------------------------------
 
     def messages(self, region: str, topic_id: str, tenancy_id: str | None = None) -> list[dict[str, Any]]:

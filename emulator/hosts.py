@@ -28,6 +28,7 @@ from .core.routing import Route, Router
 from .functions import invoke_urls as functions_invoke_urls
 from .functions import urls as functions_urls
 from .identity import urls as identity_urls
+from .limits import urls as limits_urls
 from .monitoring import urls as monitoring_urls
 from .ons import publish_urls as ons_publish_urls
 from .ons import urls as ons_urls
@@ -49,6 +50,7 @@ SERVICE_HOSTS: tuple[ServiceHost, ...] = (
     ServiceHost("functions", functions_urls),  # functions.{region}.oci.oraclecloud.com (management)
     ServiceHost("notification", ons_urls),  # notification.{region}.oraclecloud.com (GetTopic)
     ServiceHost("telemetry-ingestion", monitoring_urls),  # telemetry-ingestion.{region}.oraclecloud.com
+    ServiceHost("limits", limits_urls),  # limits.{region}.oci.oraclecloud.com
     ServiceHost("fn", functions_invoke_urls, per_resource=True),  # a function's invokeEndpoint
     ServiceHost("ons", ons_publish_urls, per_resource=True),  # a topic's apiEndpoint
 )

@@ -19,6 +19,10 @@ metric                        dimensions                          value
                               ``destination``
 ``dr_sources_unprotected``    ``function``, ``region``,           DR posture, per destination region
                               ``destination``
+``backup_headroom_days``      ``function``, ``region``            backup headroom: days until the tenancy
+                                                                  reaches its backup limit (36500: never)
+``backups_used``              ``function``, ``region``            backup headroom: the tenancy's backups
+``backup_limit``              ``function``, ``region``            backup headroom: the tenancy's limit
 ============================  ==================================  =========================================
 
 The digest is published first; the metrics get what is left, at most ``METRICS_SHARE`` of the remaining

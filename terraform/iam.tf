@@ -139,6 +139,25 @@ resource "oci_identity_policy" "functions" {
   }
 }
 
+# The backup headroom (create-backup): GetResourceAvailability of block-storage / backup-count asked about
+# the tenancy needs `read resource-availability` there (OCI's Service Limits page: READ in the compartment
+# asked about). The one statement that is not compartment-scoped: usage counts only, read-only, in a
+# policy attached to the tenancy (a statement about the tenancy must be). read_backup_limit = false
+# leaves it out; create-backup then uses backup_limit.
+resource "oci_identity_policy" "functions_limits" {
+  for_each = var.read_backup_limit ? toset([var.tenancy_ocid]) : toset([])
+
+  provider       = oci.home
+  compartment_id = each.value
+  name           = "${local.unique_name}-fn-limits"
+  description    = "${var.name_prefix} functions (${var.region}): read the tenancy's backup limit and usage."
+  freeform_tags  = local.tags
+
+  statements = [
+    "Allow dynamic-group ${local.dynamic_group} to read resource-availability in tenancy",
+  ]
+}
+
 # Only when defined tags are written (retag RETAG_DEFINED_TAGS, group tags copied to backups).
 resource "oci_identity_policy" "tag_namespaces" {
   for_each = toset(var.tag_namespace_compartment_ids)

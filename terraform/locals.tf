@@ -125,6 +125,9 @@ locals {
       RPO_HOURS            = tostring(local.rpo_hours)
       BACKUP_LOCK_DAYS     = tostring(var.backup_lock_days)
       BACKUP_LOCK_MODE     = var.backup_lock_mode
+      # the backup headroom: the period of create-backup's schedule, the limit when Limits does not answer
+      SCHEDULE_PERIOD_HOURS = tostring(var.schedule_period_hours.create_backup)
+      BACKUP_LIMIT          = tostring(var.backup_limit)
     }
     copy_backup = {
       COPY_DESTINATION_REGIONS = join(",", var.copy_destination_regions)

@@ -4,6 +4,7 @@
 #   run_items{function, trigger, status}                       items per status (failed: also 0)
 #   resources_protected / resources_unprotected{function, region}            create-backup sweeps
 #   dr_sources_protected / dr_sources_unprotected{function, region, destination}  copy-backup reconciles
+#   backup_headroom_days / backups_used / backup_limit{function, region}          create-backup sweeps
 # An empty metrics_namespace turns the metrics, this grant and the alarms off.
 
 variable "metrics_namespace" {
@@ -99,6 +100,40 @@ variable "alarm_failed_items_enabled" {
   default     = true
 }
 
+variable "alarm_backup_headroom_enabled" {
+  description = "Alarm to the report topic when a create-backup sweep finds the tenancy reaching its backup limit within alarm_backup_headroom_days at this retention."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_backup_headroom_days" {
+  description = "The backup-headroom alarm fires when the newest create-backup sweep finds the tenancy reaching its backup limit in fewer days than this (backup_headroom_days)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.alarm_backup_headroom_days >= 1 && var.alarm_backup_headroom_days <= 3650 && floor(var.alarm_backup_headroom_days) == var.alarm_backup_headroom_days
+    error_message = "The alarm_backup_headroom_days value must be a whole number between 1 and 3650."
+  }
+}
+
+variable "backup_limit" {
+  description = "The tenancy's block and boot volume backup limit in the region (BACKUP_LIMIT; OCI's default is 100000): create-backup uses it when it may not read the limit from the Limits service (read_backup_limit = false, or the call fails)."
+  type        = number
+  default     = 100000
+
+  validation {
+    condition     = var.backup_limit >= 1 && var.backup_limit <= 100000000 && floor(var.backup_limit) == var.backup_limit
+    error_message = "The backup_limit value must be a whole number between 1 and 100000000."
+  }
+}
+
+variable "read_backup_limit" {
+  description = "Grant the functions `read resource-availability in tenancy` (a policy attached to the tenancy: the only tenancy-wide statement, read-only usage counts) so create-backup reads the tenancy's backup limit and usage from the Limits service; false: it uses backup_limit and counts the backups it lists in scope."
+  type        = bool
+  default     = true
+}
+
 variable "alarm_runs_stopped_enabled" {
   description = "Alarm to the report topic, per scheduled function, when its schedule runs stop posting (a lost grant, a broken image, a disabled schedule): no run_items for one schedule period plus an hour."
   type        = bool
@@ -160,6 +195,13 @@ locals {
       query    = "resources_restore_unverified[${local.posture_interval.restore_backup}]{function = \"restore-backup\"}.min() > 0"
       pending  = "PT1M"
       body     = "A restore-backup run found resources without a passed restore test within ${var.restore_verify_every_days} days. Its digest names them; a {\"restorePosture\": true} request to restore-backup answers the current coverage."
+    }
+    backup_headroom = {
+      enabled  = var.alarm_backup_headroom_enabled
+      severity = "WARNING"
+      query    = "backup_headroom_days[${local.posture_interval.create_backup}]{function = \"create-backup\"}.min() < ${var.alarm_backup_headroom_days}"
+      pending  = "PT1M"
+      body     = "The newest create-backup sweep found that, at this retention and fleet size, the tenancy reaches its block and boot volume backup limit in less than ${var.alarm_backup_headroom_days} days. Its digest says when; shorten retention, or request a higher backup-count limit (Limits, Quotas and Usage)."
     }
     failed_items = {
       enabled  = var.alarm_failed_items_enabled

@@ -269,16 +269,21 @@ def test_sweep_of_2000_volumes_completes_or_hands_over(
         f"{HOME_REGION} ListVolumes": 2,  # 1,000 a page
         f"{HOME_REGION} ListVolumeBackups": 1,  # 1,000 a page, one compartment
         f"{HOME_REGION} PostMetricData": 1,
+        f"{HOME_REGION} GetResourceAvailability": 1,  # the backup headroom (refused: not granted)
         f"{HOME_REGION} GetTopic": 1,  # the topic's endpoint, once per container
         f"{HOME_REGION} PublishMessage": 1,
         **({f"{HOME_REGION} GetFunction": 1, f"{HOME_REGION} InvokeFunction": 1} if handed else {}),
     }
-    # the same question asked directly: list calls only, one per page of 1,000
+    # the same question asked directly: list calls only, one per page of 1,000, and the backup limit's
     before = Counter(emu.calls())
     asked = fn.call({"posture": True}).json()["posture"]
     assert asked["resources"] == 2000
     pages = max(1, -(-counts.get("created", 0) // 1000))  # the volumes' backups: the ones just created
-    assert Counter(emu.calls()) - before == {f"{HOME_REGION} ListVolumes": 2, f"{HOME_REGION} ListVolumeBackups": pages}
+    assert Counter(emu.calls()) - before == {
+        f"{HOME_REGION} ListVolumes": 2,
+        f"{HOME_REGION} ListVolumeBackups": pages,
+        f"{HOME_REGION} GetResourceAvailability": 1,
+    }
 
 
 def test_short_deadline_hands_the_rest_to_a_detached_invocation(

@@ -214,6 +214,9 @@ def test_metrics_posted_after_every_run_and_valid(
     create = [m for m in posted if m["namespace"] == "blockbackup_prod"]
     assert {m["compartmentId"] for m in create} == {metrics_compartment}
     assert sorted(m["name"] for m in create) == [
+        "backup_headroom_days",
+        "backup_limit",
+        "backups_used",
         "resources_protected",
         "resources_unprotected",
         "run_failed",

@@ -69,6 +69,9 @@ MUTATIONS: dict[str, Mutation] = {
         "to {ONS_TOPIC_PUBLISH} in tenancy",
         "CKV_BBF_5",
     ),
+    "tenancy_wide_beyond_limits": Mutation(
+        "iam.tf", r"to read resource-availability in tenancy", "to read all-resources in tenancy", "CKV_BBF_5"
+    ),
     "image_literal": Mutation(
         "functions.tf", r"(?m)^(\s*image\s*=\s*)var\.function_image$", r'\1"iad.ocir.io/ns/block-backup:1"', "CKV_BBF_6"
     ),

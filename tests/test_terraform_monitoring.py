@@ -51,11 +51,12 @@ def test_alarms_to_the_report_topic_each_switchable(tf: Config) -> None:
     assert alarm["pending_duration"] == "${each.value.pending}"
     alarms = tf.locals["alarms"]
     restore = {"restore_failed", "restore_leftovers", "restore_unverified"}  # test_terraform_restore.py
-    assert set(alarms) == {"unprotected", "dr_unprotected", "failed_items"} | restore
+    assert set(alarms) == {"unprotected", "dr_unprotected", "backup_headroom", "failed_items"} | restore
     switches = {name: entry["enabled"] for name, entry in alarms.items() if name not in restore}
     assert switches == {
         "unprotected": "${var.alarm_unprotected_enabled}",
         "dr_unprotected": "${var.alarm_dr_unprotected_enabled}",
+        "backup_headroom": "${var.alarm_backup_headroom_enabled}",
         "failed_items": "${var.alarm_failed_items_enabled}",
     }
     assert re.fullmatch(
@@ -156,3 +157,39 @@ def test_posture_keys_reach_the_functions(tf: Config) -> None:
     assert tf.locals["handler_config"]["copy_backup"]["DR_RPO_HOURS"] == "${tostring(local.dr_rpo_hours)}"
     assert tf.variables["metrics_namespace"]["default"] == "block_backup"
     assert tf.variables["rpo_hours"]["default"] is None and tf.variables["dr_rpo_hours"]["default"] is None
+
+
+def test_backup_headroom_alarm_under_a_week_of_the_newest_sweep(console: Console) -> None:
+    """backup_headroom_days of the newest nightly sweep (the least in one period) under the threshold."""
+    alarm = console.value("local.alarms")["backup_headroom"]
+    query = ALARM_QUERY.fullmatch(alarm["query"])
+    assert query is not None, alarm["query"]
+    assert (query["metric"], query["hours"], query["stat"], query["rule"]) == (
+        "backup_headroom_days",
+        "24",
+        "min",
+        " < 7",
+    )
+    assert query["dims"] == 'function = "create-backup"' and alarm["severity"] == "WARNING"
+    assert "backup limit" in alarm["body"]
+    assert console.value("local.alarms", alarm_backup_headroom_days=14)["backup_headroom"]["query"].endswith(" < 14")
+    assert "between 1 and 3650" in console.refused("alarm_backup_headroom_days", alarm_backup_headroom_days=0)
+
+
+def test_backup_headroom_keys_reach_create_backup(console: Console) -> None:
+    config = console.value("local.handler_config")["create_backup"]
+    assert (config["SCHEDULE_PERIOD_HOURS"], config["BACKUP_LIMIT"]) == ("24", "100000")
+    twelve = {"create_backup": 12, "copy_backup": 1, "retag_group_backup": 1}
+    changed = console.value("local.handler_config", schedule_period_hours=twelve, backup_limit=250000)["create_backup"]
+    assert (changed["SCHEDULE_PERIOD_HOURS"], changed["BACKUP_LIMIT"]) == ("12", "250000")
+    assert "between 1 and 100000000" in console.refused("backup_limit", backup_limit=0)
+
+
+def test_the_limits_grant_is_one_read_only_statement_on_the_tenancy(tf: Config) -> None:
+    policy = tf.resource("oci_identity_policy", "functions_limits")
+    assert policy["for_each"] == "${var.read_backup_limit ? toset([var.tenancy_ocid]) : toset([])}"
+    assert policy["compartment_id"] == "${each.value}" and policy["provider"] == "${oci.home}"
+    assert policy["statements"] == [
+        "Allow dynamic-group ${local.dynamic_group} to read resource-availability in tenancy"
+    ]
+    assert tf.variables["read_backup_limit"]["default"] is True

@@ -30,6 +30,8 @@ class Settings(BaseModel):
     # limits vary; None: no limit): volumes + boot volumes not TERMINATED, and their GB, counted in an AD.
     max_volumes_per_ad: int | None = Field(None, ge=0)
     max_volume_gb_per_ad: int | None = Field(None, ge=0)
+    # Block Volume's regional backup-count limit as the Limits service answers it (OCI's default: 100,000)
+    backup_count_limit: int = Field(100_000, ge=0)
     latency_seconds: float = Field(0.0, ge=0)  # added to every API request (not the control API)
     max_clock_skew_seconds: float = Field(300.0, ge=0)
     max_copies_in_flight: int = Field(10, ge=0)  # volume + volume group backup copies per source region

@@ -82,6 +82,7 @@ class World:
         self.connections = 0  # TCP connections accepted since the server started (a reset keeps the count)
         self.faults = FaultInjector()
         self.tag_grants: dict[str, set[str]] = {}  # tenancy -> defined-tag namespaces it may write (lower case)
+        self.resource_availability_grants: set[str] = set()  # tenancies whose callers may read limits' usage
         self._dicts: dict[type[BaseBackend], BackendDict[Any]] = {}
         self._dicts_lock = threading.Lock()
 
@@ -117,3 +118,4 @@ class World:
             self.refused.clear()
             self.faults.reset()
             self.tag_grants.clear()
+            self.resource_availability_grants.clear()

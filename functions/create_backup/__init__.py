@@ -103,6 +103,7 @@ def on_event(invocation: Run, event: OciEvent, kind: BackupKind) -> None:
 def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
     """The sweep of ``COMPARTMENT_IDS`` (a hand-over: from its ``cursor`` on, or only its ``resourceIds``),
     then retention."""
+    from functions.create_backup.headroom import carried_tally
     from functions.create_backup.sweep import carried_posture, sweep  # listings and posture: not on the event path
 
     carried = carried_posture(schedule.posture)
@@ -115,6 +116,7 @@ def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
         measure=not schedule.handed_over or carried is not None,
         cursor=schedule.cursor,
         carried=carried,
+        carried_headroom=carried_tally(schedule.posture),
     )
 
 

@@ -43,6 +43,10 @@ class CreateBackupSettings(KindsSettings):
     rpo_hours: int = Field(default=26, ge=1, le=8760, alias="RPO_HOURS")
     lock_days: int = Field(default=0, ge=0, le=MAX_LOCK_DAYS, alias="BACKUP_LOCK_DAYS")
     lock_mode: LockMode = Field(default=LockMode.RETENTION_LOCK, alias="BACKUP_LOCK_MODE")
+    # the backup headroom: hours between two scheduled sweeps (a source's backups a day), and the tenancy's
+    # backup limit when the Limits service does not answer it (OCI's default: 100,000)
+    schedule_period_hours: int = Field(default=24, ge=1, le=8760, alias="SCHEDULE_PERIOD_HOURS")
+    backup_limit: int = Field(default=100_000, ge=1, le=100_000_000, alias="BACKUP_LIMIT")
 
     @field_validator("name_template")
     @classmethod

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from functions.create_backup.headroom import HEADROOM_KEY, HeadroomTally, headroom_section
 from functions.create_backup.protect import protect
 from functions.create_backup.settings import Run, Target
 from shared.errors import BadRequest
@@ -57,10 +58,12 @@ def sweep(
     posture_only: bool = False,
     cursor: SweepCursor | None = None,
     carried: ProtectionPosture | None = None,
+    carried_headroom: HeadroomTally | None = None,
 ) -> None:
     """Back up every matching source of ``compartments`` (default ``COMPARTMENT_IDS``) from ``cursor`` on;
     ``measure``: count the posture too (on top of ``carried``, what earlier runs of the chain counted),
-    ``posture_only``: the posture and nothing else."""
+    ``posture_only``: the posture and nothing else; the backup headroom with the posture (on top of
+    ``carried_headroom``)."""
     settings = invocation.settings
     listing = FleetListing(
         invocation,
@@ -71,11 +74,14 @@ def sweep(
         stop_on_error=not posture_only,
     )
     tally = PostureTally(settings.rpo_hours, invocation.now(), carried) if measure or posture_only else None
+    backups = carried_headroom or HeadroomTally()
     if posture_only:
         assert tally is not None
         for placed in listing:
             tally.add(coverage(placed))
+            backups.add(placed.history)
         invocation.report.add_section(tally.posture())
+        invocation.report.add_section(headroom_section(invocation, backups))
         return
     first: list[Placed] = []
     started: set[str] = set()
@@ -83,6 +89,7 @@ def sweep(
     def protect_one(placed: Placed) -> None:
         if tally is not None:
             tally.add(coverage(placed))
+            backups.add(placed.history)
         protect(invocation, placed.target, explicit=False, prune=prune, history=placed.history)
 
     def defer(placed: Placed) -> None:
@@ -105,6 +112,7 @@ def sweep(
     if not first and stop is None:
         if tally is not None:
             invocation.report.add_section(tally.posture())
+            invocation.report.add_section(headroom_section(invocation, backups))
         return
     deferred = [p.target for p in first] + listing.rest_of_page()
     for target in deferred:
@@ -116,7 +124,7 @@ def sweep(
     carry = None
     if tally is not None:
         counted = tally.posture()
-        carry = counted.document()
+        carry = {**counted.document(), HEADROOM_KEY: backups.document()}
         invocation.report.note(
             f"posture: {counted.resources} resources counted so far; the run that finishes the listing reports it"
         )

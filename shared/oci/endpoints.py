@@ -9,7 +9,7 @@ from shared.oci.regions import REALM_DOMAINS, realm_of
 class ServiceSpec(NamedTuple):
     host_prefix: str  # first label of the host name
     version: str  # API version path
-    oci_subdomain: bool = False  # identity and functions live under `.oci.` (<svc>.<region>.oci.<domain>)
+    oci_subdomain: bool = False  # identity, functions and limits live under `.oci.` (<svc>.<region>.oci.<domain>)
 
 
 class Service(Enum):
@@ -19,6 +19,8 @@ class Service(Enum):
     FUNCTIONS = ServiceSpec("functions", "20181201", oci_subdomain=True)
     # Monitoring's PostMetricData has its own host: `telemetry` -> `telemetry-ingestion`.
     TELEMETRY_INGESTION = ServiceSpec("telemetry-ingestion", "20180401")
+    # Limits (GetResourceAvailability): limits.{region}.oci.{domain} (the SDKs' endpoint template)
+    LIMITS = ServiceSpec("limits", "20190729", oci_subdomain=True)
 
 
 def service_endpoint(service: Service, region: str, template: str | None = None) -> str:

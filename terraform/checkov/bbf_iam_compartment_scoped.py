@@ -1,7 +1,8 @@
 """IAM policies: every statement is scoped to a compartment, none to the whole tenancy.
 
-This configuration needs no exception: the service statements (cloudEvents, ApiGateway,
-resourceschedule) are scoped to the functions' compartment too.
+One exception, exactly this statement: `read resource-availability in tenancy` (the Limits service's usage
+counts, read-only), which GetResourceAvailability needs to answer the tenancy's backup count. The service
+statements (cloudEvents, ApiGateway, resourceschedule) are scoped to the functions' compartment too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 
 IN_COMPARTMENT = re.compile(r"(?i)\sin\s+compartment\s+(id\s+)?\S+")
 IN_TENANCY = re.compile(r"(?i)\sin\s+tenancy\b")
+TENANCY_READ_ONLY = re.compile(r"^Allow dynamic-group \S+ to read resource-availability in tenancy$")
 
 
 class IamStatementsCompartmentScoped(BaseResourceCheck):
@@ -33,6 +35,8 @@ class IamStatementsCompartmentScoped(BaseResourceCheck):
             return CheckResult.FAILED
         self.evaluated_keys = ["statements"]
         for statement in statements:
+            if TENANCY_READ_ONLY.match(statement):
+                continue
             if IN_TENANCY.search(statement) or not IN_COMPARTMENT.search(statement):
                 return CheckResult.FAILED
         return CheckResult.PASSED
