@@ -4,6 +4,7 @@ section in the result, its digest line and gauges, and bad config values refused
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -131,3 +132,32 @@ def test_a_bad_config_value_is_refused_naming_the_key(start_function: StartFunct
     bad = start_function("create_backup", {key: value}).http({}, headers=GATEWAY_HEADERS)
     error: dict[str, Any] = bad.json()["error"]
     assert bad.http_status == 500 and error["field"] == key, error
+
+
+def test_a_hand_over_chain_reports_the_headroom_of_the_whole_scope(
+    emu: EmulatorControl, start_function: StartFunction, compartment: str
+) -> None:
+    """The second compartment's backups cannot be listed at first: the first run hands its counts over with
+    the posture, and the run that finishes the listing reports the headroom of all four sources."""
+    other = str(emu.create_compartment("second")["id"])
+    for where, name in ((compartment, "a"), (compartment, "b"), (other, "c"), (other, "d")):
+        volume = emu.create_volume(HOME_REGION, where, name)["id"]
+        emu.seed_backup(HOME_REGION, volume, age_seconds=24 * HOUR, freeform_tags=MANAGED)
+    emu.seed_backup(HOME_REGION, volume, age_seconds=HOUR)  # d: someone else's too
+    emu.grant_resource_availability()
+    emu.faults([{"operation": "ListVolumeBackups", "after": 1, "count": 10, "errorRate": 1.0, "status": 503}])
+    fn = start_function("create_backup", {**CONFIG, "COMPARTMENT_IDS": f"{compartment},{other}"})
+    first = fn.call({"trigger": "schedule", "schedule": "nightly"}, deadline_seconds=60).json()
+    assert "backupHeadroom" not in first and first["counts"] == {"created": 2}, first
+    (handed,) = [json.loads(i["body"]) for i in emu.invocations()]
+    assert handed["posture"]["headroom"] == {"sources": 2, "toolBackups": 2, "backups": 2}
+    emu.faults([])
+    second = fn.call(handed, deadline_seconds=60).json()
+    headroom = second["backupHeadroom"]
+    assert (headroom["sources"], headroom["toolBackups"], headroom["steadyState"]) == (4, 4, 32), second
+    assert headroom["used"] == 9  # the Limits service, at the end of the chain: 5 seeded and 2 new per run
+    bad = fn.call(
+        {**handed, "posture": {**handed["posture"], "headroom": {"sources": -1, "toolBackups": 0, "backups": 0}}}
+    )
+    refused = bad.json()  # a direct invoke: the status is in the result
+    assert refused["status"] == 400 and refused["error"]["field"] == "posture.headroom.sources", refused
