@@ -15,9 +15,15 @@ from tests.emulator_fixtures import ApiKey
 
 
 @pytest.fixture
-def storage(emu: EmulatorControl, api_key: ApiKey) -> BlockStorage:
-    """Block Volume calls in the home region, signed with the test's registered API key."""
+def client(emu: EmulatorControl, api_key: ApiKey) -> OciClient:
+    """The client against the emulator, signed with the test's registered API key."""
     key = serialization.load_pem_private_key(api_key.private_key_pem, password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
     credentials = ApiKeyCredentials(api_key.key_id, key, region=HOME_REGION, tenancy_id=api_key.tenancy_id)
-    return BlockStorage(OciClient(credentials, endpoint_template=emu.endpoint_template), HOME_REGION)
+    return OciClient(credentials, endpoint_template=emu.endpoint_template)
+
+
+@pytest.fixture
+def storage(client: OciClient) -> BlockStorage:
+    """Block Volume calls in the home region."""
+    return BlockStorage(client, HOME_REGION)

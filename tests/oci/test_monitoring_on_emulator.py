@@ -6,25 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from emulator import EmulatorControl
 from shared.oci.client import OciClient
-from shared.oci.credentials import ApiKeyCredentials
 from shared.oci.endpoints import Service, service_endpoint
 from shared.oci.errors import InvalidParameter
 from shared.oci.monitoring import Datapoint, MetricDataDetails, TooManyStreams, post_metric_data
 from tests.conftest import HOME_REGION
-from tests.emulator_fixtures import ApiKey
-
-
-@pytest.fixture
-def client(emu: EmulatorControl, api_key: ApiKey) -> OciClient:
-    key = serialization.load_pem_private_key(api_key.private_key_pem, password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    credentials = ApiKeyCredentials(api_key.key_id, key, region=HOME_REGION, tenancy_id=api_key.tenancy_id)
-    return OciClient(credentials, endpoint_template=emu.endpoint_template)
 
 
 def gauge(compartment: str, name: str = "resources_unprotected", **dimensions: str) -> MetricDataDetails:
