@@ -11,8 +11,10 @@ and the run that finishes the listing reports the whole scope's posture.
 
 from __future__ import annotations
 
+import contextvars
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -180,7 +182,7 @@ class FleetListing:
         self.stop_on_error = stop_on_error
         self.stop: Stop | None = None
         self._page: deque[Target] = deque()
-        self._histories: tuple[tuple[str, BackupKind], dict[str, list[BackupRecord]]] | None = None
+        self._histories: dict[tuple[str, BackupKind], Future[dict[str, list[BackupRecord]]]] = {}
 
     def rest_of_page(self) -> list[Target]:
         rest = list(self._page)
@@ -203,20 +205,39 @@ class FleetListing:
 
     def _walk(self) -> Iterator[Placed]:
         storage = self.invocation.storage
-        for compartment, kind, page, start_id in self._starts():
-            for n, (token, listed) in enumerate(storage.source_pages(kind, compartment, page)):
-                sources = [s for s in listed if isinstance(s, Tagged)]
-                if n == 0 and start_id is not None:
-                    sources = from_start(sources, start_id)
-                self._page = deque(self._targets(kind, sources))
-                while self._page:
-                    target = self._page.popleft()
-                    placed = Placed(target, [], token)
-                    try:
-                        history = self._history(target)
-                    except OciError as exc:
-                        raise _HistoryFailed(placed, exc) from exc
-                    yield placed._replace(history=history)
+        starts = list(self._starts())
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="obb-list")
+        try:
+            for n, (compartment, kind, page, start_id) in enumerate(starts):
+                self._prefetch(ahead, starts[n : n + 2])
+                for i, (token, listed) in enumerate(storage.source_pages(kind, compartment, page)):
+                    sources = [s for s in listed if isinstance(s, Tagged)]
+                    if i == 0 and start_id is not None:
+                        sources = from_start(sources, start_id)
+                    self._page = deque(self._targets(kind, sources))
+                    while self._page:
+                        target = self._page.popleft()
+                        placed = Placed(target, [], token)
+                        try:
+                            history = self._history(target)
+                        except OciError as exc:
+                            raise _HistoryFailed(placed, exc) from exc
+                        yield placed._replace(history=history)
+        finally:  # never wait for a listing ahead that is no longer needed (a run that stops early)
+            ahead.shutdown(wait=False, cancel_futures=True)
+
+    def _prefetch(
+        self, ahead: ThreadPoolExecutor, starts: list[tuple[str, BackupKind, str | None, str | None]]
+    ) -> None:
+        """Have the backups of this listing and the next one listed in the background: the next
+        compartment's are ready when its sources are reached, instead of the workers waiting for them."""
+        keys = [(compartment, kind) for compartment, kind, _page, _start in starts]
+        self._histories = {key: listed for key, listed in self._histories.items() if key in keys}
+        for compartment, kind in keys:
+            if (compartment, kind) not in self._histories:
+                context = contextvars.copy_context()  # its log lines carry the call's ids
+                listing = ahead.submit(context.run, list_histories, self.invocation, compartment, kind)
+                self._histories[(compartment, kind)] = listing
 
     def _starts(self) -> Iterator[tuple[str, BackupKind, str | None, str | None]]:
         """(compartment, kind, first page, first source) of each listing, from the cursor on (all of them
@@ -252,9 +273,10 @@ class FleetListing:
 
     def _history(self, target: Target) -> list[BackupRecord]:
         key = (target.source.compartment_id, target.kind)
-        if self._histories is None or self._histories[0] != key:
-            self._histories = (key, list_histories(self.invocation, *key))
-        return self._histories[1].get(target.source.id, [])
+        listed = self._histories.get(key)
+        if listed is None:  # a source whose compartment is not its listing's: not expected, listed now
+            listed = self._histories[key] = _done(list_histories(self.invocation, *key))
+        return listed.result().get(target.source.id, [])
 
 
 def from_start(sources: list[Tagged], start_id: str) -> list[Tagged]:
@@ -272,6 +294,12 @@ def list_histories(invocation: Run, compartment: str, kind: BackupKind) -> dict[
         if backup.source_id and backup.lifecycle_state not in GONE_STATES and not backup.group_backup_id:
             histories.setdefault(backup.source_id, []).append(BackupRecord.of(backup, TOOL_KEYS))
     return histories
+
+
+def _done(value: dict[str, list[BackupRecord]]) -> Future[dict[str, list[BackupRecord]]]:
+    future: Future[dict[str, list[BackupRecord]]] = Future()
+    future.set_result(value)
+    return future
 
 
 def transient(error: OciError) -> bool:
