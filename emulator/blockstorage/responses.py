@@ -163,10 +163,10 @@ class BlockstorageResponse(BaseResponse):
     def _list_backups(self, kind: BackupKind) -> ApiResponse:
         q = self.request.query
         compartment_id = self.query("compartmentId", required=True)
+        assert compartment_id is not None  # required: refused above when absent
         state = lifecycle_filter(q, BACKUP_STATES)
         items = select(
-            self.backend.list_backups(kind),
-            compartment=(attrgetter("compartment_id"), compartment_id),
+            self.backend.backups_in(kind, compartment_id),
             source=(attrgetter("source_id"), q.get(kind.source_field)),
             name=(attrgetter("display_name"), q.get("displayName")),
             copied_from=(attrgetter("copied_from"), q.get(kind.copy_source_field)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
@@ -83,20 +84,20 @@ def paginate(
             return 0
 
     desc = order == "DESC"
-    keyed = sorted(((primary(it), seq(it)), it) for it in items) if items else []
-    pairs: list[tuple[tuple[Any, int], T]] = [(k, it) for k, it in keyed]
-    if desc:
-        pairs.reverse()
+    pairs: list[tuple[tuple[Any, int], T]] = sorted(((primary(it), seq(it)), it) for it in items) if items else []
     page = query.get("page")
     if page:
         tok_sort, tok_primary, tok_seq = _decode(page)
         if tok_sort != f"{sort_by}:{order}":
             raise InvalidParameter("Invalid value for 'page': the token belongs to another sort order.")
         mark = (tok_primary, tok_seq)
-        try:
-            pairs = [(k, it) for k, it in pairs if (k < mark if desc else k > mark)]
+        keys = [k for k, _ in pairs]  # ascending and unique (the sequence number breaks ties)
+        try:  # what comes after the mark: below it when descending, above it when ascending
+            pairs = pairs[: bisect.bisect_left(keys, mark)] if desc else pairs[bisect.bisect_right(keys, mark) :]
         except TypeError:
             raise InvalidParameter("Invalid value for 'page': not a page token from this list.") from None
+    if desc:
+        pairs.reverse()
     chunk = pairs[:limit]
     next_page = None
     if len(pairs) > limit:
