@@ -307,8 +307,14 @@ def _scale(r: dict[str, Any]) -> list[str]:
         f"| Source listings of the chain over one full listing ({full['ListVolumes']} pages) + 1 per hand-over "
         f"({big['hand_overs']}) | {big['sources_list_calls']} calls, {r['scale_list_calls']:.2f}x "
         f"| {_t('scale_list_calls')} | {_met(r, 'scale_list_calls')} |",
-        f"| Backup listings of the chain (one full listing: {full['ListVolumeBackups']} pages) "
-        f"| {big['backups_list_calls']} | | |",
+        f"| Backup listings of the chain (one full listing: {full['ListVolumeBackups']} pages; each hand-over "
+        f"lists the backups of the compartment it resumes in again: bound "
+        f"{big.get('backups_list_calls_bound', float('nan')):.0f}) | {big['backups_list_calls']} | | |",
+        f"| The posture the chain's last run reported (counted along the chain) "
+        f"| {big.get('chain_posture_resources') or 0:,} of {big['volumes']:,} resources | | |",
+        f"| The emulator's CPU during the chain (one process, one lock over its state: it caps the rate it can "
+        f"serve on this host) | {big.get('chain_emulator_cpu_seconds', float('nan')):.0f} s, "
+        f"{big.get('chain_emulator_cpu_per_create_ms', float('nan')):.1f} ms per backup created | | |",
         f"| Every volume backed up exactly once | {big['volumes_backed_up']:,} of {big['volumes']:,} backed up, "
         f"{big['volumes_backed_up_twice']} twice, {big['failed']} failed | {_t('scale_exactly_once')} "
         f"| {_met(r, 'scale_exactly_once')} |",
@@ -333,8 +339,9 @@ def _scale(r: dict[str, Any]) -> list[str]:
         f"- **Listings.** The first run listed {first['ListVolumes']} source pages and {first['ListVolumeBackups']} "
         f"backup pages (one full listing: {full['ListVolumes']} and {full['ListVolumeBackups']}); the "
         f"{big['hand_overs']} hand-over run(s) went on from their cursors and listed {later} source pages between "
-        "them; each run lists the backups of every compartment it works in again (its duplicate, in-progress and "
-        "retention checks need them)."
+        "them; a run that resumes inside a compartment lists that compartment's backups again (its duplicate, "
+        "in-progress and retention checks need them; they are not in the cursor), and lists the next "
+        "compartment's in the background while it works."
         + (
             ""
             if big["exactly_once"]

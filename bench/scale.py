@@ -116,7 +116,10 @@ def _run(
     return result, seconds, rss
 
 
-def sweep_chain(the_lab: Lab, plan: ScalePlan, compartments: list[str], log: Log) -> list[ChainRun]:
+def sweep_chain(
+    the_lab: Lab, plan: ScalePlan, compartments: list[str], log: Log
+) -> tuple[list[ChainRun], dict[str, Any] | None]:
+    """The runs of the chain, and the posture its last run reported (counted along the chain)."""
     control = the_lab.control
     rule = {
         "operation": "CreateVolumeBackup",
@@ -152,7 +155,7 @@ def sweep_chain(the_lab: Lab, plan: ScalePlan, compartments: list[str], log: Log
         log(f"  run {len(runs)}: {run.seconds:.1f} s, {run.created:,} created, {run.failed} failed, "
             f"lists {run.list_calls}, peak RSS {rss:.0f} MB")  # fmt: skip
         if not run.handed_over or len(runs) >= 50:
-            return runs
+            return runs, result.get("posture")
         body = json.loads(invocations[handed]["body"])
         handed += 1
 
@@ -165,8 +168,10 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
 
         log(f"  sweep chain: {plan.limit_per_second:g}/s, {plan.error_rate:.0%} injected 500s")
         started = time.perf_counter()
-        runs = sweep_chain(the_lab, plan, compartments, log)
+        emulator_cpu = the_lab.emulator_cpu_seconds()
+        runs, chain_posture = sweep_chain(the_lab, plan, compartments, log)
         chain_seconds = time.perf_counter() - started
+        chain_emulator_cpu = the_lab.emulator_cpu_seconds() - emulator_cpu
         control.faults([])
 
         log("  posture request (a fresh process)")
@@ -213,8 +218,13 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
         "chain_vs_floor": sum(r.seconds for r in runs) / floor,
         "full_listing_calls": full_listing,
         "sources_list_calls": sources_listed,
-        "sources_list_calls_allowed": full_listing["ListVolumes"] * 2 + hand_overs,
+        "sources_list_calls_allowed": full_listing["ListVolumes"] + hand_overs,
         "backups_list_calls": sum(r.list_calls["ListVolumeBackups"] for r in runs),
+        # each run resumes inside a compartment whose backups it lists again (they are not in the cursor)
+        "backups_list_calls_bound": full_listing["ListVolumeBackups"] * (1 + hand_overs / plan.compartments),
+        "chain_posture_resources": (chain_posture or {}).get("resources"),
+        "chain_emulator_cpu_seconds": chain_emulator_cpu,
+        "chain_emulator_cpu_per_create_ms": 1000 * chain_emulator_cpu / max(1, sum(r.created for r in runs)),
         "created": sum(r.created for r in runs),
         "failed": sum(r.failed for r in runs),
         "exactly_once": once,
