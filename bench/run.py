@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import coldstart, footprint, machine, readme_figures, report, scale, signing_cost, sweep
+from bench import restore as restore_bench
 from bench.lab import lab
 from bench.procs import (
     BENCH,
@@ -46,6 +47,7 @@ class Plan:
     grid_limits: tuple[float | None, ...] = (None, 10.0, 20.0)
     grid_concurrency: tuple[int, ...] = (8, 32)  # 8: the product's default MAX_CONCURRENCY
     alone_runs: int = 2  # per side, cells without a limit (cells under a limit run once, all at once)
+    restores: int = 20  # restore tests per mode (on the emulator clock: not timed)
 
     @property
     def headline_cell(self) -> sweep.Cell:
@@ -57,7 +59,7 @@ QUICK_OUT = BENCH / ".work" / "quick"  # a smoke run never overwrites the commit
 README = ROOT / "README.md"
 QUICK = Plan(
     cold_runs=3, import_runs=2, signing_runs=3, signing_iterations=300, probe_signatures=100, grid_volumes=300,
-    grid_latencies=(0.05,), grid_limits=(None, 20.0), grid_concurrency=(8,), alone_runs=1,
+    grid_latencies=(0.05,), grid_limits=(None, 20.0), grid_concurrency=(8,), alone_runs=1, restores=5,
 )  # fmt: skip
 
 
@@ -202,6 +204,9 @@ def measure(plan: Plan) -> dict[str, Any]:
         "sdk_lost": sum(g["sdk_lost"] for g in limited),
     }
 
+    log(f"restore tests: {plan.restores} restores with the sandbox's events, then with an hourly schedule alone")
+    results["restore"] = [restore_bench.run(mode, plan.restores, 60) for mode in ("events", "schedule")]
+
     probe_end = signing_cost.cpu_probe_us(plan.probe_signatures)
     wall = time.perf_counter() - started
     others = (machine_busy_seconds() - busy_at_start) - (tree_cpu_seconds() - ours_at_start)
@@ -232,6 +237,8 @@ def measure(plan: Plan) -> dict[str, Any]:
         "sweep_cells_worse_than_sdk": sum(not g["no_worse"] for g in grid),
         "rate_limit_efficiency": results["rate_limit"]["product_share_of_limit_min"],
         "rate_limit_failures": results["rate_limit"]["product_lost"],
+        "restore_life_vs_restore_max": results["restore"][0]["lifeOverRestoreMax"],
+        "restore_calls_per_verified": results["restore"][0]["callsPerVerifiedRestore"],
         "failures": failures,
     }
     return {**headline_figures, **results, "targets": report.check_targets(headline_figures)}
