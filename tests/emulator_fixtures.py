@@ -5,6 +5,8 @@
 * ``signed_api`` (function): a ``SignedApi`` using ``api_key``.
 * ``api_key`` (function): an API key registered for ``DEFAULT_TENANCY`` (the RSA key is made once per
   session), with ``.key_id``, ``.private_key_pem``, ``.tenancy_id`` and ``.signer`` (``RequestSigner``).
+
+``error(response)``: an OCI error answer as ``(status, code)``, what the emulator's tests compare.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from emulator import Emulator, EmulatorControl
 from emulator.api_client import SignedApi
 from emulator.api_keys import ApiKey, RsaKeyPair, make_key_pair, register_api_key
 
 __all__ = ["ApiKey", "RsaKeyPair", "make_key_pair", "register_api_key"]
+
+
+def error(response: requests.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["code"]
 
 
 @pytest.fixture(scope="session")

@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 
 from emulator import EmulatorControl
 from emulator.api_client import SignedApi
+from tests.emulator_fixtures import error
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaaprod"
 V = "/20160918"
-
-
-def error(response: requests.Response) -> tuple[int, str]:
-    return response.status_code, response.json()["code"]
 
 
 def create_backup(api: SignedApi, volume_id: str, **extra: Any) -> dict[str, Any]:

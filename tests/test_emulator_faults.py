@@ -11,14 +11,11 @@ import requests
 
 from emulator import EmulatorControl, EmulatorControlError
 from emulator.api_client import SignedApi
+from tests.emulator_fixtures import error
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaafaults"
 V = "/20160918"
-
-
-def error(response: requests.Response) -> tuple[int, str]:
-    return response.status_code, response.json()["code"]
 
 
 @pytest.fixture

@@ -11,14 +11,11 @@ import requests
 from emulator import DEFAULT_TENANCY, Emulator, EmulatorControl
 from emulator.api_client import SignedApi
 from emulator.events import backup_end_event, event_for_resource, make_event
+from tests.emulator_fixtures import error
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaaons"
 FN = "ocid1.fnfunc.oc1.iad.aaaaaaaafunction"
-
-
-def error(response: requests.Response) -> tuple[int, str]:
-    return response.status_code, response.json()["code"]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import requests
 from emulator import Emulator, EmulatorControl
 from emulator.api_client import SignedApi
 from emulator.api_keys import ApiKey
+from tests.emulator_fixtures import error
 
 REGION = "us-ashburn-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaaprod"
@@ -22,10 +23,6 @@ SANDBOX = "ocid1.compartment.oc1..aaaaaaaasandbox"
 AD = "Uocm:US-ASHBURN-AD-1"
 V = "/20160918"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def error(response: requests.Response) -> tuple[int, str]:
-    return response.status_code, response.json()["code"]
 
 
 def ok(response: requests.Response) -> dict[str, Any]:
