@@ -9,14 +9,11 @@ import requests
 
 from emulator import EmulatorControl
 from emulator.api_client import SignedApi
+from tests.emulator_fixtures import error
 
 SRC, DST = "us-ashburn-1", "us-phoenix-1"
 COMP = "ocid1.compartment.oc1..aaaaaaaacopies"
 V = "/20160918"
-
-
-def error(response: requests.Response) -> tuple[int, str]:
-    return response.status_code, response.json()["code"]
 
 
 def available_backup(emu: EmulatorControl, api: SignedApi, name: str = "data", **body: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import requests
 
 from emulator import DEFAULT_TENANCY, EmulatorControl
 from emulator.api_client import SignedApi
-from tests.emulator_fixtures import ApiKey
+from tests.emulator_fixtures import ApiKey, error
 from tests.test_emulator_restores import sdk_python
 
 REGION = "us-ashburn-1"
@@ -24,10 +24,6 @@ PATH = "/20190729/services/block-storage/limits/backup-count/resourceAvailabilit
 def ask(api: SignedApi, path: str = PATH, region: str = REGION, **params: Any) -> requests.Response:
     query = {"compartmentId": DEFAULT_TENANCY, **params}
     return api.get(path, endpoint=f"{api.base_url}/limits/{region}", params={k: v for k, v in query.items() if v})
-
-
-def error(response: requests.Response) -> tuple[int, str]:
-    return response.status_code, response.json()["code"]
 
 
 @pytest.fixture
