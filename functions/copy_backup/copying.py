@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from functions.copy_backup.limits import Limits, limits_for
@@ -116,30 +117,67 @@ class Destination(NamedTuple):
 
     region: str
     name: str  # the name the tool gives its copy there
-    live: list[BackupBase]  # copies neither gone nor broken, newest first
+    live: int  # copies neither gone nor broken
     replaced: int  # copies deleted or broken since
     copy: BackupBase | None  # the live copy the tool keeps up: its own, or one named as it names them
     upkeep: Upkeep  # what that copy lacks (empty without one)
+    other: tuple[str, str] | None = None  # id and name of the newest live copy, when the tool keeps none up
+
+
+class Seen:
+    """One backup's copies in one region, taken one at a time in any order (a listing's): how many are live
+    and how many gone, and the newest live copy the tool keeps up with what it lacks.
+
+    ``lean``: keep that copy only when it lacks something (a reconcile, which acts on nothing else: it
+    keeps a ``Seen`` of every backup it lists, not the copies themselves)."""
+
+    __slots__ = ("_kept", "_newest", "backup", "invocation", "lean", "live", "name", "region", "replaced")
+
+    def __init__(
+        self, invocation: Run, kind: BackupKind, backup: SourceBackup, region: str, *, lean: bool = False
+    ) -> None:
+        self.invocation = invocation
+        self.backup = backup
+        self.region = region
+        self.name = copy_name(invocation, kind, backup, region)
+        self.lean = lean
+        self.live = 0
+        self.replaced = 0
+        self._newest: tuple[datetime, str, str] | None = None  # when, id and name of the newest live copy
+        self._kept: tuple[datetime, BackupBase | None, Upkeep] | None = None  # the copy the tool keeps up
+
+    def add(self, copy: BackupBase) -> None:
+        """A copy in the region (of another backup: passed over)."""
+        if copy.copied_from != self.backup.id:
+            return
+        if copy.lifecycle_state in GONE_STATES or copy.lifecycle_state == LifecycleState.FAULTY:
+            self.replaced += 1
+            return
+        self.live += 1
+        at = copy.time_request_received or copy.time_created  # the newest wins; of equals, the first listed
+        if not self.lean and (self._newest is None or at > self._newest[0]):
+            self._newest = (at, copy.id, copy.display_name)
+        if not (made_by_tool(copy) or copy.display_name == self.name):
+            return
+        if self._kept is None or at > self._kept[0]:
+            upkeep = upkeep_for(self.invocation, self.backup, self.region, copy, self.name)
+            self._kept = (at, copy if upkeep or not self.lean else None, upkeep)
+
+    def destination(self) -> Destination:
+        if self._kept is not None:
+            return Destination(self.region, self.name, self.live, self.replaced, self._kept[1], self._kept[2])
+        other = self._newest[1:] if self._newest is not None else None
+        return Destination(self.region, self.name, self.live, self.replaced, None, Upkeep(), other)
 
 
 def destination(
     invocation: Run, kind: BackupKind, backup: SourceBackup, region: str, copies: Iterable[BackupBase]
 ) -> Destination:
     """What ``copies`` (copies in ``region``; those of other backups are passed over) hold for ``backup``."""
-    live: list[BackupBase] = []
-    replaced = 0
+    seen = Seen(invocation, kind, backup, region)
     for copy in copies:
-        if copy.copied_from != backup.id:
-            continue
-        if copy.lifecycle_state in GONE_STATES or copy.lifecycle_state == LifecycleState.FAULTY:
-            replaced += 1
-        else:
-            live.append(copy)
-    live.sort(key=lambda c: c.time_request_received or c.time_created, reverse=True)
-    name = copy_name(invocation, kind, backup, region)
-    kept = next((c for c in live if made_by_tool(c) or c.display_name == name), None)
-    upkeep = upkeep_for(invocation, backup, region, kept, name) if kept is not None else Upkeep()
-    return Destination(region, name, live, replaced, kept, upkeep)
+        seen.add(copy)
+    return seen.destination()
 
 
 def copy_token(kind: BackupKind, backup_id: str, region: str, replaced: int, renewal: int = 0) -> str:
@@ -293,9 +331,9 @@ def existing_copy(
     tags), or leave someone else's copy alone."""
     copy, upkeep = seen.copy, seen.upkeep
     if copy is None:
-        other = seen.live[0]
-        reason = f"a copy made outside this tool exists ({other.display_name!r}); not copied again, left alone"
-        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=other.id, reason=reason, **base))
+        other_id, other_name = seen.other or ("", "")
+        reason = f"a copy made outside this tool exists ({other_name!r}); not copied again, left alone"
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=other_id or None, reason=reason, **base))
         return None
     if not upkeep:
         reason = f"already copied ({copy.lifecycle_state})"

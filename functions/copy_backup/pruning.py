@@ -1,8 +1,9 @@
 """Each destination's retention: only the copies the tool made from this region, per source (locked ones stay).
 
 Planned while the reconcile lists (``Deletions.plan``, one compartment and kind of one destination at a
-time), applied once its copies are made (``Deletions.apply``): what is kept in between is the copies to
-delete, at most ``size`` of them (the rest are counted and found again by the next reconcile).
+time, from a small record of each of the tool's copies there: ``Deletions.record``), applied once its
+copies are made (``Deletions.apply``): what is kept in between is the copies to delete, at most ``size``
+of them (the rest are counted and found again by the next reconcile).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import NamedTuple
 
 from functions.copy_backup.settings import Run
 from functions.copy_backup.upkeep import made_by_tool
+from shared.oci.backup_record import BackupFacts, BackupRecord
 from shared.oci.blockstorage import BackupKind
 from shared.oci.models import BackupBase
 from shared.pruning import delete_unless_locked
 from shared.rules.locks import lock_of
 from shared.rules.retention import Expired, locked_kept, plan_pruning
-from shared.rules.tags import SOURCE_REGION_KEY
+from shared.rules.tags import MANAGED_BY_KEY, SOURCE_REGION_KEY
 
 ACTION = "prune-copy"
 
@@ -38,17 +40,28 @@ class Deletions:
         self.pruned = False  # a retention applied to some copies (the run then says ``lockedKept``)
         self.locked_kept = 0
         self._held: list[Deletion] = []
+        self._active: dict[str, bool] = {}  # destination -> its retention deletes anything
 
-    def plan(self, invocation: Run, region: str, kind: BackupKind, copies: Iterable[BackupBase]) -> None:
-        """Retention of one destination (``copies``: its copies of one kind in one compartment): only copies the
-        tool made from this region, per source volume."""
+    def record(self, invocation: Run, region: str, copy: BackupBase) -> tuple[str, BackupFacts] | None:
+        """A copy in ``region`` as its retention reads it, with the source it counts for (its volume); None
+        for a copy the tool did not make from this region (never pruned), or when no retention applies."""
+        if region not in self._active:
+            self._active[region] = invocation.settings.retention(region).active
+        if not self._active[region] or not made_by_tool(copy):
+            return None
+        if copy.freeform_tags.get(SOURCE_REGION_KEY) != invocation.region:
+            return None
+        return copy.source_id or copy.copied_from or copy.id, BackupRecord.of(copy, (MANAGED_BY_KEY,))
+
+    def plan(self, invocation: Run, region: str, kind: BackupKind, copies: Iterable[tuple[str, BackupFacts]]) -> None:
+        """Retention of one destination (``copies``: its ``record`` of the tool's copies of one kind in one
+        compartment), per source volume."""
         policy = invocation.settings.retention(region)
         if not policy.active:
             return
-        by_volume: dict[str, list[BackupBase]] = defaultdict(list)
-        for copy in copies:
-            if made_by_tool(copy) and copy.freeform_tags.get(SOURCE_REGION_KEY) == invocation.region:
-                by_volume[copy.source_id or copy.copied_from or copy.id].append(copy)
+        by_volume: dict[str, list[BackupFacts]] = defaultdict(list)
+        for volume, copy in copies:
+            by_volume[volume].append(copy)
         now = invocation.now()
         for same_source in by_volume.values():
             self.pruned = True

@@ -1,14 +1,16 @@
 """The schedule run: what each destination lacks (copies, tags), copied newest first, then pruned.
 
 Listing goes one compartment and kind at a time, page by page: its AVAILABLE backups (what the run may
-copy is kept as a ``Candidate``), then each destination's copies of them, which are counted into the copy
-limits and the DR posture (``posture.DrTally``), matched with their backups (what the destination lacks)
-and planned for pruning by the destination's retention; then they are let go. What the run keeps across
-the listings is small: a ``Candidate`` per backup of the compartment and kind being listed, a line per
-source for the DR posture, and the work it can start in one run (``Backlog``): the newest
-``COPY_MAX_IN_FLIGHT`` copies of volume and volume group backups (OCI's pool of copy slots from this
-region), and the newest ``HELD`` boot volume backup copies, copies to bring up to date and copies to
-delete. The rest is counted (``deferred`` in the counts) and said in a note.
+copy is kept as a ``Candidate``), then each destination's copies of them, one at a time: counted into the
+copy limits and the DR posture (``posture.DrTally``), taken into what their backup has there
+(``copying.Seen``: how many copies, and the tool's copy only when it lacks its name, tags or lock) and,
+for the tool's copies, kept as a small record for the destination's retention; no listed copy is kept.
+What the run keeps across the listings is small: per backup of the compartment and kind being listed a
+``Candidate``, a ``Seen`` and a retention record per destination, a line per source for the DR posture,
+and the work it can start in one run (``Backlog``): the newest ``COPY_MAX_IN_FLIGHT`` copies of volume and
+volume group backups (OCI's pool of copy slots from this region), and the newest ``HELD`` boot volume
+backup copies, copies to bring up to date and copies to delete. The rest is counted (``deferred`` in the
+counts) and said in a note.
 
 No hand-over: copies go newest first into copy slots that free up only as OCI finishes earlier copies
 (minutes to hours later), so a detached run seconds later would find the slots still taken; the next
@@ -18,17 +20,17 @@ No hand-over: copies go newest first into copy slots that free up only as OCI fi
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from functions.copy_backup.backlog import Newest
-from functions.copy_backup.copying import Destination, copy_to, destination
+from functions.copy_backup.copying import Destination, Seen, copy_to
 from functions.copy_backup.limits import Limits
 from functions.copy_backup.posture import DrTally
 from functions.copy_backup.pruning import Deletions
 from functions.copy_backup.settings import COPY_KINDS, Run
 from functions.copy_backup.source import Candidate
+from shared.oci.backup_record import BackupFacts
 from shared.oci.blockstorage import BackupKind
 from shared.oci.errors import OciError
 from shared.oci.models import BackupBase, LifecycleState
@@ -156,11 +158,7 @@ def plan(
                 if region in failed_regions:
                     continue
                 try:
-                    copies = [
-                        c
-                        for c in invocation.storage_in(region).list_backups(kind, compartment, limit=PAGE)
-                        if c.copied_from
-                    ]
+                    seen, prunable = copies_in(invocation, kind, compartment, region, sources, limits, tally, deletions)
                 except OciError as exc:
                     failed_regions.add(region)
                     tally.unknown(region)
@@ -174,21 +172,18 @@ def plan(
                         )
                     )
                     continue
-                limits.count(kind, copies)
-                for copy in copies:
-                    tally.copy(region, copy)
-                deletions.plan(invocation, region, kind, copies)
-                lacking(invocation, kind, region, sources, copies, backlog, now)
+                deletions.plan(invocation, region, kind, prunable)
+                lacking(invocation, kind, region, sources, seen, backlog, now)
             tally.next_listing()
 
 
 def candidates(
     invocation: Run, kind: BackupKind, compartment: str, cutoff: datetime, tally: DrTally
-) -> list[Candidate]:
-    """The compartment's AVAILABLE backups of ``kind`` the reconcile may copy, listed page by page."""
+) -> dict[str, Candidate]:
+    """The compartment's AVAILABLE backups of ``kind`` the reconcile may copy, by id, listed page by page."""
     settings = invocation.settings
     namespaces = settings.copy_defined_tag_namespaces
-    kept_here: list[Candidate] = []
+    kept_here: dict[str, Candidate] = {}
     for backup in invocation.storage.list_backups(kind, compartment, lifecycle_state="AVAILABLE", limit=PAGE):
         if backup.lifecycle_state != LifecycleState.AVAILABLE:  # group backups cannot be listed by state
             continue
@@ -199,29 +194,58 @@ def candidates(
             and not settings.is_test_restore(backup.compartment_id, backup.freeform_tags)
         ):
             tally.candidate(kind, backup)
-            kept_here.append(Candidate.of(backup, namespaces))
+            kept_here[backup.id] = Candidate.of(backup, namespaces)
     return kept_here
+
+
+def copies_in(
+    invocation: Run,
+    kind: BackupKind,
+    compartment: str,
+    region: str,
+    sources: dict[str, Candidate],
+    limits: Limits,
+    tally: DrTally,
+    deletions: Deletions,
+) -> tuple[dict[str, Seen], list[tuple[str, BackupFacts]]]:
+    """The copies in ``region`` of the compartment's backups of ``kind``, one page at a time: counted into
+    ``limits`` and ``tally``, taken into a ``Seen`` of each of ``sources`` (by id), the tool's kept as its
+    retention reads them. A listing that fails part way has counted its copies so far (fewer copy slots)."""
+    seen: dict[str, Seen] = {}
+    prunable: list[tuple[str, BackupFacts]] = []
+    for copy in invocation.storage_in(region).list_backups(kind, compartment, limit=PAGE):
+        if not copy.copied_from:
+            continue
+        limits.count(kind, (copy,))
+        tally.copy(region, copy)
+        record = deletions.record(invocation, region, copy)
+        if record is not None:
+            prunable.append(record)
+        source = sources.get(copy.copied_from)
+        if source is not None:
+            if source.id not in seen:
+                seen[source.id] = Seen(invocation, kind, source, region, lean=True)
+            seen[source.id].add(copy)
+    return seen, prunable
 
 
 def lacking(
     invocation: Run,
     kind: BackupKind,
     region: str,
-    sources: list[Candidate],
-    copies: list[BackupBase],
+    sources: dict[str, Candidate],
+    seen: dict[str, Seen],
     backlog: Backlog,
     now: datetime,
 ) -> None:
-    """What ``region`` lacks of ``sources`` (``copies``: its copies of them), into ``backlog``."""
-    keep = kept(sources, invocation.settings.retention(region), now)
-    copies_of: dict[str, list[BackupBase]] = defaultdict(list)
-    for copy in copies:
-        copies_of[copy.copied_from or ""].append(copy)
-    for backup in sources:
-        seen = destination(invocation, kind, backup, region, copies_of.get(backup.id, []))
-        if seen.upkeep or (not seen.live and backup.id in keep):
-            backlog.add(Task(kind, backup, seen))
-        elif not seen.live:
+    """What ``region`` lacks of ``sources`` (``seen``: what its copies hold for each), into ``backlog``."""
+    keep = kept(list(sources.values()), invocation.settings.retention(region), now)
+    for backup in sources.values():
+        there = seen.get(backup.id) or Seen(invocation, kind, backup, region, lean=True)
+        found = there.destination()
+        if found.upkeep or (not found.live and backup.id in keep):
+            backlog.add(Task(kind, backup, found))
+        elif not found.live:
             backlog.too_old += 1
 
 
