@@ -68,7 +68,6 @@ Configuration: the keys and their defaults are in the README's "Configuration" t
 from __future__ import annotations
 
 from functions.copy_backup.copying import copy_now, on_event
-from functions.copy_backup.reconcile import reconcile
 from functions.copy_backup.settings import EVENT_KINDS, CopyBackupRequest, CopyBackupSettings, Run
 from shared.app import HandlerSpec
 from shared.triggers import ScheduleRequest
@@ -76,12 +75,16 @@ from shared.triggers import ScheduleRequest
 
 def on_schedule(invocation: Run, schedule: ScheduleRequest) -> None:
     """The reconcile: what each destination lacks, copied; then each destination pruned."""
+    from functions.copy_backup.reconcile import reconcile  # schedules only: an event imports no listing code
+
     reconcile(invocation)
 
 
 def on_request(invocation: Run, request: CopyBackupRequest) -> None:
     """One backup copied now, or the DR posture only."""
     if request.dr_posture:
+        from functions.copy_backup.reconcile import reconcile
+
         reconcile(invocation, posture_only=True)
         return
     kind, backup_id = request.backup()

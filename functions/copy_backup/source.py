@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from shared.oci.models import BackupBase
 from shared.rules.tags import copyable_defined
@@ -38,8 +37,7 @@ class SourceBackup(Protocol):
     def defined_tags(self) -> Mapping[str, Mapping[str, Any]]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A backup a reconcile may copy; ``defined_tags`` holds only the namespaces a copy may carry
     (``COPY_DEFINED_TAG_NAMESPACES``: all a copy's upkeep reads of them)."""
 
