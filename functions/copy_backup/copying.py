@@ -119,7 +119,8 @@ class Destination(NamedTuple):
     name: str  # the name the tool gives its copy there
     live: int  # copies neither gone nor broken
     replaced: int  # copies deleted or broken since
-    copy: BackupBase | None  # the live copy the tool keeps up: its own, or one named as it names them
+    copy_id: str | None  # the live copy the tool keeps up: its own, or one named as it names them
+    copy: BackupBase | None  # that copy as listed (None in a reconcile: its update reads it again)
     upkeep: Upkeep  # what that copy lacks (empty without one)
     other: tuple[str, str] | None = None  # id and name of the newest live copy, when the tool keeps none up
 
@@ -128,8 +129,8 @@ class Seen:
     """One backup's copies in one region, taken one at a time in any order (a listing's): how many are live
     and how many gone, and the newest live copy the tool keeps up with what it lacks.
 
-    ``lean``: keep that copy only when it lacks something (a reconcile, which acts on nothing else: it
-    keeps a ``Seen`` of every backup it lists, not the copies themselves)."""
+    ``lean``: keep of that copy only its id and what it lacks, in words (a reconcile, which keeps a ``Seen``
+    of every backup it lists, never the copies themselves: an update reads the copy again anyway)."""
 
     __slots__ = ("_kept", "_newest", "backup", "invocation", "lean", "live", "name", "region", "replaced")
 
@@ -144,7 +145,7 @@ class Seen:
         self.live = 0
         self.replaced = 0
         self._newest: tuple[datetime, str, str] | None = None  # when, id and name of the newest live copy
-        self._kept: tuple[datetime, BackupBase | None, Upkeep] | None = None  # the copy the tool keeps up
+        self._kept: tuple[datetime, str, BackupBase | None, Upkeep] | None = None  # the copy the tool keeps up
 
     def add(self, copy: BackupBase) -> None:
         """A copy in the region (of another backup: passed over)."""
@@ -161,13 +162,17 @@ class Seen:
             return
         if self._kept is None or at > self._kept[0]:
             upkeep = upkeep_for(self.invocation, self.backup, self.region, copy, self.name)
-            self._kept = (at, copy if upkeep or not self.lean else None, upkeep)
+            if self.lean:
+                self._kept = (at, copy.id, None, Upkeep(summary=upkeep.summary))
+            else:
+                self._kept = (at, copy.id, copy, upkeep)
 
     def destination(self) -> Destination:
         if self._kept is not None:
-            return Destination(self.region, self.name, self.live, self.replaced, self._kept[1], self._kept[2])
+            _at, copy_id, copy, upkeep = self._kept
+            return Destination(self.region, self.name, self.live, self.replaced, copy_id, copy, upkeep)
         other = self._newest[1:] if self._newest is not None else None
-        return Destination(self.region, self.name, self.live, self.replaced, None, Upkeep(), other)
+        return Destination(self.region, self.name, self.live, self.replaced, None, None, Upkeep(), other)
 
 
 def destination(
@@ -329,30 +334,31 @@ def existing_copy(
 ) -> BackupBase | None:
     """Already copied: nothing to do, bring the tool's copy up to date (tags, lock, its source's name and
     tags), or leave someone else's copy alone."""
-    copy, upkeep = seen.copy, seen.upkeep
-    if copy is None:
+    copy_id, copy, upkeep = seen.copy_id, seen.copy, seen.upkeep
+    if copy_id is None:
         other_id, other_name = seen.other or ("", "")
         reason = f"a copy made outside this tool exists ({other_name!r}); not copied again, left alone"
         invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=other_id or None, reason=reason, **base))
         return None
     if not upkeep:
-        reason = f"already copied ({copy.lifecycle_state})"
-        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
+        reason = f"already copied ({copy.lifecycle_state})" if copy is not None else "already copied"
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy_id, reason=reason, **base))
         return None
     tag_item = base | {"action": "tag-copy"}
     if invocation.dry_run:
         reason = "would " + "; ".join(upkeep.summary) + " (the copy made earlier)"
-        invocation.report.add(Item(status=ItemStatus.PLANNED, result_id=copy.id, reason=reason, **tag_item))
+        invocation.report.add(Item(status=ItemStatus.PLANNED, result_id=copy_id, reason=reason, **tag_item))
         return None
-    done = update_copy(invocation, kind, seen.region, backup, seen.name, copy.id, (copy, upkeep))
+    listed = (copy, upkeep) if copy is not None else None
+    done = update_copy(invocation, kind, seen.region, backup, seen.name, copy_id, listed)
     if not done.summary:
         reason = f"already copied ({done.state}); {done.waiting}" if done.waiting else f"already copied ({done.state})"
-        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy.id, reason=reason, **base))
+        invocation.report.add(Item(status=ItemStatus.SKIPPED, result_id=copy_id, reason=reason, **base))
         return done.copy
     reason = "; ".join(done.summary) + " (the copy made earlier)"
     if done.waiting:
         reason += f"; not locked yet ({done.waiting})"
     invocation.report.add(
-        Item(status=ItemStatus.UPDATED, result_id=copy.id, reason=reason, opc_request_id=done.request_id, **tag_item)
+        Item(status=ItemStatus.UPDATED, result_id=copy_id, reason=reason, opc_request_id=done.request_id, **tag_item)
     )
     return done.copy

@@ -3,7 +3,7 @@
 Listing goes one compartment and kind at a time, page by page: its AVAILABLE backups (what the run may
 copy is kept as a ``Candidate``), then each destination's copies of them, one at a time: counted into the
 copy limits and the DR posture (``posture.DrTally``), taken into what their backup has there
-(``copying.Seen``: how many copies, and the tool's copy only when it lacks its name, tags or lock) and,
+(``copying.Seen``: how many copies, and of the tool's copy its id and what it lacks, in words) and,
 for the tool's copies, kept as a small record for the destination's retention; no listed copy is kept.
 What the run keeps across the listings is small: per backup of the compartment and kind being listed a
 ``Candidate``, a ``Seen`` and a retention record per destination, a line per source for the DR posture,
