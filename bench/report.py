@@ -314,9 +314,12 @@ def _scale(r: dict[str, Any]) -> list[str]:
         f"{big.get('backups_list_calls_bound', float('nan')):.0f}) | {big['backups_list_calls']} | | |",
         f"| The posture the chain's last run reported (counted along the chain) "
         f"| {big.get('chain_posture_resources') or 0:,} of {big['volumes']:,} resources | | |",
-        f"| The emulator's CPU during the chain (one process, one lock over its state: it caps the rate it can "
-        f"serve on this host) | {big.get('chain_emulator_cpu_seconds', float('nan')):.0f} s, "
-        f"{big.get('chain_emulator_cpu_per_create_ms', float('nan')):.1f} ms per backup created | | |",
+        f"| CPU while the chain ran: the emulator (one process, one lock over its state), the function's runs, "
+        f"and the share of the host's {big.get('cpus', '?')} CPUs the two kept busy "
+        f"| {big.get('chain_emulator_cpu_seconds', float('nan')):.0f} s "
+        f"({big.get('chain_emulator_cpu_per_create_ms', float('nan')):.1f} ms per backup created), "
+        f"{big.get('chain_function_cpu_seconds', float('nan')):.0f} s, "
+        f"{big.get('chain_host_cpu_share', float('nan')):.0%} | | |",
         f"| Every volume backed up exactly once | {big['volumes_backed_up']:,} of {big['volumes']:,} backed up, "
         f"{big['volumes_backed_up_twice']} twice, {big['failed']} failed | {_t('scale_exactly_once')} "
         f"| {_met(r, 'scale_exactly_once')} |",

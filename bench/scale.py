@@ -18,15 +18,16 @@ Not a test: nothing here runs in ``make test`` (the smaller correctness versions
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench.lab import REGION, Lab, lab
-from bench.procs import PRODUCT, BenchFunction
+from bench.procs import PRODUCT, BenchFunction, process_cpu_seconds
 from emulator import EmulatorControl
 from shared.rules.tags import MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY
 
@@ -60,6 +61,7 @@ class ChainRun:
     handed_over: bool
     error: str | None = None
     notes: tuple[str, ...] = ()
+    cpu_seconds: float = 0.0  # the function process's
 
 
 Log = Callable[[str], None]
@@ -101,19 +103,26 @@ def _lists(control: EmulatorControl) -> dict[str, int]:
     return {op: calls.get(f"{REGION} {op}", 0) for op in LIST_OPERATIONS}
 
 
-def _run(
-    the_lab: Lab, config: Mapping[str, str], body: dict[str, Any], deadline: float
-) -> tuple[dict[str, Any], float, float]:
+class Ran(NamedTuple):
+    result: dict[str, Any]
+    seconds: float
+    peak_rss_mb: float
+    cpu_seconds: float  # the function process's, start-up included
+
+
+def _run(the_lab: Lab, config: Mapping[str, str], body: dict[str, Any], deadline: float) -> Ran:
     function = BenchFunction(PRODUCT, config).start()
     try:
         started = time.perf_counter()
         answer = function.call(body, deadline_seconds=deadline)
         seconds = time.perf_counter() - started
         rss = function.peak_rss_mb()
+        assert function.process is not None
+        cpu = process_cpu_seconds(function.process.pid)
     finally:
         function.stop()
     result: dict[str, Any] = json.loads(answer.body) if answer.body else {}
-    return result, seconds, rss
+    return Ran(result, seconds, rss, cpu)
 
 
 def sweep_chain(
@@ -142,14 +151,14 @@ def sweep_chain(
     handed = 0
     while True:
         before = _lists(control)
-        result, seconds, rss = _run(the_lab, config, body, plan.deadline_seconds)
+        result, seconds, rss, cpu = _run(the_lab, config, body, plan.deadline_seconds)
         after = _lists(control)
         invocations = control.invocations()
         counts = result.get("counts", {})
         run = ChainRun(
             seconds, counts.get("created", 0), counts.get("deferred", 0), counts.get("failed", 0),
             {op: after[op] - before[op] for op in LIST_OPERATIONS}, rss, len(invocations) > handed,
-            result.get("error"), tuple(str(n)[:200] for n in result.get("notes", [])),
+            result.get("error"), tuple(str(n)[:200] for n in result.get("notes", [])), cpu,
         )  # fmt: skip
         runs.append(run)
         log(f"  run {len(runs)}: {run.seconds:.1f} s, {run.created:,} created, {run.failed} failed, "
@@ -177,7 +186,7 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
         log("  posture request (a fresh process)")
         config = the_lab.function_config({"BACKUP_KINDS": "volume", "COMPARTMENT_IDS": ",".join(compartments)})
         before = _lists(control)
-        posture, posture_seconds, posture_rss = _run(the_lab, config, {"posture": True}, 300)
+        posture, posture_seconds, posture_rss, _ = _run(the_lab, config, {"posture": True}, 300)
         posture_lists = {op: n - before[op] for op, n in _lists(control).items()}
 
         log("  copy reconcile, dry run (a fresh process)")
@@ -186,7 +195,7 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
             "COPY_DESTINATION_REGIONS": DR_REGION,
             "COMPARTMENT_IDS": ",".join(compartments),
         })  # fmt: skip
-        reconcile, reconcile_seconds, reconcile_rss = _run(
+        reconcile, reconcile_seconds, reconcile_rss, _ = _run(
             the_lab, copy_config, {"trigger": "schedule", "schedule": "reconcile", "dryRun": True}, 300
         )
 
@@ -225,6 +234,11 @@ def measure(plan: ScalePlan, log: Log) -> dict[str, Any]:
         "chain_posture_resources": (chain_posture or {}).get("resources"),
         "chain_emulator_cpu_seconds": chain_emulator_cpu,
         "chain_emulator_cpu_per_create_ms": 1000 * chain_emulator_cpu / max(1, sum(r.created for r in runs)),
+        "chain_function_cpu_seconds": sum(r.cpu_seconds for r in runs),
+        # the share of the host's CPUs the function and the emulator kept busy while the chain ran
+        "chain_host_cpu_share": (chain_emulator_cpu + sum(r.cpu_seconds for r in runs))
+        / (sum(r.seconds for r in runs) * (os.cpu_count() or 1)),
+        "cpus": os.cpu_count(),
         "created": sum(r.created for r in runs),
         "failed": sum(r.failed for r in runs),
         "exactly_once": once,

@@ -32,6 +32,8 @@ from shared.rules.tags import TOOL_KEYS
 from shared.sweep import deferred_item, hand_over, hand_over_from, run_bounded, scope
 from shared.triggers import SweepCursor
 
+PREFETCH_WITHIN = 2000  # sources left in a listing when the next one's backups are listed in the background
+
 
 class Placed(NamedTuple):
     """A source to protect, its backups, and where the listing found it (the page's token)."""
@@ -209,7 +211,8 @@ class FleetListing:
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="obb-list")
         try:
             for n, (compartment, kind, page, start_id) in enumerate(starts):
-                self._prefetch(ahead, starts[n : n + 2])
+                self._prefetch(ahead, starts[n : n + 1])
+                following, given = starts[n + 1 : n + 2], 0
                 for i, (token, listed) in enumerate(storage.source_pages(kind, compartment, page)):
                     sources = [s for s in listed if isinstance(s, Tagged)]
                     if i == 0 and start_id is not None:
@@ -223,14 +226,24 @@ class FleetListing:
                         except OciError as exc:
                             raise _HistoryFailed(placed, exc) from exc
                         yield placed._replace(history=history)
+                        given += 1
+                        if following and self._left(compartment, kind, given) <= PREFETCH_WITHIN:
+                            self._prefetch(ahead, starts[n : n + 2])
+                            following = []
         finally:  # never wait for a listing ahead that is no longer needed (a run that stops early)
             ahead.shutdown(wait=False, cancel_futures=True)
+
+    def _left(self, compartment: str, kind: BackupKind, given: int) -> int:
+        """About how many sources of a listing are still to come (those with backups, less those given out)."""
+        listed = self._histories.get((compartment, kind))
+        return len(listed.result()) - given if listed is not None and listed.done() else PREFETCH_WITHIN + 1
 
     def _prefetch(
         self, ahead: ThreadPoolExecutor, starts: list[tuple[str, BackupKind, str | None, str | None]]
     ) -> None:
-        """Have the backups of this listing and the next one listed in the background: the next
-        compartment's are ready when its sources are reached, instead of the workers waiting for them."""
+        """Have the backups of these listings listed in the background (and forget older ones): the next
+        compartment's, asked for once the current one nears its end, are ready when its sources are
+        reached instead of the workers waiting for them, and a run that stops before then lists none."""
         keys = [(compartment, kind) for compartment, kind, _page, _start in starts]
         self._histories = {key: listed for key, listed in self._histories.items() if key in keys}
         for compartment, kind in keys:
