@@ -73,6 +73,7 @@ FIGURES: dict[str, Figure] = {
     "scale_posture_rss_mb": Figure(lambda r: r["scale"]["peak_rss_mb"]["posture_request"], "{:.0f}"),
     "scale_reconcile_rss_mb": Figure(lambda r: r["scale"]["peak_rss_mb"]["copy_reconcile"], "{:.0f}"),
     "scale_backed_up": Figure(lambda r: r["scale"]["volumes_backed_up"], "{:,}"),
+    "scale_chain_vs_floor": Figure(lambda r: r["scale"]["chain_vs_floor"], "{:.2f}"),
 }
 
 

@@ -113,7 +113,7 @@ variable "application_shape" {
 }
 
 variable "function_memory_mb" {
-  description = "Memory of each function in MB: one of the sizes OCI Functions offers, 128, 256, 512, 1024, 2048 or 3072. 128 does not hold a create-backup sweep or a posture request of a 25,000-volume, 100,000-backup tenancy (peak RSS measured by make bench SCALE=1: bench/RESULTS.md, The big fleet)."
+  description = "Memory of each function in MB: one of the sizes OCI Functions offers, 128, 256, 512, 1024, 2048 or 3072. 128 holds a create-backup sweep, a posture request and a copy reconcile of a 25,000-volume, 100,000-backup tenancy (OCI's default backup limit): their peak RSS measured by make bench SCALE=1 stays under 120 MB (bench/RESULTS.md, The big fleet); 256 leaves room beyond that size."
   type        = number
   default     = 256
 
