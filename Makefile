@@ -106,7 +106,8 @@ smoke: venv
 # never in ours. About 15-20 minutes; `make bench QUICK=1` is a smoke run of a few minutes that
 # writes to bench/.work/quick instead. `make bench SCALE=1`: the big fleet only (25,000 volumes, 100,000
 # backups: the sweep chain, a posture request, the copy reconcile; peak RSS, list calls, exactly once),
-# added to the results as `scale` (with QUICK=1 a small fleet). Not part of `make test`.
+# added to the results as `scale` (with QUICK=1 a small fleet). Not part of `make test`. `make bench
+# RESTORE=1`: the restore tests only (on the emulator clock), added to the results as `restore`.
 BENCH_PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
   $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
 BENCH_PY   := $(or $(BENCH_PYTHON),$(PYTHON))
@@ -125,4 +126,4 @@ $(SDK_VENV)/.installed: bench/requirements-sdk.txt
 	touch $@
 
 bench: test-slow $(BENCH_VENV)/.installed $(SDK_VENV)/.installed
-	PYTHONPATH=. $(BENCH_VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(SCALE),--scale)
+	PYTHONPATH=. $(BENCH_VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(SCALE),--scale) $(if $(RESTORE),--restore)
