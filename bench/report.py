@@ -341,6 +341,15 @@ def _scale(r: dict[str, Any]) -> list[str]:
             + ("it" if len(over) == 1 else "them")
             + f" (the worst needs {max(peak.values()):.0f} MB)."
         ),
+        f"- **Time.** The chain took {big['chain_run_seconds']:.0f} s, {big['chain_vs_floor']:.2f}x the "
+        f"{big['floor_s']:.0f} s the limit allows"
+        + (
+            f"; the function and the emulator kept {big['chain_host_cpu_share']:.0%} of the host's "
+            f"{big['cpus']} CPUs busy meanwhile, so the host's CPU was not what held it back"
+            if "chain_host_cpu_share" in big and big["chain_host_cpu_share"] < 0.8
+            else ""
+        )
+        + ".",
         f"- **Listings.** The first run listed {first['ListVolumes']} source pages and {first['ListVolumeBackups']} "
         f"backup pages (one full listing: {full['ListVolumes']} and {full['ListVolumeBackups']}); the "
         f"{big['hand_overs']} hand-over run(s) went on from their cursors and listed {later} source pages between "

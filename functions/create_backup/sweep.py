@@ -32,7 +32,9 @@ from shared.rules.tags import TOOL_KEYS
 from shared.sweep import deferred_item, hand_over, hand_over_from, run_bounded, scope
 from shared.triggers import SweepCursor
 
-PREFETCH_WITHIN = 2000  # sources left in a listing when the next one's backups are listed in the background
+# sources left in a listing when the next one's backups start being listed in the background: listing 20,000
+# backups takes about as long as 500 creates at 250/s (bench/RESULTS.md, The big fleet)
+PREFETCH_WITHIN = 500
 
 
 class Placed(NamedTuple):
