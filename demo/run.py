@@ -98,16 +98,19 @@ def check_digests(step: Step, runs: list[Outcome], messages: list[Message]) -> N
     missing, unexpected = expected - received, received - expected
     problems = [f"no digest for {title!r}" for title in missing.elements()]
     problems += [f"unexpected digest {title!r}" for title in unexpected.elements()]
-    quiet = 0
+    quiet = held = 0
     for result in results:
         quiet_event = result.trigger == "event" and not result.has_failures
         held_back = any(note.startswith("digest held back") for note in result.notes)
         if not result.digest_message_id and (quiet_event or held_back):
             quiet += 1
+            held += held_back
         elif not result.digest_message_id:
             why = next((note for note in result.notes if note.startswith("digest not published")), "no reason given")
             problems.append(f"no digest for {digest(result)[0]!r} ({why})")
     why = f"{quiet} quiet: event runs that went well, or a failure already told"
+    if held:  # said here, not left to the log tail: later runs' lines may push it out
+        why += f"; {held} with their digest held back: the same failure was published in this window"
     should = len(results) - quiet  # the runs whose digest should be on the topic
     if not should:
         claim = f"the topic received no digest ({why})"
