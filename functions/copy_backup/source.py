@@ -14,25 +14,14 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from shared.oci.backup_record import ListedBackup
 from shared.oci.models import BackupBase
 from shared.rules.tags import copyable_defined
 
 
-class SourceBackup(Protocol):
+class SourceBackup(ListedBackup, Protocol):
     """The fields of a source backup that copying reads (``BackupBase`` and ``Candidate`` both have them)."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def compartment_id(self) -> str: ...
-    @property
-    def display_name(self) -> str: ...
-    @property
-    def time_created(self) -> datetime: ...
-    @property
-    def source_id(self) -> str | None: ...
-    @property
-    def freeform_tags(self) -> Mapping[str, str]: ...
     @property
     def defined_tags(self) -> Mapping[str, Mapping[str, Any]]: ...
 

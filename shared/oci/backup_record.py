@@ -5,7 +5,8 @@ a tenancy at OCI's default backup limit lists 100,000 of them. The rules (retent
 FULL every n-th) read a dozen fields and the tool's own free-form tags, so a sweep validates each page
 with the model, keeps a ``BackupRecord`` of each backup and lets the page go.
 
-``BackupFacts`` is what the rules accept: a model or a record.
+``BackupFacts`` is what the rules accept: a model or a record; ``ListedBackup`` the fields every reader of a
+listed backup reads (copy-backup's ``SourceBackup`` adds the defined tags to it).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Protocol
 from shared.oci.models import BackupBase, RetentionDuration
 
 
-class BackupFacts(Protocol):
-    """The fields of a backup the rules read (``BackupBase`` and ``BackupRecord`` both have them)."""
+class ListedBackup(Protocol):
+    """What every reader of a listed backup reads: its id, place, name, time, source and free-form tags."""
 
     @property
     def id(self) -> str: ...
@@ -29,17 +30,22 @@ class BackupFacts(Protocol):
     @property
     def display_name(self) -> str: ...
     @property
-    def lifecycle_state(self) -> str: ...
-    @property
     def time_created(self) -> datetime: ...
+    @property
+    def source_id(self) -> str | None: ...
+    @property
+    def freeform_tags(self) -> Mapping[str, str]: ...
+
+
+class BackupFacts(ListedBackup, Protocol):
+    """The fields of a backup the rules read (``BackupBase`` and ``BackupRecord`` both have them)."""
+
+    @property
+    def lifecycle_state(self) -> str: ...
     @property
     def time_request_received(self) -> datetime | None: ...
     @property
     def type(self) -> str | None: ...
-    @property
-    def freeform_tags(self) -> Mapping[str, str]: ...
-    @property
-    def source_id(self) -> str | None: ...
     @property
     def group_backup_id(self) -> str | None: ...
     @property
