@@ -161,3 +161,5 @@ def test_a_hand_over_chain_reports_the_headroom_of_the_whole_scope(
     )
     refused = bad.json()  # a direct invoke: the status is in the result
     assert refused["status"] == 400 and refused["error"]["field"] == "posture.headroom.sources", refused
+    bad_count = fn.call({**handed, "posture": {**handed["posture"], "resources": "many"}}).json()
+    assert bad_count["status"] == 400 and bad_count["error"]["field"] == "posture.resources", bad_count

@@ -144,9 +144,7 @@ def carried_posture(document: dict[str, Any] | None) -> ProtectionPosture | None
     try:
         return ProtectionPosture.model_validate(document)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in ("posture", *error["loc"]))
-        raise BadRequest(f"{where}: {error['msg']}", where) from None
+        raise BadRequest.from_validation(exc, "posture") from None
 
 
 class Stop(NamedTuple):
